@@ -1,0 +1,131 @@
+//! The ball itself: curvature, input validation, errors.
+
+use super::batch::{map_rows, Needs};
+use super::primitives::{conformal_denominator, norm2};
+use super::real::Real;
+use faer::{MatRef, Par};
+
+/// What can be wrong with the input of a ball operation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HyperbolicError {
+    /// The curvature parameter `c` is not a finite positive number.
+    InvalidCurvature(f64),
+    /// A NaN or an infinity in an input.
+    NonFinite { input: &'static str, row: usize },
+    /// A point on or outside the boundary `‖x‖ = 1/√c`.
+    OutsideBall { input: &'static str, row: usize, norm: f64, radius: f64 },
+}
+
+impl core::fmt::Display for HyperbolicError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::InvalidCurvature(c) => {
+                write!(f, "curvature parameter c = {c} must be finite and > 0 (the ball has curvature -c)")
+            }
+            Self::NonFinite { input, row } => write!(f, "`{input}` has a NaN or infinite value in row {row}"),
+            Self::OutsideBall { input, row, norm, radius } => write!(
+                f,
+                "`{input}` row {row} has norm {norm:e}, not strictly inside the ball of radius 1/sqrt(c) = {radius:e} (use project first)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for HyperbolicError {}
+
+/// The Poincaré ball of curvature `−c`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PoincareBall {
+    pub(super) c: f64,
+    pub(super) sqrt_c: f64,
+}
+
+impl PoincareBall {
+    /// The ball of curvature `−c`; `c` must be finite and positive.
+    pub fn new(c: f64) -> Result<Self, HyperbolicError> {
+        if c.is_finite() && c > 0.0 {
+            Ok(Self { c, sqrt_c: c.sqrt() })
+        } else {
+            Err(HyperbolicError::InvalidCurvature(c))
+        }
+    }
+
+    /// The curvature parameter `c` (the ball has sectional curvature `−c`).
+    pub fn c(&self) -> f64 {
+        self.c
+    }
+
+    /// The radius `1/√c`.
+    pub fn radius(&self) -> f64 {
+        1.0 / self.sqrt_c
+    }
+
+    /// Largest norm of a computed point stored as `T`: `(1 − T::MARGIN)/√c`.
+    pub fn max_norm<T: Real>(&self) -> f64 {
+        (1.0 - T::MARGIN) / self.sqrt_c
+    }
+
+    /// Checks that every row of `x` is a finite point strictly inside the ball.
+    pub fn check_points<T: Real>(
+        &self,
+        input: &'static str,
+        x: MatRef<'_, T>,
+    ) -> Result<(), HyperbolicError> {
+        let c = self.c;
+        first_bad_row(x, move |row| {
+            let den = conformal_denominator(c, row);
+            if !den.is_finite() || row.iter().any(|v| !v.is_finite()) {
+                Some(HyperbolicError::NonFinite { input, row: 0 })
+            } else if den <= 0.0 {
+                Some(HyperbolicError::OutsideBall {
+                    input,
+                    row: 0,
+                    norm: norm2(row).sqrt(),
+                    radius: 1.0 / c.sqrt(),
+                })
+            } else {
+                None
+            }
+        })
+    }
+
+    /// Checks that every entry of `v` is finite.
+    pub fn check_finite<T: Real>(
+        &self,
+        input: &'static str,
+        v: MatRef<'_, T>,
+    ) -> Result<(), HyperbolicError> {
+        first_bad_row(v, move |row| {
+            row.iter()
+                .any(|v| !v.is_finite())
+                .then_some(HyperbolicError::NonFinite { input, row: 0 })
+        })
+    }
+}
+
+/// Applies `test` to every row (sequentially: validation is a cheap pass) and returns the
+/// error of the first failing row, with its index filled in.
+fn first_bad_row<T: Real>(
+    x: MatRef<'_, T>,
+    test: impl Fn(&[f64]) -> Option<HyperbolicError> + Sync,
+) -> Result<(), HyperbolicError> {
+    let bad = std::sync::Mutex::new(None::<(usize, HyperbolicError)>);
+    map_rows::<T, 1, 0, _>([x], [], Needs::default(), Par::Seq, |p| {
+        if let Some(e) = test(p.inputs[0]) {
+            let mut slot = bad.lock().unwrap_or_else(|e| e.into_inner());
+            if slot.is_none() {
+                *slot = Some((p.row, e));
+            }
+        }
+    });
+    match bad.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        None => Ok(()),
+        Some((i, mut e)) => {
+            match &mut e {
+                HyperbolicError::NonFinite { row, .. } | HyperbolicError::OutsideBall { row, .. } => *row = i,
+                HyperbolicError::InvalidCurvature(_) => {}
+            }
+            Err(e)
+        }
+    }
+}

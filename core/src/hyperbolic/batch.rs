@@ -1,0 +1,232 @@
+//! The batch driver: applies a per-point kernel to every row of strided views.
+//!
+//! Rows are processed in fixed chunks of [`CHUNK`] points, in parallel when asked, each chunk
+//! compiled for the widest SIMD instruction set the CPU offers (AVX-512, else AVX2+FMA, else
+//! the baseline). The chunking does not depend on the thread count and per-chunk reductions are
+//! added in chunk order, so results are bitwise identical for any number of threads.
+//!
+//! Inputs are read row by row into contiguous `f64` buffers (any strides, including zero
+//! strides that broadcast one row to all), the kernel computes in `f64`, and outputs are
+//! rounded to the storage type on the way back.
+
+use super::real::Real;
+use faer::reborrow::ReborrowMut;
+use faer::{MatMut, MatRef, Par};
+use rayon::prelude::*;
+
+/// Points per chunk: large enough to amortise the hand-off, small enough to balance.
+pub const CHUNK: usize = 1024;
+
+/// Below this many points a batch runs on the calling thread whatever `par` says.
+const PARALLEL_MIN_ROWS: usize = 4 * CHUNK;
+
+/// What a kernel sees for one point.
+pub struct Point<'a, const NI: usize, const NO: usize> {
+    /// Index of this point in the batch.
+    pub row: usize,
+    /// Row `i` of every input, widened to `f64`.
+    pub inputs: [&'a [f64]; NI],
+    /// Row `i` of every output, to be filled.
+    pub outputs: [&'a mut [f64]; NO],
+    /// Scratch of the length asked for, contents unspecified.
+    pub scratch: &'a mut [f64],
+    /// This chunk's running sum for reductions over points (length asked for).
+    pub acc: &'a mut [f64],
+}
+
+/// Shape of the extra memory a kernel needs.
+#[derive(Clone, Copy, Default)]
+pub struct Needs {
+    pub scratch: usize,
+    pub acc: usize,
+}
+
+/// Runs `kernel` on every row; returns the sum over all points of the kernel's `acc` (empty
+/// when `needs.acc == 0`). All views must have the same number of rows.
+pub fn map_rows<T, const NI: usize, const NO: usize, F>(
+    inputs: [MatRef<'_, T>; NI],
+    outputs: [MatMut<'_, T>; NO],
+    needs: Needs,
+    par: Par,
+    kernel: F,
+) -> Vec<f64>
+where
+    T: Real,
+    F: Fn(Point<'_, NI, NO>) + Sync,
+{
+    let nrows = inputs
+        .first()
+        .map(|m| m.nrows())
+        .or_else(|| outputs.first().map(|m| m.nrows()))
+        .unwrap_or(0);
+    for m in &inputs {
+        assert_eq!(m.nrows(), nrows, "all views of a batch must have the same number of rows");
+    }
+    for m in &outputs {
+        assert_eq!(m.nrows(), nrows, "all views of a batch must have the same number of rows");
+    }
+    let nchunks = nrows.div_ceil(CHUNK);
+    let chunks = split_outputs(outputs, nchunks);
+    let run = |(k, outs): (usize, [MatMut<'_, T>; NO])| {
+        let first = k * CHUNK;
+        let len = CHUNK.min(nrows - first);
+        let ins: [MatRef<'_, T>; NI] = core::array::from_fn(|j| inputs[j].subrows(first, len));
+        let mut acc = vec![0.0; needs.acc];
+        run_chunk_dispatch(first, ins, outs, needs, &mut acc, &kernel);
+        acc
+    };
+    let parallel = matches!(par, Par::Rayon(n) if n.get() > 1) && nrows >= PARALLEL_MIN_ROWS;
+    let partials: Vec<Vec<f64>> = if parallel {
+        chunks.into_par_iter().enumerate().map(run).collect()
+    } else {
+        chunks.into_iter().enumerate().map(run).collect()
+    };
+    let mut total = vec![0.0; needs.acc];
+    for p in &partials {
+        for (t, v) in total.iter_mut().zip(p) {
+            *t += v;
+        }
+    }
+    total
+}
+
+/// Cuts every output into the same row chunks; returns one array of views per chunk.
+fn split_outputs<'a, T, const NO: usize>(
+    outputs: [MatMut<'a, T>; NO],
+    nchunks: usize,
+) -> Vec<[MatMut<'a, T>; NO]> {
+    let mut rest: [Option<MatMut<'a, T>>; NO] = outputs.map(Some);
+    let mut chunks = Vec::with_capacity(nchunks);
+    for _ in 0..nchunks {
+        let heads: [MatMut<'a, T>; NO] = core::array::from_fn(|j| {
+            let m = rest[j].take().expect("output present");
+            let at = CHUNK.min(m.nrows());
+            let (head, tail) = m.split_at_row_mut(at);
+            rest[j] = Some(tail);
+            head
+        });
+        chunks.push(heads);
+    }
+    chunks
+}
+
+fn run_chunk_dispatch<T: Real, const NI: usize, const NO: usize, F>(
+    first: usize,
+    inputs: [MatRef<'_, T>; NI],
+    outputs: [MatMut<'_, T>; NO],
+    needs: Needs,
+    acc: &mut [f64],
+    kernel: &F,
+) where
+    F: Fn(Point<'_, NI, NO>) + Sync,
+{
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512dq") {
+            // SAFETY: the features were just detected.
+            return unsafe { run_chunk_avx512(first, inputs, outputs, needs, acc, kernel) };
+        }
+        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+            // SAFETY: the features were just detected.
+            return unsafe { run_chunk_avx2(first, inputs, outputs, needs, acc, kernel) };
+        }
+    }
+    run_chunk(first, inputs, outputs, needs, acc, kernel)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
+unsafe fn run_chunk_avx512<T: Real, const NI: usize, const NO: usize, F>(
+    first: usize,
+    inputs: [MatRef<'_, T>; NI],
+    outputs: [MatMut<'_, T>; NO],
+    needs: Needs,
+    acc: &mut [f64],
+    kernel: &F,
+) where
+    F: Fn(Point<'_, NI, NO>) + Sync,
+{
+    run_chunk(first, inputs, outputs, needs, acc, kernel)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn run_chunk_avx2<T: Real, const NI: usize, const NO: usize, F>(
+    first: usize,
+    inputs: [MatRef<'_, T>; NI],
+    outputs: [MatMut<'_, T>; NO],
+    needs: Needs,
+    acc: &mut [f64],
+    kernel: &F,
+) where
+    F: Fn(Point<'_, NI, NO>) + Sync,
+{
+    run_chunk(first, inputs, outputs, needs, acc, kernel)
+}
+
+#[inline(always)]
+fn run_chunk<T: Real, const NI: usize, const NO: usize, F>(
+    first: usize,
+    inputs: [MatRef<'_, T>; NI],
+    mut outputs: [MatMut<'_, T>; NO],
+    needs: Needs,
+    acc: &mut [f64],
+    kernel: &F,
+) where
+    F: Fn(Point<'_, NI, NO>) + Sync,
+{
+    let in_widths: [usize; NI] = inputs.map(|m| m.ncols());
+    let out_widths: [usize; NO] = core::array::from_fn(|j| outputs[j].ncols());
+    let in_total: usize = in_widths.iter().sum();
+    let out_total: usize = out_widths.iter().sum();
+    let mut buf = vec![0.0f64; in_total + out_total + needs.scratch];
+    let nrows = inputs.first().map(|m| m.nrows()).unwrap_or_else(|| outputs[0].nrows());
+    for i in 0..nrows {
+        let (in_buf, rest) = buf.split_at_mut(in_total);
+        let (out_buf, scratch) = rest.split_at_mut(out_total);
+        let mut off = 0;
+        for (m, &w) in inputs.iter().zip(&in_widths) {
+            for (dst, src) in in_buf[off..off + w].iter_mut().zip(m.row(i).iter()) {
+                *dst = src.to_f64();
+            }
+            off += w;
+        }
+        let ins = split_by(in_buf, &in_widths);
+        let outs = split_by_mut(out_buf, &out_widths);
+        kernel(Point {
+            row: first + i,
+            inputs: ins,
+            outputs: outs,
+            scratch,
+            acc,
+        });
+        let mut off = 0;
+        for (m, &w) in outputs.iter_mut().zip(&out_widths) {
+            for (dst, src) in m.rb_mut().row_mut(i).iter_mut().zip(&out_buf[off..off + w]) {
+                *dst = T::from_f64(*src);
+            }
+            off += w;
+        }
+    }
+}
+
+#[inline(always)]
+fn split_by<'a, const N: usize>(mut buf: &'a [f64], widths: &[usize; N]) -> [&'a [f64]; N] {
+    core::array::from_fn(|j| {
+        let (head, tail) = buf.split_at(widths[j]);
+        buf = tail;
+        head
+    })
+}
+
+#[inline(always)]
+fn split_by_mut<'a, const N: usize>(
+    mut buf: &'a mut [f64],
+    widths: &[usize; N],
+) -> [&'a mut [f64]; N] {
+    core::array::from_fn(|j| {
+        let (head, tail) = core::mem::take(&mut buf).split_at_mut(widths[j]);
+        buf = tail;
+        head
+    })
+}
