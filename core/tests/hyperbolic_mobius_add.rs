@@ -1,27 +1,10 @@
 //! Möbius addition: gyrogroup identities and the VJP against central differences.
 
+mod common;
+
+use common::points;
 use faer::{Mat, Par};
 use tessera::hyperbolic::PoincareBall;
-
-/// Deterministic points inside the ball of radius 1/√c with norms up to `max_frac` of it.
-fn points(n: usize, d: usize, c: f64, max_frac: f64, seed: u64) -> Mat<f64> {
-    let mut s = seed;
-    let mut next = move || {
-        s ^= s << 13;
-        s ^= s >> 7;
-        s ^= s << 17;
-        (s >> 11) as f64 / (1u64 << 53) as f64
-    };
-    let mut m = Mat::from_fn(n, d, |_, _| next() - 0.5);
-    for i in 0..n {
-        let norm = (0..d).map(|j| m[(i, j)] * m[(i, j)]).sum::<f64>().sqrt();
-        let r = next() * max_frac / c.sqrt();
-        for j in 0..d {
-            m[(i, j)] *= r / norm;
-        }
-    }
-    m
-}
 
 #[test]
 fn identities() {
