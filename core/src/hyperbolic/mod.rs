@@ -19,9 +19,16 @@
 
 mod ball;
 mod batch;
+mod gyration;
+mod matvec;
 mod mobius;
 mod primitives;
+mod project;
 mod real;
+mod scalar_mul;
+mod shape;
+mod tangent;
+mod transport;
 
 pub use ball::{HyperbolicError, PoincareBall};
 pub use real::Real;

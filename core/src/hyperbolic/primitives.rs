@@ -145,6 +145,20 @@ pub fn clamp_norm(v: &mut [f64], max_norm: f64) {
     }
 }
 
+/// `‖a‖` for any finite `a`: rescales by `max |aᵢ|` when `‖a‖²` underflows or overflows.
+#[inline(always)]
+pub fn norm(a: &[f64]) -> f64 {
+    let s = norm2(a);
+    if s.is_finite() && s >= f64::MIN_POSITIVE {
+        return s.sqrt();
+    }
+    let m = a.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    if m == 0.0 {
+        return 0.0;
+    }
+    m * a.iter().map(|v| (v / m) * (v / m)).sum::<f64>().sqrt()
+}
+
 #[inline(always)]
 pub fn two_sum(a: f64, b: f64) -> (f64, f64) {
     let s = a + b;

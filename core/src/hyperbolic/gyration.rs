@@ -1,0 +1,172 @@
+//! The gyration `gyr[u,v]w = ⊖(u ⊕ v) ⊕ (u ⊕ (v ⊕ w))` and its vector-Jacobian product.
+//!
+//! The closed form is `w + 2(A u + B v)/D` with
+//! `A = −c²⟨u,w⟩‖v‖² + c⟨v,w⟩ + 2c²⟨u,v⟩⟨v,w⟩`, `B = −c²⟨v,w⟩‖u‖² − c⟨u,w⟩`,
+//! `D = 1 + 2c⟨u,v⟩ + c²‖u‖²‖v‖² = δ_uδ_v + c‖s‖²` (`s = u + v`, `δ_u = 1 − c‖u‖²`).
+//! Substituting `v = s − u` gives the same vector as
+//!
+//! `gyr[u,v]w = w + 2(C_u u + C_s s)/D`,
+//! `C_u = c(⟨s,w⟩(δ_u + 2c⟨u,s⟩) − c⟨u,w⟩‖s‖²)`, `C_s = −c(⟨u,w⟩δ_u + c⟨s,w⟩‖u‖²)`,
+//!
+//! in which every term vanishes with `‖s‖` or `δ_u`: at `u ≈ −v` near the boundary, where
+//! `D ≈ δ²`, `A u + B v` would be the difference of terms of size `c‖w‖` while `C_u`, `C_s` keep
+//! their relative accuracy.
+
+use super::ball::{HyperbolicError, PoincareBall};
+use super::batch::{map_rows, Needs};
+use super::primitives::{axpy, conformal_denominator, dot, lincomb, norm2};
+use super::real::Real;
+use super::shape::assert_width;
+use faer::{MatMut, MatRef, Par};
+
+/// Scratch needed by [`gyr_vjp`], in multiples of `d` ([`gyr`] needs one).
+pub(super) const GYR_VJP_SCRATCH: usize = 2;
+
+/// Scalars of the closed form; `s = u + v` is left in the caller's buffer.
+struct Terms {
+    du: f64,
+    dv: f64,
+    /// `⟨s, w⟩`, `⟨u, w⟩`, `⟨u, s⟩`, `‖s‖²`, `‖u‖²`.
+    sw: f64,
+    uw: f64,
+    us: f64,
+    ss: f64,
+    uu: f64,
+    cu: f64,
+    cs: f64,
+    d: f64,
+}
+
+#[inline(always)]
+fn terms(c: f64, u: &[f64], v: &[f64], w: &[f64], s: &mut [f64]) -> Terms {
+    lincomb(1.0, u, 1.0, v, s);
+    let (du, dv) = (conformal_denominator(c, u), conformal_denominator(c, v));
+    let (sw, uw, us, ss, uu) = (dot(s, w), dot(u, w), dot(u, s), norm2(s), norm2(u));
+    let cu = c * (sw * (du + 2.0 * c * us) - c * uw * ss);
+    let cs = -c * (uw * du + c * sw * uu);
+    Terms { du, dv, sw, uw, us, ss, uu, cu, cs, d: du * dv + c * ss }
+}
+
+/// `out ← gyr[u,v]w` for one point; `s` is scratch of length `d`.
+#[inline(always)]
+pub(super) fn gyr(c: f64, u: &[f64], v: &[f64], w: &[f64], s: &mut [f64], out: &mut [f64]) {
+    let t = terms(c, u, v, w, s);
+    let k = 2.0 / t.d;
+    for (((o, wi), ui), si) in out.iter_mut().zip(w).zip(u).zip(s.iter()) {
+        *o = wi + k * (t.cu * ui + t.cs * si);
+    }
+}
+
+/// Adds the gradients of `⟨g, gyr[u,v]w⟩` to `gu`, `gv`, `gw`; `scratch` has length
+/// `GYR_VJP_SCRATCH · d`.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+pub(super) fn gyr_vjp(
+    c: f64,
+    u: &[f64],
+    v: &[f64],
+    w: &[f64],
+    g: &[f64],
+    scratch: &mut [f64],
+    gu: &mut [f64],
+    gv: &mut [f64],
+    gw: &mut [f64],
+) {
+    let (s, gs) = scratch.split_at_mut(u.len());
+    let t = terms(c, u, v, w, s);
+    let k = 2.0 / t.d;
+    let (g_u, g_s) = (dot(g, u), dot(g, s));
+    let (g_cu, g_cs) = (k * g_u, k * g_s);
+    let g_d = -(t.cu * g_u + t.cs * g_s) * k / t.d;
+    let c2 = c * c;
+    let g_sw = g_cu * c * (t.du + 2.0 * c * t.us) - g_cs * c2 * t.uu;
+    let g_us = g_cu * 2.0 * c2 * t.sw;
+    let g_uw = -g_cu * c2 * t.ss - g_cs * c * t.du;
+    let g_ss = -g_cu * c2 * t.uw + g_d * c;
+    let g_du = g_cu * c * t.sw - g_cs * c * t.uw + g_d * t.dv;
+    let g_dv = g_d * t.du;
+    let g_uu = -g_cs * c2 * t.sw - c * g_du;
+    // w: identity, ⟨s,w⟩, ⟨u,w⟩.
+    axpy(1.0, g, gw);
+    axpy(g_sw, s, gw);
+    axpy(g_uw, u, gw);
+    // s = u + v: output, ⟨s,w⟩, ‖s‖², ⟨u,s⟩.
+    lincomb(k * t.cs, g, g_sw, w, &mut gs[..]);
+    axpy(2.0 * g_ss, s, gs);
+    axpy(g_us, u, gs);
+    // u: output, ⟨u,w⟩, ⟨u,s⟩, ‖u‖² (with δ_u), and through s.
+    axpy(k * t.cu, g, gu);
+    axpy(g_uw, w, gu);
+    axpy(g_us, s, gu);
+    axpy(2.0 * g_uu, u, gu);
+    axpy(1.0, gs, gu);
+    // v: δ_v, and through s.
+    axpy(-2.0 * c * g_dv, v, gv);
+    axpy(1.0, gs, gv);
+}
+
+impl PoincareBall {
+    /// Gyration `out = gyr[u,v]w` row by row (`u`, `v` points; `w` any vectors; `n × d` each).
+    /// A linear isometry of `w`, so the output is not projected.
+    pub fn gyration<T: Real>(
+        &self,
+        u: MatRef<'_, T>,
+        v: MatRef<'_, T>,
+        w: MatRef<'_, T>,
+        out: MatMut<'_, T>,
+        par: Par,
+    ) -> Result<(), HyperbolicError> {
+        assert_width(u.ncols(), &[("v", v.ncols()), ("w", w.ncols()), ("out", out.ncols())]);
+        self.check_points("u", u)?;
+        self.check_points("v", v)?;
+        self.check_finite("w", w)?;
+        let c = self.c;
+        map_rows([u, v, w], [out], Needs { scratch: u.ncols(), acc: 0 }, par, |p| {
+            let [u, v, w] = p.inputs;
+            gyr(c, u, v, w, p.scratch, p.outputs[0]);
+        });
+        Ok(())
+    }
+
+    /// Gradients of `Σᵢ ⟨gᵢ, gyr[uᵢ,vᵢ]wᵢ⟩` with respect to `u`, `v` and `w`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn gyration_vjp<T: Real>(
+        &self,
+        u: MatRef<'_, T>,
+        v: MatRef<'_, T>,
+        w: MatRef<'_, T>,
+        grad: MatRef<'_, T>,
+        grad_u: MatMut<'_, T>,
+        grad_v: MatMut<'_, T>,
+        grad_w: MatMut<'_, T>,
+        par: Par,
+    ) -> Result<(), HyperbolicError> {
+        let d = u.ncols();
+        assert_width(
+            d,
+            &[
+                ("v", v.ncols()),
+                ("w", w.ncols()),
+                ("grad", grad.ncols()),
+                ("grad_u", grad_u.ncols()),
+                ("grad_v", grad_v.ncols()),
+                ("grad_w", grad_w.ncols()),
+            ],
+        );
+        self.check_points("u", u)?;
+        self.check_points("v", v)?;
+        self.check_finite("w", w)?;
+        self.check_finite("grad", grad)?;
+        let c = self.c;
+        let needs = Needs { scratch: GYR_VJP_SCRATCH * d, acc: 0 };
+        map_rows([u, v, w, grad], [grad_u, grad_v, grad_w], needs, par, |p| {
+            let [u, v, w, g] = p.inputs;
+            let [gu, gv, gw] = p.outputs;
+            gu.fill(0.0);
+            gv.fill(0.0);
+            gw.fill(0.0);
+            gyr_vjp(c, u, v, w, g, p.scratch, gu, gv, gw);
+        });
+        Ok(())
+    }
+}

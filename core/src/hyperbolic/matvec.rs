@@ -1,0 +1,181 @@
+//! Möbius matrix-vector multiplication `M ⊗_c x` and its vector-Jacobian product.
+//!
+//! With `y = Mx`, `z = √c‖x‖`, `δ = 1 − c‖x‖²`, `a = artanh z` and `ρ = ‖y‖/‖x‖`:
+//!
+//! `M ⊗ x = q y`, `q = tanh(ρ a)/(√c‖y‖)`, and `M ⊗ x = 0` when `y = 0`
+//! (`q → a/z` as `y → 0`, and `M ⊗ x → Mx` as `x → 0`).
+//!
+//! Gradients: `g_y = q g + (a sech²(ρa)/z − q)⟨g,ŷ⟩ŷ`, then `∇_x = Mᵀg_y + β x̂` with
+//! `β = ρ sech²(ρa) (1/δ − a/z) ⟨g,ŷ⟩` (the dependence through `‖x‖`), and `∇_M = Σᵢ g_yᵢ xᵢᵀ`.
+//!
+//! The products `Mxᵢ` are formed by faer's matmul on blocks of rows, one call per fixed chunk of
+//! [`CHUNK`] points, so the result does not depend on the thread count; `∇_M` is reduced over
+//! points through the batch driver's chunk-ordered accumulator.
+
+use super::ball::{HyperbolicError, PoincareBall};
+use super::batch::{map_rows, Needs, CHUNK};
+use super::primitives::{axpy, clamp_norm, conformal_denominator, dot, lincomb, norm, scaled};
+use super::real::Real;
+use super::scalar_mul::Profile;
+use super::shape::assert_width;
+use faer::linalg::matmul::matmul;
+use faer::reborrow::ReborrowMut;
+use faer::{Accum, Mat, MatMut, MatRef, Par};
+use rayon::prelude::*;
+
+/// Rows whose products `Mxᵢ` are held at once (bounds the `d_out × BLOCK` buffer).
+const BLOCK: usize = 16 * CHUNK;
+
+/// `(‖x‖, z, ‖y‖, profile at ρ = ‖y‖/‖x‖)`, or `None` at `x = 0`.
+#[inline(always)]
+fn parts(c: f64, x: &[f64], y: &[f64]) -> Option<(f64, f64, f64, Profile)> {
+    let nx = norm(x);
+    if nx == 0.0 {
+        return None;
+    }
+    let (z, ny) = (c.sqrt() * nx, norm(y));
+    Some((nx, z, ny, Profile::new(z, conformal_denominator(c, x), ny / nx)))
+}
+
+/// `out ← M ⊗_c x` for one point, given `y = Mx` (unprojected).
+#[inline(always)]
+pub(super) fn matvec(c: f64, x: &[f64], y: &[f64], out: &mut [f64]) {
+    let q = match parts(c, x, y) {
+        Some((_, _, ny, p)) if ny > 0.0 => p.t / (c.sqrt() * ny),
+        _ => 0.0,
+    };
+    scaled(q, y, out);
+}
+
+/// For one point with `y = Mx`: writes to `gy` the gradient of `⟨g, M ⊗_c x⟩` with respect to
+/// `y`, and returns `β` such that the gradient with respect to `x` is `Mᵀ gy + β x`.
+#[inline(always)]
+pub(super) fn matvec_vjp(c: f64, x: &[f64], y: &[f64], g: &[f64], gy: &mut [f64]) -> f64 {
+    let Some((nx, z, ny, p)) = parts(c, x, y) else {
+        gy.copy_from_slice(g);
+        return 0.0;
+    };
+    let a_z = p.a / z;
+    if ny == 0.0 {
+        scaled(a_z, g, gy);
+        return 0.0;
+    }
+    let q = p.t / (c.sqrt() * ny);
+    let g_yhat = dot(g, y) / ny;
+    lincomb(q, g, (a_z * p.sech2 - q) * g_yhat / ny, y, gy);
+    (ny / nx) * p.sech2 * (1.0 / p.delta - a_z) * g_yhat / nx
+}
+
+/// `Mᵀ` widened to `f64` (`d_in × d_out`, column `k` is row `k` of `M`, contiguous).
+fn transposed_f64<T: Real>(m: MatRef<'_, T>) -> Mat<f64> {
+    Mat::from_fn(m.ncols(), m.nrows(), |j, k| m.get(k, j).to_f64())
+}
+
+/// Calls `pass(first, yt)` for consecutive blocks of rows of `x`, where column `i` of `yt`
+/// (`d_out × len`) is `M x_{first+i}` in `f64`.
+fn for_blocks<T: Real>(mt: MatRef<'_, f64>, x: MatRef<'_, T>, par: Par, mut pass: impl FnMut(usize, &Mat<f64>)) {
+    let (n, d_in) = (x.nrows(), x.ncols());
+    let parallel = matches!(par, Par::Rayon(t) if t.get() > 1);
+    let mut first = 0;
+    while first < n {
+        let len = BLOCK.min(n - first);
+        let mut yt = Mat::<f64>::zeros(mt.ncols(), len);
+        let job = |(k, y): (usize, MatMut<'_, f64>)| {
+            let start = first + k * CHUNK;
+            let xt = Mat::from_fn(d_in, y.ncols(), |j, i| x.get(start + i, j).to_f64());
+            matmul(y, Accum::Replace, mt.transpose(), xt.as_ref(), 1.0, Par::Seq);
+        };
+        if parallel {
+            yt.as_mut().par_col_chunks_mut(CHUNK).enumerate().for_each(job);
+        } else {
+            for k in 0..len.div_ceil(CHUNK) {
+                let w = CHUNK.min(len - k * CHUNK);
+                job((k, yt.as_mut().subcols_mut(k * CHUNK, w)));
+            }
+        }
+        pass(first, &yt);
+        first += len;
+    }
+}
+
+impl PoincareBall {
+    /// Möbius matrix-vector product `out = M ⊗_c xᵢ` for every row (`m`: `d_out × d_in`,
+    /// `x`: `n × d_in`, `out`: `n × d_out`).
+    pub fn mobius_matvec<T: Real>(
+        &self,
+        m: MatRef<'_, T>,
+        x: MatRef<'_, T>,
+        out: MatMut<'_, T>,
+        par: Par,
+    ) -> Result<(), HyperbolicError> {
+        assert_width(m.ncols(), &[("x", x.ncols())]);
+        assert_width(m.nrows(), &[("out", out.ncols())]);
+        assert_eq!(x.nrows(), out.nrows(), "`x` and `out` must have the same number of rows");
+        self.check_finite("m", m)?;
+        self.check_points("x", x)?;
+        let (c, max_norm) = (self.c, self.max_norm::<T>());
+        let mt = transposed_f64(m);
+        let mut out = out;
+        for_blocks(mt.as_ref(), x, par, |first, yt| {
+            let len = yt.ncols();
+            let (x, out) = (x.subrows(first, len), out.rb_mut().subrows_mut(first, len));
+            map_rows([x], [out], Needs::default(), par, |p| {
+                let [out] = p.outputs;
+                matvec(c, p.inputs[0], yt.col_as_slice(p.row), out);
+                clamp_norm(out, max_norm);
+            });
+        });
+        Ok(())
+    }
+
+    /// Gradients of `Σᵢ ⟨gᵢ, M ⊗_c xᵢ⟩` with respect to `M` (`d_out × d_in`, summed over
+    /// points in a fixed order) and `x`.
+    pub fn mobius_matvec_vjp<T: Real>(
+        &self,
+        m: MatRef<'_, T>,
+        x: MatRef<'_, T>,
+        grad: MatRef<'_, T>,
+        grad_m: MatMut<'_, T>,
+        grad_x: MatMut<'_, T>,
+        par: Par,
+    ) -> Result<(), HyperbolicError> {
+        let (d_out, d_in) = (m.nrows(), m.ncols());
+        assert_width(d_in, &[("x", x.ncols()), ("grad_x", grad_x.ncols()), ("grad_m", grad_m.ncols())]);
+        assert_width(d_out, &[("grad", grad.ncols())]);
+        assert_eq!(grad_m.nrows(), d_out, "`grad_m` must have the shape of `m`");
+        self.check_finite("m", m)?;
+        self.check_points("x", x)?;
+        self.check_finite("grad", grad)?;
+        let c = self.c;
+        let mt = transposed_f64(m);
+        let mut grad_x = grad_x;
+        let mut total = vec![0.0; d_out * d_in];
+        for_blocks(mt.as_ref(), x, par, |first, yt| {
+            let len = yt.ncols();
+            let (x, grad) = (x.subrows(first, len), grad.subrows(first, len));
+            let grad_x = grad_x.rb_mut().subrows_mut(first, len);
+            let needs = Needs { scratch: d_out, acc: d_out * d_in };
+            let acc = map_rows([x, grad], [grad_x], needs, par, |p| {
+                let [x, g] = p.inputs;
+                let [gx] = p.outputs;
+                let gy = &mut p.scratch[..d_out];
+                let beta = matvec_vjp(c, x, yt.col_as_slice(p.row), g, gy);
+                scaled(beta, x, gx);
+                for (k, (&gyk, acc_k)) in gy.iter().zip(p.acc.chunks_exact_mut(d_in)).enumerate() {
+                    axpy(gyk, mt.col_as_slice(k), gx);
+                    axpy(gyk, x, acc_k);
+                }
+            });
+            for (t, a) in total.iter_mut().zip(&acc) {
+                *t += a;
+            }
+        });
+        let mut grad_m = grad_m;
+        for k in 0..d_out {
+            for j in 0..d_in {
+                *grad_m.rb_mut().get_mut(k, j) = T::from_f64(total[k * d_in + j]);
+            }
+        }
+        Ok(())
+    }
+}
