@@ -48,7 +48,7 @@ pub(super) fn transport_vjp(
     let (dx, dy) = (conformal_denominator(c, x), conformal_denominator(c, y));
     let rho = dy / dx;
     scaled(-1.0, x, neg_x);
-    gyr(c, y, neg_x, v, rest, gyr_v);
+    gyr(c, y, neg_x, v, &mut rest[..d], gyr_v);
     let g_rho = dot(g, gyr_v);
     scaled(rho, g, rho_g);
     g_neg_x.fill(0.0);
