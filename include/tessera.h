@@ -130,6 +130,11 @@ typedef struct tsr_matmut_f32 {
 extern "C" {
 #endif // __cplusplus
 
+// Forces a panic inside the numerical core and returns what the boundary made of it:
+// always `TSR_ERR_INTERNAL`, with a message. `on_worker_thread` non-zero panics on a thread of
+// the library's pool instead of the calling thread. For testing error handling only.
+tsr_status tsr_debug_force_panic(int32_t on_worker_thread);
+
 // Message of the last failed call on the calling thread (`""` after a successful one).
 // The pointer stays valid until the next tessera call on this thread; never NULL.
 const char *tsr_last_error_message(void);
@@ -151,16 +156,20 @@ double tsr_poincare_c(const struct tsr_poincare *ball);
 // Valid until the next call on `ball`.
 const char *tsr_poincare_last_error_message(const struct tsr_poincare *ball);
 
-// `out = x ⊕_c y` (Möbius addition), row by row. `x`, `y`, `out`: n × d.
+// `out = x ⊕_c y` (Möbius addition), row by row.
+// Shapes: x[n,d] y[n,d] out[n,d]
 tsr_status tsr_poincare_mobius_add_f64(const struct tsr_poincare *ball, struct tsr_matref_f64 x, struct tsr_matref_f64 y, struct tsr_matmut_f64 out);
 
-// `out = x ⊕_c y` (Möbius addition), row by row. `x`, `y`, `out`: n × d.
+// `out = x ⊕_c y` (Möbius addition), row by row.
+// Shapes: x[n,d] y[n,d] out[n,d]
 tsr_status tsr_poincare_mobius_add_f32(const struct tsr_poincare *ball, struct tsr_matref_f32 x, struct tsr_matref_f32 y, struct tsr_matmut_f32 out);
 
-// Gradients of `sum_i <grad_i, x_i ⊕ y_i>` with respect to `x` and `y`. All n × d.
+// Gradients of `sum_i <grad_i, x_i ⊕ y_i>` with respect to `x` and `y`.
+// Shapes: x[n,d] y[n,d] grad[n,d] grad_x[n,d] grad_y[n,d]
 tsr_status tsr_poincare_mobius_add_vjp_f64(const struct tsr_poincare *ball, struct tsr_matref_f64 x, struct tsr_matref_f64 y, struct tsr_matref_f64 grad, struct tsr_matmut_f64 grad_x, struct tsr_matmut_f64 grad_y);
 
-// Gradients of `sum_i <grad_i, x_i ⊕ y_i>` with respect to `x` and `y`. All n × d.
+// Gradients of `sum_i <grad_i, x_i ⊕ y_i>` with respect to `x` and `y`.
+// Shapes: x[n,d] y[n,d] grad[n,d] grad_x[n,d] grad_y[n,d]
 tsr_status tsr_poincare_mobius_add_vjp_f32(const struct tsr_poincare *ball, struct tsr_matref_f32 x, struct tsr_matref_f32 y, struct tsr_matref_f32 grad, struct tsr_matmut_f32 grad_x, struct tsr_matmut_f32 grad_y);
 
 // Static, NUL-terminated name of a status code (`"TSR_OK"`, `"TSR_ERR_DOMAIN"`, ...);
