@@ -118,11 +118,17 @@ pub(crate) fn hyperbolic_error(e: HyperbolicError) -> Error {
 
 /// Symbolic extent of an argument; equal symbols must have equal values.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Dim {
+pub(crate) enum Dim {
     /// Number of points.
     N,
     /// Dimension of the ball.
     D,
+    /// Number of gyroplanes.
+    K,
+    /// Columns of a Möbius matrix (input dimension).
+    P,
+    /// Rows of a Möbius matrix (output dimension).
+    Q,
     /// Fixed extent 1.
     One,
 }
@@ -132,19 +138,22 @@ impl Dim {
         match self {
             Dim::N => "n (the number of points)",
             Dim::D => "d (the dimension)",
+            Dim::K => "k (the number of gyroplanes)",
+            Dim::P => "p (the matrix's columns)",
+            Dim::Q => "q (the matrix's rows)",
             Dim::One => "1",
         }
     }
 }
 
 /// One argument: its name, view and expected `rows × cols`.
-struct Arg<T> {
+pub(crate) struct Arg<T> {
     name: &'static str,
     view: RawView<T>,
     shape: (Dim, Dim),
 }
 
-fn arg<T>(name: &'static str, view: impl Into<RawView<T>>, rows: Dim, cols: Dim) -> Arg<T> {
+pub(crate) fn arg<T>(name: &'static str, view: impl Into<RawView<T>>, rows: Dim, cols: Dim) -> Arg<T> {
     Arg { name, view: view.into(), shape: (rows, cols) }
 }
 
@@ -173,7 +182,7 @@ fn check_shapes<T>(args: &[(&Arg<T>, bool)]) -> Result<Vec<Checked<T>>> {
 }
 
 /// Validates all arguments, then runs `op` on the ball's thread count.
-fn call<T: Real, const NI: usize, const NO: usize>(
+pub(crate) fn call<T: Real, const NI: usize, const NO: usize>(
     ball: *const tsr_poincare,
     inputs: [Arg<T>; NI],
     outputs: [Arg<T>; NO],
