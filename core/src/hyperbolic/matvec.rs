@@ -66,6 +66,16 @@ pub(super) fn matvec_vjp(c: f64, x: &[f64], y: &[f64], g: &[f64], gy: &mut [f64]
     (ny / nx) * p.sech2 * (1.0 / p.delta - a_z) * g_yhat / nx
 }
 
+/// `gx += Mᵀ gy` and `acc += gy xᵀ` (row-major `d_out × d_in`), `mt` being `Mᵀ`.
+#[inline(always)]
+fn add_rank_one_terms(mt: MatRef<'_, f64>, x: &[f64], gy: &[f64], gx: &mut [f64], acc: &mut [f64]) {
+    for (k, (&gyk, acc_k)) in gy.iter().zip(acc.chunks_exact_mut(x.len())).enumerate() {
+        let m_k = mt.col(k).try_as_col_major().expect("contiguous").as_slice();
+        axpy(gyk, m_k, gx);
+        axpy(gyk, x, acc_k);
+    }
+}
+
 /// `Mᵀ` widened to `f64` (`d_in × d_out`, column `k` is row `k` of `M`, contiguous).
 fn transposed_f64<T: Real>(m: MatRef<'_, T>) -> Mat<f64> {
     Mat::from_fn(m.ncols(), m.nrows(), |j, k| m.get(k, j).to_f64())
@@ -161,10 +171,7 @@ impl PoincareBall {
                 let gy = &mut p.scratch[..d_out];
                 let beta = matvec_vjp(c, x, yt.col_as_slice(p.row), g, gy);
                 scaled(beta, x, gx);
-                for (k, (&gyk, acc_k)) in gy.iter().zip(p.acc.chunks_exact_mut(d_in)).enumerate() {
-                    axpy(gyk, mt.col_as_slice(k), gx);
-                    axpy(gyk, x, acc_k);
-                }
+                add_rank_one_terms(mt.as_ref(), x, gy, gx, p.acc);
             });
             for (t, a) in total.iter_mut().zip(&acc) {
                 *t += a;
