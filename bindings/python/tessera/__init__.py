@@ -110,7 +110,7 @@ def _strided(a: np.ndarray) -> np.ndarray:
     """`a`, or a copy when its strides are not whole elements or it is misaligned."""
     item = a.itemsize
     if any(s % item for s in a.strides) or a.ctypes.data % a.dtype.alignment:
-        return np.ascontiguousarray(a)
+        return np.array(a, order="C", copy=True)  # fresh, aligned, element strides
     return a
 
 
@@ -146,23 +146,22 @@ class _Plan:
             else:
                 want = f"({rows}, {cols})" + (f" or ({rows},)" if batch_scalars else "")
                 raise ValueError(f"{opname}: `{name}` has shape {a.shape}, expected {want}")
+            # The first argument carrying a symbol fixes it; disagreements are left to the
+            # library, which reports them as TSR_ERR_SHAPE_MISMATCH with the names involved.
             for sym, extent in pending[-1][3]:
-                if sym.isdigit():
-                    if extent != int(sym):
-                        raise ValueError(f"{opname}: `{name}` has extent {extent} where the shape says {sym}")
-                elif self.dims.setdefault(sym, extent) != extent:
-                    raise ValueError(f"{opname}: `{name}` has {sym} = {extent}, other arguments give {self.dims[sym]}")
+                if not sym.isdigit():
+                    self.dims.setdefault(sym, extent)
         self.inputs = []
         for name, a, broadcast_sym, _shape, (rs, cs) in pending:
             if broadcast_sym is None:
                 nrows, ncols = (a.shape[0], a.shape[1]) if a.ndim == 2 else (a.shape[0], 1)
             else:
-                nrows = self.dims.setdefault(broadcast_sym, 1) if not broadcast_sym.isdigit() else 1
+                nrows = self.extent(broadcast_sym) if broadcast_sym in self.dims or broadcast_sym.isdigit() else 1
                 ncols = a.shape[0] if a.ndim == 1 else 1
             self.inputs.append((a, nrows, ncols, rs, cs))
 
     def extent(self, sym):
-        return int(sym) if sym.isdigit() else self.dims[sym]
+        return int(sym) if sym.isdigit() else self.dims.setdefault(sym, 1)
 
 
 def _make_op(opname, spec):
