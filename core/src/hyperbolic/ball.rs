@@ -14,6 +14,8 @@ pub enum HyperbolicError {
     NonFinite { input: &'static str, row: usize },
     /// A point on or outside the boundary `‖x‖ = 1/√c`.
     OutsideBall { input: &'static str, row: usize, norm: f64, radius: f64 },
+    /// A row that must be a non-zero vector (a gyroplane normal) is exactly zero.
+    ZeroNormal { input: &'static str, row: usize },
 }
 
 impl core::fmt::Display for HyperbolicError {
@@ -27,6 +29,9 @@ impl core::fmt::Display for HyperbolicError {
                 f,
                 "`{input}` row {row} has norm {norm:e}, not strictly inside the ball of radius 1/sqrt(c) = {radius:e} (use project first)"
             ),
+            Self::ZeroNormal { input, row } => {
+                write!(f, "`{input}` row {row} is the zero vector, which defines no hyperplane")
+            }
         }
     }
 }
@@ -122,7 +127,9 @@ fn first_bad_row<T: Real>(
         None => Ok(()),
         Some((i, mut e)) => {
             match &mut e {
-                HyperbolicError::NonFinite { row, .. } | HyperbolicError::OutsideBall { row, .. } => *row = i,
+                HyperbolicError::NonFinite { row, .. }
+                | HyperbolicError::OutsideBall { row, .. }
+                | HyperbolicError::ZeroNormal { row, .. } => *row = i,
                 HyperbolicError::InvalidCurvature(_) => {}
             }
             Err(e)

@@ -19,8 +19,12 @@
 
 mod ball;
 mod batch;
+mod distance;
+mod geodesic;
+mod gyroplane;
 mod gyration;
 mod matvec;
+mod maps;
 mod mobius;
 mod primitives;
 mod project;

@@ -159,6 +159,25 @@ pub fn norm(a: &[f64]) -> f64 {
     m * a.iter().map(|v| (v / m) * (v / m)).sum::<f64>().sqrt()
 }
 
+/// `‖a‖` as `(σ, ρ)` with `‖a‖ = σ·ρ`, `σ` a power of two and `a/σ` free of overflow and
+/// underflow in its squares: `σ = 1` unless `‖a‖²` leaves `[2⁻⁹⁰⁰, 2⁹⁰⁰]`. The unit vector
+/// is `(a/σ)/ρ` (exact scaling), valid also when `‖a‖` itself overflows.
+#[inline(always)]
+pub fn norm_scaled(a: &[f64]) -> (f64, f64) {
+    let s = norm2(a);
+    if (2f64.powi(-900)..=2f64.powi(900)).contains(&s) {
+        return (1.0, s.sqrt());
+    }
+    let m = a.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    if m == 0.0 {
+        return (1.0, 0.0);
+    }
+    let sigma = if m > 1.0 { 2f64.powi(600) } else { 2f64.powi(-600) };
+    let inv = 1.0 / sigma;
+    let r2: f64 = a.iter().map(|v| (v * inv) * (v * inv)).sum();
+    (sigma, r2.sqrt())
+}
+
 #[inline(always)]
 pub fn two_sum(a: f64, b: f64) -> (f64, f64) {
     let s = a + b;

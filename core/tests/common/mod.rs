@@ -57,3 +57,6 @@ pub fn vectors(n: usize, d: usize, scale: f64, seed: u64) -> Mat<f64> {
     let mut rng = Rng::new(seed);
     Mat::from_fn(n, d, |_, _| scale * rng.normal())
 }
+
+/// Double-double references.
+pub mod dd;

@@ -1,0 +1,194 @@
+//! Signed distance to gyroplanes (Ganea et al. 2018, the gyroplane layer of the Poincaré VAE).
+//!
+//! The gyroplane through `p` with normal `a` (a tangent vector at `p`) is
+//! `H = { x : ⟨(−p) ⊕ x, a⟩ = 0 }`, and the signed distance of `x` to it is
+//!
+//! `d(x, H) = arsinh(2√c ⟨w, a⟩ / ((1 − c‖w‖²) ‖a‖)) / √c`, `w = (−p) ⊕ x`.
+//!
+//! With `w = (δ_p e − c s p)/D` (`e = x − p`, `s = ‖e‖²`) and `1 − c‖w‖² = δ_p δ_x / D`, the
+//! denominator `D` cancels and the argument is formed without ever building `w`:
+//!
+//! `z = 2√c (δ_p ⟨e, â⟩ − c s ⟨p, â⟩) / (δ_p δ_x)`, `â = a/‖a‖`,
+//!
+//! accurate up to the boundary (the only cancellation left is the genuine one of a point near
+//! its plane). The distance is invariant under `a → λa` (`λ > 0`) and odd under `a → −a`; its
+//! gradient with respect to `a` is orthogonal to `a`. A zero normal defines no plane: rows of
+//! `a` that are exactly zero are rejected with [`HyperbolicError::ZeroNormal`].
+
+use super::ball::{HyperbolicError, PoincareBall};
+use super::batch::{map_rows, Needs};
+use super::primitives::{arsinh, conformal_denominator, dist2, dot, norm_scaled};
+use super::real::Real;
+use super::shape::assert_width;
+use faer::reborrow::ReborrowMut;
+use faer::{MatMut, MatRef, Par};
+
+/// The planes in `f64`, with the per-plane constants.
+struct Planes {
+    d: usize,
+    /// `p`, row-major `K × d`.
+    p: Vec<f64>,
+    /// `â = a/‖a‖`, row-major `K × d`.
+    a_hat: Vec<f64>,
+    /// `‖a‖`.
+    a_norm: Vec<f64>,
+    /// `δ_p = 1 − c‖p‖²`.
+    dp: Vec<f64>,
+    /// `⟨p, â⟩`.
+    beta: Vec<f64>,
+}
+
+/// One plane's data and `(α, s, z)` at a point: `α = ⟨x − p, â⟩`, `s = ‖x − p‖²`, `z` the
+/// arsinh argument (`dx = δ_x`).
+struct At<'a> {
+    p: &'a [f64],
+    a_hat: &'a [f64],
+    dp: f64,
+    beta: f64,
+    alpha: f64,
+    s: f64,
+    z: f64,
+}
+
+impl Planes {
+    /// Validates `p` (points) and `a` (finite, non-zero rows) and widens them.
+    fn new<T: Real>(
+        ball: &PoincareBall,
+        p: MatRef<'_, T>,
+        a: MatRef<'_, T>,
+    ) -> Result<Self, HyperbolicError> {
+        ball.check_points("p", p)?;
+        ball.check_finite("a", a)?;
+        let (kk, d) = (p.nrows(), p.ncols());
+        let widen = |m: MatRef<'_, T>| {
+            let mut v = Vec::with_capacity(kk * d);
+            (0..kk).for_each(|i| v.extend(m.row(i).iter().map(|x| x.to_f64())));
+            v
+        };
+        let mut planes = Self {
+            d,
+            p: widen(p),
+            a_hat: widen(a),
+            a_norm: Vec::with_capacity(kk),
+            dp: Vec::with_capacity(kk),
+            beta: Vec::with_capacity(kk),
+        };
+        for k in 0..kk {
+            let rows = k * d..(k + 1) * d;
+            let a = &mut planes.a_hat[rows.clone()];
+            let (sigma, r) = norm_scaled(a);
+            if r == 0.0 {
+                return Err(HyperbolicError::ZeroNormal { input: "a", row: k });
+            }
+            a.iter_mut().for_each(|v| *v = *v / sigma / r);
+            let p = &planes.p[rows.clone()];
+            planes.a_norm.push(sigma * r);
+            planes.dp.push(conformal_denominator(ball.c, p));
+            planes.beta.push(dot(p, &planes.a_hat[rows]));
+        }
+        Ok(planes)
+    }
+
+    #[inline(always)]
+    fn at(&self, k: usize, c: f64, sqrt_c: f64, x: &[f64], dx: f64) -> At<'_> {
+        let r = k * self.d..(k + 1) * self.d;
+        let (p, a_hat) = (&self.p[r.clone()], &self.a_hat[r]);
+        let (dp, beta) = (self.dp[k], self.beta[k]);
+        let alpha = x.iter().zip(p).zip(a_hat).fold(0.0, |acc, ((xi, pi), ai)| (xi - pi).mul_add(*ai, acc));
+        let s = dist2(x, p);
+        let z = 2.0 * sqrt_c * dp.mul_add(alpha, -c * s * beta) / (dp * dx);
+        At { p, a_hat, dp, beta, alpha, s, z }
+    }
+}
+
+impl PoincareBall {
+    /// Signed distances `out[i, k] = d(xᵢ, H_{a_k, p_k})` of points `x` (`n × d`) to the
+    /// gyroplanes through `p_k` with normals `a_k` (`p`, `a`: `K × d`; `out`: `n × K`).
+    /// Positive on the side `a` points to. Errors on a zero row of `a`.
+    pub fn gyroplane_dist<T: Real>(
+        &self,
+        x: MatRef<'_, T>,
+        p: MatRef<'_, T>,
+        a: MatRef<'_, T>,
+        out: MatMut<'_, T>,
+        par: Par,
+    ) -> Result<(), HyperbolicError> {
+        let d = x.ncols();
+        assert_width(d, &[("p", p.ncols()), ("a", a.ncols())]);
+        assert_eq!(a.nrows(), p.nrows(), "`a` must have as many rows as `p`");
+        assert_width(p.nrows(), &[("out", out.ncols())]);
+        self.check_points("x", x)?;
+        let planes = Planes::new(self, p, a)?;
+        let (c, sqrt_c) = (self.c, self.sqrt_c);
+        map_rows([x], [out], Needs::default(), par, |pt| {
+            let [x] = pt.inputs;
+            let [out] = pt.outputs;
+            let dx = conformal_denominator(c, x);
+            for (k, o) in out.iter_mut().enumerate() {
+                *o = arsinh(planes.at(k, c, sqrt_c, x, dx).z) / sqrt_c;
+            }
+        });
+        Ok(())
+    }
+
+    /// Gradients of `Σᵢₖ gᵢₖ d(xᵢ, H_{a_k, p_k})` (`grad`: `n × K`) with respect to `x`
+    /// (`n × d`), `p` and `a` (`K × d`, summed over the points in a fixed order: the result
+    /// does not depend on the thread count).
+    #[allow(clippy::too_many_arguments)]
+    pub fn gyroplane_dist_vjp<T: Real>(
+        &self,
+        x: MatRef<'_, T>,
+        p: MatRef<'_, T>,
+        a: MatRef<'_, T>,
+        grad: MatRef<'_, T>,
+        grad_x: MatMut<'_, T>,
+        mut grad_p: MatMut<'_, T>,
+        mut grad_a: MatMut<'_, T>,
+        par: Par,
+    ) -> Result<(), HyperbolicError> {
+        let (d, kk) = (x.ncols(), p.nrows());
+        assert_width(d, &[("p", p.ncols()), ("a", a.ncols()), ("grad_x", grad_x.ncols())]);
+        assert_width(d, &[("grad_p", grad_p.ncols()), ("grad_a", grad_a.ncols())]);
+        assert_width(kk, &[("grad", grad.ncols())]);
+        for (name, rows) in [("a", a.nrows()), ("grad_p", grad_p.nrows()), ("grad_a", grad_a.nrows())] {
+            assert_eq!(rows, kk, "`{name}` must have as many rows as `p`");
+        }
+        self.check_points("x", x)?;
+        let planes = Planes::new(self, p, a)?;
+        self.check_finite("grad", grad)?;
+        let (c, sqrt_c) = (self.c, self.sqrt_c);
+        let needs = Needs { scratch: 0, acc: 2 * kk * d };
+        let total = map_rows([x, grad], [grad_x], needs, par, |pt| {
+            let [x, g] = pt.inputs;
+            let [gx] = pt.outputs;
+            gx.fill(0.0);
+            let dx = conformal_denominator(c, x);
+            let (acc_p, acc_a) = pt.acc.split_at_mut(kk * d);
+            for (k, &gk) in g.iter().enumerate() {
+                let At { p, a_hat, dp, beta, alpha, s, z } = planes.at(k, c, sqrt_c, x, dx);
+                // d = arsinh(z)/√c: ∂d/∂z = 1/(√c h), h = √(1 + z²).
+                let h = z.hypot(1.0);
+                let gz = gk / (sqrt_c * h);
+                let m = 2.0 * gk / (h * dp * dx);
+                let (zx, zp) = (2.0 * c * gz * z / dx, 2.0 * c * gz * z / dp);
+                let gp = &mut acc_p[k * d..(k + 1) * d];
+                let ga = &mut acc_a[k * d..(k + 1) * d];
+                for j in 0..d {
+                    let e = x[j] - p[j];
+                    gx[j] += m * (dp * a_hat[j] - 2.0 * c * beta * e) + zx * x[j];
+                    gp[j] += m * (2.0 * c * (beta * e - alpha * p[j]) - (dp + c * s) * a_hat[j]) + zp * p[j];
+                    ga[j] += m * (dp * e - c * s * p[j]) - gz * z * a_hat[j];
+                }
+            }
+        });
+        let (total_p, total_a) = total.split_at(kk * d);
+        for k in 0..kk {
+            let inv_norm = 1.0 / planes.a_norm[k];
+            let rows = grad_p.rb_mut().row_mut(k).iter_mut().zip(&total_p[k * d..(k + 1) * d]);
+            rows.for_each(|(o, v)| *o = T::from_f64(*v));
+            let rows = grad_a.rb_mut().row_mut(k).iter_mut().zip(&total_a[k * d..(k + 1) * d]);
+            rows.for_each(|(o, v)| *o = T::from_f64(v * inv_norm));
+        }
+        Ok(())
+    }
+}
