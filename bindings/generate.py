@@ -15,6 +15,7 @@ then `tsr_matref_*` inputs, then `tsr_matmut_*` outputs) and their doc line
 
   bindings/python/tessera/_lowlevel.py        POINCARE_OPS table (methods are built from it)
   bindings/julia/Tessera/src/ops.jl           op(ball, ...) and op!(ball, outs..., ...)
+  bindings/fortran/tessera_public.inc         module tessera re-exports the TSR_* constants
   bindings/fortran/tessera_ops_bind.inc       type-bound generics of type(tsr_ball)
   bindings/fortran/tessera_ops_impl.inc       their f32/f64 module procedures
   bindings/cpp/tessera_ops.hpp                PoincareOps<Ball> mixin of tessera::PoincareBall
@@ -46,6 +47,7 @@ OUTPUTS = {
     "julia": "bindings/julia/Tessera/src/LibTessera.jl",
     "julia_ops": "bindings/julia/Tessera/src/ops.jl",
     "fortran": "bindings/fortran/tessera_c.f90",
+    "fortran_public": "bindings/fortran/tessera_public.inc",
     "fortran_bind": "bindings/fortran/tessera_ops_bind.inc",
     "fortran_impl": "bindings/fortran/tessera_ops_impl.inc",
     "cpp_ops": "bindings/cpp/tessera_ops.hpp",
@@ -842,6 +844,14 @@ def gen_fortran(h: Header) -> str:
     return "".join(out)
 
 
+def gen_fortran_public(h: Header) -> str:
+    cnames = fortran_const_names(h)
+    out = [f"! {BANNER}\n! Re-exports the C constants from module tessera (included by tessera.f90).\n"]
+    for c in h.consts():
+        out.append(f"  public :: {cnames[c.name]}\n")
+    return "".join(out)
+
+
 def f_array(a: OpArg, sc: str, intent: str) -> str:
     kind = SCALARS[sc][3]
     rank = "(:)" if a.vector else "(:,:)"
@@ -866,6 +876,8 @@ def gen_fortran_bind(ops: list[Op]) -> str:
 def gen_fortran_impl(h: Header, ops: list[Op]) -> str:
     out = [f"! {BANNER}\n! Module procedures behind the generics of tessera_ops_bind.inc (included by tessera.f90).\n"
            "! Arrays hold one point per column: x(d, n) is the C view x[n,d] with row stride d, no copy.\n"]
+    # Only the view builders some operation uses (gfortran -Wall flags unused private procedures).
+    used = {f_view(a, sc).split("(")[0] for op in ops for sc in op.variants for a in op.args if a.kind != "scalar"}
     scalars = sorted({sc for op in ops for sc in op.variants})
     for sc in scalars:
         kind = SCALARS[sc][3]
@@ -878,6 +890,8 @@ def gen_fortran_impl(h: Header, ops: list[Op]) -> str:
                 else:
                     dims = "int(size(a, 1), c_int64_t), int(size(a, 2), c_int64_t), 1_c_int64_t, int(size(a, 1), c_int64_t)"
                 fn = f"{how}_{io}_{sc}"
+                if fn not in used:
+                    continue
                 out.append(f"\n  function {fn}(a) result(v)\n"
                            f"    real({kind}), intent({intent}), target, contiguous :: a{rank}\n"
                            f"    type(tsr_{ct}_{sc}) :: v\n"
@@ -976,6 +990,7 @@ def generate(header_text: str) -> dict:
         "julia": gen_julia(h),
         "julia_ops": gen_julia_ops(ops),
         "fortran": gen_fortran(h),
+        "fortran_public": gen_fortran_public(h),
         "fortran_bind": gen_fortran_bind(ops),
         "fortran_impl": gen_fortran_impl(h, ops),
         "cpp_ops": gen_cpp_ops(ops),
