@@ -694,8 +694,10 @@ def gen_julia_ops(ops: list[Op]) -> str:
         out.append(f"function {op.name}!(ball::PoincareBall, {bang_params}) {where}\n")
         out.append("    dims = Dict{Symbol,Int}(:one => 1)\n")
         for a in op.views_in():
+            out.append(f"    {jl_name(a.name)} = _strided({jl_name(a.name)})\n")
+        for a in op.views_in():
             out.append(f"    _bind!(dims, \"{a.name}\", {jl_name(a.name)}, {jl_shape(a)}...)\n")
-        preserve = " ".join(jl_name(a.name) for a in op.args if a.kind != "scalar")
+        preserve = " ".join(["ball"] + [jl_name(a.name) for a in op.args if a.kind != "scalar"])
         out.append(f"    st = GC.@preserve {preserve} begin\n")
         for i, (sc, fn) in enumerate(sorted(op.variants.items(), reverse=True)):
             jt = SCALARS[sc][2]

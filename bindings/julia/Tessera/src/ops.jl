@@ -17,9 +17,11 @@ Vectors of length d stand for one point shared by all (broadcast).
 """
 function mobius_add!(ball::PoincareBall, out::AbstractVecOrMat{T}, x::AbstractVecOrMat{T}, y::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
     dims = Dict{Symbol,Int}(:one => 1)
+    x = _strided(x)
+    y = _strided(y)
     _bind!(dims, "x", x, (:n, :d, true)...)
     _bind!(dims, "y", y, (:n, :d, true)...)
-    st = GC.@preserve x y out begin
+    st = GC.@preserve ball x y out begin
         if T === Float64
             LibTessera.tsr_poincare_mobius_add_f64(ball.ptr, _ref(dims, x, (:n, :d, true)...), _ref(dims, y, (:n, :d, true)...), _mut(dims, "out", out, (:n, :d, true)...))
         elseif T === Float32
@@ -52,10 +54,13 @@ Vectors of length d stand for one point shared by all (broadcast).
 """
 function mobius_add_vjp!(ball::PoincareBall, grad_x::AbstractVecOrMat{T}, grad_y::AbstractVecOrMat{T}, x::AbstractVecOrMat{T}, y::AbstractVecOrMat{T}, grad::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
     dims = Dict{Symbol,Int}(:one => 1)
+    x = _strided(x)
+    y = _strided(y)
+    grad = _strided(grad)
     _bind!(dims, "x", x, (:n, :d, true)...)
     _bind!(dims, "y", y, (:n, :d, true)...)
     _bind!(dims, "grad", grad, (:n, :d, true)...)
-    st = GC.@preserve x y grad grad_x grad_y begin
+    st = GC.@preserve ball x y grad grad_x grad_y begin
         if T === Float64
             LibTessera.tsr_poincare_mobius_add_vjp_f64(ball.ptr, _ref(dims, x, (:n, :d, true)...), _ref(dims, y, (:n, :d, true)...), _ref(dims, grad, (:n, :d, true)...), _mut(dims, "grad_x", grad_x, (:n, :d, true)...), _mut(dims, "grad_y", grad_y, (:n, :d, true)...))
         elseif T === Float32
