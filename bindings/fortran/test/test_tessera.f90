@@ -96,6 +96,7 @@ program test_tessera
     call expect(st == TSR_ERR_NULL_POINTER, 'uninitialised ball')
   end block
 
+  deallocate(msg)
   call ball%free()
   call expect(.not. ball%is_live(), 'free')
 
