@@ -16,6 +16,7 @@ use super::shape::assert_width;
 use faer::{MatMut, MatRef, Par};
 
 /// `l ← log₀((−x) ⊕ y)`, `e ← t ⊗ ((−x) ⊕ y) = exp₀(t l)`, pulled to at most `max_e`.
+#[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn step(c: f64, sqrt_c: f64, max_e: f64, x: &[f64], y: &[f64], t: f64, l: &mut [f64], e: &mut [f64]) {
     log_sub(c, sqrt_c, x, y, l);

@@ -133,7 +133,8 @@ impl PoincareBall {
 
     /// Gradients of `Σᵢₖ gᵢₖ d(xᵢ, H_{a_k, p_k})` (`grad`: `n × K`) with respect to `x`
     /// (`n × d`), `p` and `a` (`K × d`, summed over the points in a fixed order: the result
-    /// does not depend on the thread count).
+    /// does not depend on the thread count). `∇_a` is orthogonal to `a` and of size
+    /// `O(|g|/‖a‖)`, so it overflows only for normals shorter than about `1e-300`.
     #[allow(clippy::too_many_arguments)]
     pub fn gyroplane_dist_vjp<T: Real>(
         &self,
@@ -177,17 +178,22 @@ impl PoincareBall {
                     let e = x[j] - p[j];
                     gx[j] += m * (dp * a_hat[j] - 2.0 * c * beta * e) + zx * x[j];
                     gp[j] += m * (2.0 * c * (beta * e - alpha * p[j]) - (dp + c * s) * a_hat[j]) + zp * p[j];
-                    ga[j] += m * (dp * e - c * s * p[j]) - gz * z * a_hat[j];
+                    ga[j] += m * (dp * e - c * s * p[j]);
                 }
             }
         });
         let (total_p, total_a) = total.split_at(kk * d);
         for k in 0..kk {
-            let inv_norm = 1.0 / planes.a_norm[k];
-            let rows = grad_p.rb_mut().row_mut(k).iter_mut().zip(&total_p[k * d..(k + 1) * d]);
-            rows.for_each(|(o, v)| *o = T::from_f64(*v));
-            let rows = grad_a.rb_mut().row_mut(k).iter_mut().zip(&total_a[k * d..(k + 1) * d]);
-            rows.for_each(|(o, v)| *o = T::from_f64(v * inv_norm));
+            let rows = k * d..(k + 1) * d;
+            let grad_p_k = grad_p.rb_mut().row_mut(k);
+            grad_p_k.iter_mut().zip(&total_p[rows.clone()]).for_each(|(o, v)| *o = T::from_f64(*v));
+            // ∇_a = (I − ââᵀ) ∇_â / ‖a‖, projected once on the sum.
+            let (v, a_hat) = (&total_a[rows.clone()], &planes.a_hat[rows]);
+            let (along, inv_norm) = (dot(v, a_hat), 1.0 / planes.a_norm[k]);
+            let grad_a_k = grad_a.rb_mut().row_mut(k);
+            grad_a_k.iter_mut().zip(v.iter().zip(a_hat)).for_each(|(o, (vj, aj))| {
+                *o = T::from_f64((vj - along * aj) * inv_norm);
+            });
         }
         Ok(())
     }

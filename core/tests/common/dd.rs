@@ -50,7 +50,7 @@ impl DD {
     }
     /// `eˣ`: `2ᵏ (e^{r/1024})^1024` with a Taylor series for `e^{r/1024}`.
     pub fn exp(self) -> Self {
-        const LN2: DD = DD { hi: 0.6931471805599453, lo: 2.3190468138462996e-17 };
+        const LN2: DD = DD { hi: core::f64::consts::LN_2, lo: 2.3190468138462996e-17 };
         let k = (self.hi / LN2.hi).round();
         let r = (self - LN2 * k) * (1.0 / 1024.0);
         let (mut sum, mut term) = (DD::new(1.0), DD::new(1.0));
