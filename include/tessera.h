@@ -156,21 +156,293 @@ double tsr_poincare_c(const struct tsr_poincare *ball);
 // Valid until the next call on `ball`.
 const char *tsr_poincare_last_error_message(const struct tsr_poincare *ball);
 
-// `out = x ⊕_c y` (Möbius addition), row by row.
+// Conformal factor `out = λ_x = 2 / (1 - c‖x‖²)`.
+// Shapes: x[n,d] out[n,1]
+tsr_status tsr_poincare_conformal_factor_f64(const struct tsr_poincare *ball, struct tsr_matref_f64 x, struct tsr_matmut_f64 out);
+
+// Conformal factor `out = λ_x = 2 / (1 - c‖x‖²)`.
+// Shapes: x[n,d] out[n,1]
+tsr_status tsr_poincare_conformal_factor_f32(const struct tsr_poincare *ball, struct tsr_matref_f32 x, struct tsr_matmut_f32 out);
+
+// Vector-Jacobian product of `conformal_factor`: gradients of `sum <grad, out>` with respect to `x`.
+// Shapes: x[n,d] grad[n,1] grad_x[n,d]
+tsr_status tsr_poincare_conformal_factor_vjp_f64(const struct tsr_poincare *ball, struct tsr_matref_f64 x, struct tsr_matref_f64 grad, struct tsr_matmut_f64 grad_x);
+
+// Vector-Jacobian product of `conformal_factor`: gradients of `sum <grad, out>` with respect to `x`.
+// Shapes: x[n,d] grad[n,1] grad_x[n,d]
+tsr_status tsr_poincare_conformal_factor_vjp_f32(const struct tsr_poincare *ball, struct tsr_matref_f32 x, struct tsr_matref_f32 grad, struct tsr_matmut_f32 grad_x);
+
+// Möbius addition `out = x ⊕_c y`.
 // Shapes: x[n,d] y[n,d] out[n,d]
 tsr_status tsr_poincare_mobius_add_f64(const struct tsr_poincare *ball, struct tsr_matref_f64 x, struct tsr_matref_f64 y, struct tsr_matmut_f64 out);
 
-// `out = x ⊕_c y` (Möbius addition), row by row.
+// Möbius addition `out = x ⊕_c y`.
 // Shapes: x[n,d] y[n,d] out[n,d]
 tsr_status tsr_poincare_mobius_add_f32(const struct tsr_poincare *ball, struct tsr_matref_f32 x, struct tsr_matref_f32 y, struct tsr_matmut_f32 out);
 
-// Gradients of `sum_i <grad_i, x_i ⊕ y_i>` with respect to `x` and `y`.
+// Vector-Jacobian product of `mobius_add`: gradients of `sum <grad, out>` with respect to `x`, `y`.
 // Shapes: x[n,d] y[n,d] grad[n,d] grad_x[n,d] grad_y[n,d]
 tsr_status tsr_poincare_mobius_add_vjp_f64(const struct tsr_poincare *ball, struct tsr_matref_f64 x, struct tsr_matref_f64 y, struct tsr_matref_f64 grad, struct tsr_matmut_f64 grad_x, struct tsr_matmut_f64 grad_y);
 
-// Gradients of `sum_i <grad_i, x_i ⊕ y_i>` with respect to `x` and `y`.
+// Vector-Jacobian product of `mobius_add`: gradients of `sum <grad, out>` with respect to `x`, `y`.
 // Shapes: x[n,d] y[n,d] grad[n,d] grad_x[n,d] grad_y[n,d]
 tsr_status tsr_poincare_mobius_add_vjp_f32(const struct tsr_poincare *ball, struct tsr_matref_f32 x, struct tsr_matref_f32 y, struct tsr_matref_f32 grad, struct tsr_matmut_f32 grad_x, struct tsr_matmut_f32 grad_y);
+
+// Möbius scalar multiplication `out = r ⊗_c x`, one scalar per point.
+// Shapes: r[n,1] x[n,d] out[n,d]
+tsr_status tsr_poincare_mobius_scalar_mul_f64(const struct tsr_poincare *ball, struct tsr_matref_f64 r, struct tsr_matref_f64 x, struct tsr_matmut_f64 out);
+
+// Möbius scalar multiplication `out = r ⊗_c x`, one scalar per point.
+// Shapes: r[n,1] x[n,d] out[n,d]
+tsr_status tsr_poincare_mobius_scalar_mul_f32(const struct tsr_poincare *ball, struct tsr_matref_f32 r, struct tsr_matref_f32 x, struct tsr_matmut_f32 out);
+
+// Vector-Jacobian product of `mobius_scalar_mul`: gradients of `sum <grad, out>` with respect to `r`, `x`.
+// Shapes: r[n,1] x[n,d] grad[n,d] grad_r[n,1] grad_x[n,d]
+tsr_status tsr_poincare_mobius_scalar_mul_vjp_f64(const struct tsr_poincare *ball, struct tsr_matref_f64 r, struct tsr_matref_f64 x, struct tsr_matref_f64 grad, struct tsr_matmut_f64 grad_r, struct tsr_matmut_f64 grad_x);
+
+// Vector-Jacobian product of `mobius_scalar_mul`: gradients of `sum <grad, out>` with respect to `r`, `x`.
+// Shapes: r[n,1] x[n,d] grad[n,d] grad_r[n,1] grad_x[n,d]
+tsr_status tsr_poincare_mobius_scalar_mul_vjp_f32(const struct tsr_poincare *ball, struct tsr_matref_f32 r, struct tsr_matref_f32 x, struct tsr_matref_f32 grad, struct tsr_matmut_f32 grad_r, struct tsr_matmut_f32 grad_x);
+
+// Möbius matrix-vector product `out = M ⊗_c x` with one q × p matrix for all points.
+// Shapes: m[q,p] x[n,p] out[n,q]
+tsr_status tsr_poincare_mobius_matvec_f64(const struct tsr_poincare *ball, struct tsr_matref_f64 m, struct tsr_matref_f64 x, struct tsr_matmut_f64 out);
+
+// Möbius matrix-vector product `out = M ⊗_c x` with one q × p matrix for all points.
+// Shapes: m[q,p] x[n,p] out[n,q]
+tsr_status tsr_poincare_mobius_matvec_f32(const struct tsr_poincare *ball, struct tsr_matref_f32 m, struct tsr_matref_f32 x, struct tsr_matmut_f32 out);
+
+// Vector-Jacobian product of `mobius_matvec`: gradients of `sum <grad, out>` with respect to `m`, `x`.
+// Shapes: m[q,p] x[n,p] grad[n,q] grad_m[q,p] grad_x[n,p]
+tsr_status tsr_poincare_mobius_matvec_vjp_f64(const struct tsr_poincare *ball, struct tsr_matref_f64 m, struct tsr_matref_f64 x, struct tsr_matref_f64 grad, struct tsr_matmut_f64 grad_m, struct tsr_matmut_f64 grad_x);
+
+// Vector-Jacobian product of `mobius_matvec`: gradients of `sum <grad, out>` with respect to `m`, `x`.
+// Shapes: m[q,p] x[n,p] grad[n,q] grad_m[q,p] grad_x[n,p]
+tsr_status tsr_poincare_mobius_matvec_vjp_f32(const struct tsr_poincare *ball, struct tsr_matref_f32 m, struct tsr_matref_f32 x, struct tsr_matref_f32 grad, struct tsr_matmut_f32 grad_m, struct tsr_matmut_f32 grad_x);
+
+// Exponential map at `x`: `out = exp_x(u)`.
+// Shapes: x[n,d] u[n,d] out[n,d]
+tsr_status tsr_poincare_expmap_f64(const struct tsr_poincare *ball, struct tsr_matref_f64 x, struct tsr_matref_f64 u, struct tsr_matmut_f64 out);
+
+// Exponential map at `x`: `out = exp_x(u)`.
+// Shapes: x[n,d] u[n,d] out[n,d]
+tsr_status tsr_poincare_expmap_f32(const struct tsr_poincare *ball, struct tsr_matref_f32 x, struct tsr_matref_f32 u, struct tsr_matmut_f32 out);
+
+// Vector-Jacobian product of `expmap`: gradients of `sum <grad, out>` with respect to `x`, `u`.
+// Shapes: x[n,d] u[n,d] grad[n,d] grad_x[n,d] grad_u[n,d]
+tsr_status tsr_poincare_expmap_vjp_f64(const struct tsr_poincare *ball, struct tsr_matref_f64 x, struct tsr_matref_f64 u, struct tsr_matref_f64 grad, struct tsr_matmut_f64 grad_x, struct tsr_matmut_f64 grad_u);
+
+// Vector-Jacobian product of `expmap`: gradients of `sum <grad, out>` with respect to `x`, `u`.
+// Shapes: x[n,d] u[n,d] grad[n,d] grad_x[n,d] grad_u[n,d]
+tsr_status tsr_poincare_expmap_vjp_f32(const struct tsr_poincare *ball, struct tsr_matref_f32 x, struct tsr_matref_f32 u, struct tsr_matref_f32 grad, struct tsr_matmut_f32 grad_x, struct tsr_matmut_f32 grad_u);
+
+// Exponential map at the origin: `out = exp_0(u)`.
+// Shapes: u[n,d] out[n,d]
+tsr_status tsr_poincare_expmap0_f64(const struct tsr_poincare *ball, struct tsr_matref_f64 u, struct tsr_matmut_f64 out);
+
+// Exponential map at the origin: `out = exp_0(u)`.
+// Shapes: u[n,d] out[n,d]
+tsr_status tsr_poincare_expmap0_f32(const struct tsr_poincare *ball, struct tsr_matref_f32 u, struct tsr_matmut_f32 out);
+
+// Vector-Jacobian product of `expmap0`: gradients of `sum <grad, out>` with respect to `u`.
+// Shapes: u[n,d] grad[n,d] grad_u[n,d]
+tsr_status tsr_poincare_expmap0_vjp_f64(const struct tsr_poincare *ball, struct tsr_matref_f64 u, struct tsr_matref_f64 grad, struct tsr_matmut_f64 grad_u);
+
+// Vector-Jacobian product of `expmap0`: gradients of `sum <grad, out>` with respect to `u`.
+// Shapes: u[n,d] grad[n,d] grad_u[n,d]
+tsr_status tsr_poincare_expmap0_vjp_f32(const struct tsr_poincare *ball, struct tsr_matref_f32 u, struct tsr_matref_f32 grad, struct tsr_matmut_f32 grad_u);
+
+// Logarithmic map at `x`: `out = log_x(y)`.
+// Shapes: x[n,d] y[n,d] out[n,d]
+tsr_status tsr_poincare_logmap_f64(const struct tsr_poincare *ball, struct tsr_matref_f64 x, struct tsr_matref_f64 y, struct tsr_matmut_f64 out);
+
+// Logarithmic map at `x`: `out = log_x(y)`.
+// Shapes: x[n,d] y[n,d] out[n,d]
+tsr_status tsr_poincare_logmap_f32(const struct tsr_poincare *ball, struct tsr_matref_f32 x, struct tsr_matref_f32 y, struct tsr_matmut_f32 out);
+
+// Vector-Jacobian product of `logmap`: gradients of `sum <grad, out>` with respect to `x`, `y`.
+// Shapes: x[n,d] y[n,d] grad[n,d] grad_x[n,d] grad_y[n,d]
+tsr_status tsr_poincare_logmap_vjp_f64(const struct tsr_poincare *ball, struct tsr_matref_f64 x, struct tsr_matref_f64 y, struct tsr_matref_f64 grad, struct tsr_matmut_f64 grad_x, struct tsr_matmut_f64 grad_y);
+
+// Vector-Jacobian product of `logmap`: gradients of `sum <grad, out>` with respect to `x`, `y`.
+// Shapes: x[n,d] y[n,d] grad[n,d] grad_x[n,d] grad_y[n,d]
+tsr_status tsr_poincare_logmap_vjp_f32(const struct tsr_poincare *ball, struct tsr_matref_f32 x, struct tsr_matref_f32 y, struct tsr_matref_f32 grad, struct tsr_matmut_f32 grad_x, struct tsr_matmut_f32 grad_y);
+
+// Logarithmic map at the origin: `out = log_0(y)`.
+// Shapes: y[n,d] out[n,d]
+tsr_status tsr_poincare_logmap0_f64(const struct tsr_poincare *ball, struct tsr_matref_f64 y, struct tsr_matmut_f64 out);
+
+// Logarithmic map at the origin: `out = log_0(y)`.
+// Shapes: y[n,d] out[n,d]
+tsr_status tsr_poincare_logmap0_f32(const struct tsr_poincare *ball, struct tsr_matref_f32 y, struct tsr_matmut_f32 out);
+
+// Vector-Jacobian product of `logmap0`: gradients of `sum <grad, out>` with respect to `y`.
+// Shapes: y[n,d] grad[n,d] grad_y[n,d]
+tsr_status tsr_poincare_logmap0_vjp_f64(const struct tsr_poincare *ball, struct tsr_matref_f64 y, struct tsr_matref_f64 grad, struct tsr_matmut_f64 grad_y);
+
+// Vector-Jacobian product of `logmap0`: gradients of `sum <grad, out>` with respect to `y`.
+// Shapes: y[n,d] grad[n,d] grad_y[n,d]
+tsr_status tsr_poincare_logmap0_vjp_f32(const struct tsr_poincare *ball, struct tsr_matref_f32 y, struct tsr_matref_f32 grad, struct tsr_matmut_f32 grad_y);
+
+// Geodesic distance `out = d_c(x, y)`.
+// Shapes: x[n,d] y[n,d] out[n,1]
+tsr_status tsr_poincare_dist_f64(const struct tsr_poincare *ball, struct tsr_matref_f64 x, struct tsr_matref_f64 y, struct tsr_matmut_f64 out);
+
+// Geodesic distance `out = d_c(x, y)`.
+// Shapes: x[n,d] y[n,d] out[n,1]
+tsr_status tsr_poincare_dist_f32(const struct tsr_poincare *ball, struct tsr_matref_f32 x, struct tsr_matref_f32 y, struct tsr_matmut_f32 out);
+
+// Vector-Jacobian product of `dist`: gradients of `sum <grad, out>` with respect to `x`, `y`.
+// Shapes: x[n,d] y[n,d] grad[n,1] grad_x[n,d] grad_y[n,d]
+tsr_status tsr_poincare_dist_vjp_f64(const struct tsr_poincare *ball, struct tsr_matref_f64 x, struct tsr_matref_f64 y, struct tsr_matref_f64 grad, struct tsr_matmut_f64 grad_x, struct tsr_matmut_f64 grad_y);
+
+// Vector-Jacobian product of `dist`: gradients of `sum <grad, out>` with respect to `x`, `y`.
+// Shapes: x[n,d] y[n,d] grad[n,1] grad_x[n,d] grad_y[n,d]
+tsr_status tsr_poincare_dist_vjp_f32(const struct tsr_poincare *ball, struct tsr_matref_f32 x, struct tsr_matref_f32 y, struct tsr_matref_f32 grad, struct tsr_matmut_f32 grad_x, struct tsr_matmut_f32 grad_y);
+
+// Geodesic distance to the origin `out = d_c(0, x)`.
+// Shapes: x[n,d] out[n,1]
+tsr_status tsr_poincare_dist0_f64(const struct tsr_poincare *ball, struct tsr_matref_f64 x, struct tsr_matmut_f64 out);
+
+// Geodesic distance to the origin `out = d_c(0, x)`.
+// Shapes: x[n,d] out[n,1]
+tsr_status tsr_poincare_dist0_f32(const struct tsr_poincare *ball, struct tsr_matref_f32 x, struct tsr_matmut_f32 out);
+
+// Vector-Jacobian product of `dist0`: gradients of `sum <grad, out>` with respect to `x`.
+// Shapes: x[n,d] grad[n,1] grad_x[n,d]
+tsr_status tsr_poincare_dist0_vjp_f64(const struct tsr_poincare *ball, struct tsr_matref_f64 x, struct tsr_matref_f64 grad, struct tsr_matmut_f64 grad_x);
+
+// Vector-Jacobian product of `dist0`: gradients of `sum <grad, out>` with respect to `x`.
+// Shapes: x[n,d] grad[n,1] grad_x[n,d]
+tsr_status tsr_poincare_dist0_vjp_f32(const struct tsr_poincare *ball, struct tsr_matref_f32 x, struct tsr_matref_f32 grad, struct tsr_matmut_f32 grad_x);
+
+// Point at time `t` on the geodesic from `x` (t = 0) to `y` (t = 1): `out = x ⊕ (t ⊗ ((-x) ⊕ y))`.
+// Shapes: x[n,d] y[n,d] t[n,1] out[n,d]
+tsr_status tsr_poincare_geodesic_f64(const struct tsr_poincare *ball, struct tsr_matref_f64 x, struct tsr_matref_f64 y, struct tsr_matref_f64 t, struct tsr_matmut_f64 out);
+
+// Point at time `t` on the geodesic from `x` (t = 0) to `y` (t = 1): `out = x ⊕ (t ⊗ ((-x) ⊕ y))`.
+// Shapes: x[n,d] y[n,d] t[n,1] out[n,d]
+tsr_status tsr_poincare_geodesic_f32(const struct tsr_poincare *ball, struct tsr_matref_f32 x, struct tsr_matref_f32 y, struct tsr_matref_f32 t, struct tsr_matmut_f32 out);
+
+// Vector-Jacobian product of `geodesic`: gradients of `sum <grad, out>` with respect to `x`, `y`, `t`.
+// Shapes: x[n,d] y[n,d] t[n,1] grad[n,d] grad_x[n,d] grad_y[n,d] grad_t[n,1]
+tsr_status tsr_poincare_geodesic_vjp_f64(const struct tsr_poincare *ball, struct tsr_matref_f64 x, struct tsr_matref_f64 y, struct tsr_matref_f64 t, struct tsr_matref_f64 grad, struct tsr_matmut_f64 grad_x, struct tsr_matmut_f64 grad_y, struct tsr_matmut_f64 grad_t);
+
+// Vector-Jacobian product of `geodesic`: gradients of `sum <grad, out>` with respect to `x`, `y`, `t`.
+// Shapes: x[n,d] y[n,d] t[n,1] grad[n,d] grad_x[n,d] grad_y[n,d] grad_t[n,1]
+tsr_status tsr_poincare_geodesic_vjp_f32(const struct tsr_poincare *ball, struct tsr_matref_f32 x, struct tsr_matref_f32 y, struct tsr_matref_f32 t, struct tsr_matref_f32 grad, struct tsr_matmut_f32 grad_x, struct tsr_matmut_f32 grad_y, struct tsr_matmut_f32 grad_t);
+
+// Gyration `out = gyr[u, v] w`.
+// Shapes: u[n,d] v[n,d] w[n,d] out[n,d]
+tsr_status tsr_poincare_gyration_f64(const struct tsr_poincare *ball, struct tsr_matref_f64 u, struct tsr_matref_f64 v, struct tsr_matref_f64 w, struct tsr_matmut_f64 out);
+
+// Gyration `out = gyr[u, v] w`.
+// Shapes: u[n,d] v[n,d] w[n,d] out[n,d]
+tsr_status tsr_poincare_gyration_f32(const struct tsr_poincare *ball, struct tsr_matref_f32 u, struct tsr_matref_f32 v, struct tsr_matref_f32 w, struct tsr_matmut_f32 out);
+
+// Vector-Jacobian product of `gyration`: gradients of `sum <grad, out>` with respect to `u`, `v`, `w`.
+// Shapes: u[n,d] v[n,d] w[n,d] grad[n,d] grad_u[n,d] grad_v[n,d] grad_w[n,d]
+tsr_status tsr_poincare_gyration_vjp_f64(const struct tsr_poincare *ball, struct tsr_matref_f64 u, struct tsr_matref_f64 v, struct tsr_matref_f64 w, struct tsr_matref_f64 grad, struct tsr_matmut_f64 grad_u, struct tsr_matmut_f64 grad_v, struct tsr_matmut_f64 grad_w);
+
+// Vector-Jacobian product of `gyration`: gradients of `sum <grad, out>` with respect to `u`, `v`, `w`.
+// Shapes: u[n,d] v[n,d] w[n,d] grad[n,d] grad_u[n,d] grad_v[n,d] grad_w[n,d]
+tsr_status tsr_poincare_gyration_vjp_f32(const struct tsr_poincare *ball, struct tsr_matref_f32 u, struct tsr_matref_f32 v, struct tsr_matref_f32 w, struct tsr_matref_f32 grad, struct tsr_matmut_f32 grad_u, struct tsr_matmut_f32 grad_v, struct tsr_matmut_f32 grad_w);
+
+// Parallel transport of the tangent vector `v` from `x` to `y`.
+// Shapes: x[n,d] y[n,d] v[n,d] out[n,d]
+tsr_status tsr_poincare_transport_f64(const struct tsr_poincare *ball, struct tsr_matref_f64 x, struct tsr_matref_f64 y, struct tsr_matref_f64 v, struct tsr_matmut_f64 out);
+
+// Parallel transport of the tangent vector `v` from `x` to `y`.
+// Shapes: x[n,d] y[n,d] v[n,d] out[n,d]
+tsr_status tsr_poincare_transport_f32(const struct tsr_poincare *ball, struct tsr_matref_f32 x, struct tsr_matref_f32 y, struct tsr_matref_f32 v, struct tsr_matmut_f32 out);
+
+// Vector-Jacobian product of `transport`: gradients of `sum <grad, out>` with respect to `x`, `y`, `v`.
+// Shapes: x[n,d] y[n,d] v[n,d] grad[n,d] grad_x[n,d] grad_y[n,d] grad_v[n,d]
+tsr_status tsr_poincare_transport_vjp_f64(const struct tsr_poincare *ball, struct tsr_matref_f64 x, struct tsr_matref_f64 y, struct tsr_matref_f64 v, struct tsr_matref_f64 grad, struct tsr_matmut_f64 grad_x, struct tsr_matmut_f64 grad_y, struct tsr_matmut_f64 grad_v);
+
+// Vector-Jacobian product of `transport`: gradients of `sum <grad, out>` with respect to `x`, `y`, `v`.
+// Shapes: x[n,d] y[n,d] v[n,d] grad[n,d] grad_x[n,d] grad_y[n,d] grad_v[n,d]
+tsr_status tsr_poincare_transport_vjp_f32(const struct tsr_poincare *ball, struct tsr_matref_f32 x, struct tsr_matref_f32 y, struct tsr_matref_f32 v, struct tsr_matref_f32 grad, struct tsr_matmut_f32 grad_x, struct tsr_matmut_f32 grad_y, struct tsr_matmut_f32 grad_v);
+
+// Parallel transport of `v` from the origin to `y`: `out = (1 - c‖y‖²) v`.
+// Shapes: y[n,d] v[n,d] out[n,d]
+tsr_status tsr_poincare_transport_from_origin_f64(const struct tsr_poincare *ball, struct tsr_matref_f64 y, struct tsr_matref_f64 v, struct tsr_matmut_f64 out);
+
+// Parallel transport of `v` from the origin to `y`: `out = (1 - c‖y‖²) v`.
+// Shapes: y[n,d] v[n,d] out[n,d]
+tsr_status tsr_poincare_transport_from_origin_f32(const struct tsr_poincare *ball, struct tsr_matref_f32 y, struct tsr_matref_f32 v, struct tsr_matmut_f32 out);
+
+// Vector-Jacobian product of `transport_from_origin`: gradients of `sum <grad, out>` with respect to `y`, `v`.
+// Shapes: y[n,d] v[n,d] grad[n,d] grad_y[n,d] grad_v[n,d]
+tsr_status tsr_poincare_transport_from_origin_vjp_f64(const struct tsr_poincare *ball, struct tsr_matref_f64 y, struct tsr_matref_f64 v, struct tsr_matref_f64 grad, struct tsr_matmut_f64 grad_y, struct tsr_matmut_f64 grad_v);
+
+// Vector-Jacobian product of `transport_from_origin`: gradients of `sum <grad, out>` with respect to `y`, `v`.
+// Shapes: y[n,d] v[n,d] grad[n,d] grad_y[n,d] grad_v[n,d]
+tsr_status tsr_poincare_transport_from_origin_vjp_f32(const struct tsr_poincare *ball, struct tsr_matref_f32 y, struct tsr_matref_f32 v, struct tsr_matref_f32 grad, struct tsr_matmut_f32 grad_y, struct tsr_matmut_f32 grad_v);
+
+// Parallel transport of `v` from `x` to the origin: `out = v / (1 - c‖x‖²)`.
+// Shapes: x[n,d] v[n,d] out[n,d]
+tsr_status tsr_poincare_transport_to_origin_f64(const struct tsr_poincare *ball, struct tsr_matref_f64 x, struct tsr_matref_f64 v, struct tsr_matmut_f64 out);
+
+// Parallel transport of `v` from `x` to the origin: `out = v / (1 - c‖x‖²)`.
+// Shapes: x[n,d] v[n,d] out[n,d]
+tsr_status tsr_poincare_transport_to_origin_f32(const struct tsr_poincare *ball, struct tsr_matref_f32 x, struct tsr_matref_f32 v, struct tsr_matmut_f32 out);
+
+// Vector-Jacobian product of `transport_to_origin`: gradients of `sum <grad, out>` with respect to `x`, `v`.
+// Shapes: x[n,d] v[n,d] grad[n,d] grad_x[n,d] grad_v[n,d]
+tsr_status tsr_poincare_transport_to_origin_vjp_f64(const struct tsr_poincare *ball, struct tsr_matref_f64 x, struct tsr_matref_f64 v, struct tsr_matref_f64 grad, struct tsr_matmut_f64 grad_x, struct tsr_matmut_f64 grad_v);
+
+// Vector-Jacobian product of `transport_to_origin`: gradients of `sum <grad, out>` with respect to `x`, `v`.
+// Shapes: x[n,d] v[n,d] grad[n,d] grad_x[n,d] grad_v[n,d]
+tsr_status tsr_poincare_transport_to_origin_vjp_f32(const struct tsr_poincare *ball, struct tsr_matref_f32 x, struct tsr_matref_f32 v, struct tsr_matref_f32 grad, struct tsr_matmut_f32 grad_x, struct tsr_matmut_f32 grad_v);
+
+// Projection onto the ball: rows longer than `(1 - margin)/√c` are pulled back to it. Accepts points outside the ball.
+// Shapes: x[n,d] out[n,d]
+tsr_status tsr_poincare_project_f64(const struct tsr_poincare *ball, struct tsr_matref_f64 x, struct tsr_matmut_f64 out);
+
+// Projection onto the ball: rows longer than `(1 - margin)/√c` are pulled back to it. Accepts points outside the ball.
+// Shapes: x[n,d] out[n,d]
+tsr_status tsr_poincare_project_f32(const struct tsr_poincare *ball, struct tsr_matref_f32 x, struct tsr_matmut_f32 out);
+
+// Vector-Jacobian product of `project`: gradients of `sum <grad, out>` with respect to `x`.
+// Shapes: x[n,d] grad[n,d] grad_x[n,d]
+tsr_status tsr_poincare_project_vjp_f64(const struct tsr_poincare *ball, struct tsr_matref_f64 x, struct tsr_matref_f64 grad, struct tsr_matmut_f64 grad_x);
+
+// Vector-Jacobian product of `project`: gradients of `sum <grad, out>` with respect to `x`.
+// Shapes: x[n,d] grad[n,d] grad_x[n,d]
+tsr_status tsr_poincare_project_vjp_f32(const struct tsr_poincare *ball, struct tsr_matref_f32 x, struct tsr_matref_f32 grad, struct tsr_matmut_f32 grad_x);
+
+// Riemannian gradient from a Euclidean one: `out = g / λ_x²`.
+// Shapes: x[n,d] g[n,d] out[n,d]
+tsr_status tsr_poincare_egrad_to_rgrad_f64(const struct tsr_poincare *ball, struct tsr_matref_f64 x, struct tsr_matref_f64 g, struct tsr_matmut_f64 out);
+
+// Riemannian gradient from a Euclidean one: `out = g / λ_x²`.
+// Shapes: x[n,d] g[n,d] out[n,d]
+tsr_status tsr_poincare_egrad_to_rgrad_f32(const struct tsr_poincare *ball, struct tsr_matref_f32 x, struct tsr_matref_f32 g, struct tsr_matmut_f32 out);
+
+// Vector-Jacobian product of `egrad_to_rgrad`: gradients of `sum <grad, out>` with respect to `x`, `g`.
+// Shapes: x[n,d] g[n,d] grad[n,d] grad_x[n,d] grad_g[n,d]
+tsr_status tsr_poincare_egrad_to_rgrad_vjp_f64(const struct tsr_poincare *ball, struct tsr_matref_f64 x, struct tsr_matref_f64 g, struct tsr_matref_f64 grad, struct tsr_matmut_f64 grad_x, struct tsr_matmut_f64 grad_g);
+
+// Vector-Jacobian product of `egrad_to_rgrad`: gradients of `sum <grad, out>` with respect to `x`, `g`.
+// Shapes: x[n,d] g[n,d] grad[n,d] grad_x[n,d] grad_g[n,d]
+tsr_status tsr_poincare_egrad_to_rgrad_vjp_f32(const struct tsr_poincare *ball, struct tsr_matref_f32 x, struct tsr_matref_f32 g, struct tsr_matref_f32 grad, struct tsr_matmut_f32 grad_x, struct tsr_matmut_f32 grad_g);
+
+// Signed distance of every point `x` to every gyroplane through `p` with normal `a` (pvae's gyroplane layer).
+// Shapes: x[n,d] p[k,d] a[k,d] out[n,k]
+tsr_status tsr_poincare_gyroplane_dist_f64(const struct tsr_poincare *ball, struct tsr_matref_f64 x, struct tsr_matref_f64 p, struct tsr_matref_f64 a, struct tsr_matmut_f64 out);
+
+// Signed distance of every point `x` to every gyroplane through `p` with normal `a` (pvae's gyroplane layer).
+// Shapes: x[n,d] p[k,d] a[k,d] out[n,k]
+tsr_status tsr_poincare_gyroplane_dist_f32(const struct tsr_poincare *ball, struct tsr_matref_f32 x, struct tsr_matref_f32 p, struct tsr_matref_f32 a, struct tsr_matmut_f32 out);
+
+// Vector-Jacobian product of `gyroplane_dist`: gradients of `sum <grad, out>` with respect to `x`, `p`, `a`.
+// Shapes: x[n,d] p[k,d] a[k,d] grad[n,k] grad_x[n,d] grad_p[k,d] grad_a[k,d]
+tsr_status tsr_poincare_gyroplane_dist_vjp_f64(const struct tsr_poincare *ball, struct tsr_matref_f64 x, struct tsr_matref_f64 p, struct tsr_matref_f64 a, struct tsr_matref_f64 grad, struct tsr_matmut_f64 grad_x, struct tsr_matmut_f64 grad_p, struct tsr_matmut_f64 grad_a);
+
+// Vector-Jacobian product of `gyroplane_dist`: gradients of `sum <grad, out>` with respect to `x`, `p`, `a`.
+// Shapes: x[n,d] p[k,d] a[k,d] grad[n,k] grad_x[n,d] grad_p[k,d] grad_a[k,d]
+tsr_status tsr_poincare_gyroplane_dist_vjp_f32(const struct tsr_poincare *ball, struct tsr_matref_f32 x, struct tsr_matref_f32 p, struct tsr_matref_f32 a, struct tsr_matref_f32 grad, struct tsr_matmut_f32 grad_x, struct tsr_matmut_f32 grad_p, struct tsr_matmut_f32 grad_a);
 
 // Static, NUL-terminated name of a status code (`"TSR_OK"`, `"TSR_ERR_DOMAIN"`, ...);
 // `"TSR_ERR_UNKNOWN"` for a code this version does not define. Never NULL.

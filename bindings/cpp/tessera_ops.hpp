@@ -13,7 +13,595 @@ class PoincareOps {
   const tsr_poincare* ball_() const { return static_cast<const Ball&>(*this).get(); }
 
  public:
-  /// `out = x ⊕_c y` (Möbius addition), row by row.
+  /// Conformal factor `out = λ_x = 2 / (1 - c‖x‖²)`.
+  /// Shapes (one point per row): x[n,d] out[n,1]
+  void conformal_factor(MatRef<double> x, MatMut<double> out) const {
+    check(tsr_poincare_conformal_factor_f64(ball_(), x.c(), out.c()));
+  }
+  Matrix<double> conformal_factor(MatRef<double> x) const {
+    const int64_t n_ = x.nrows();
+    Matrix<double> out(n_, 1);
+    conformal_factor(x, out);
+    return out;
+  }
+
+  /// Conformal factor `out = λ_x = 2 / (1 - c‖x‖²)`.
+  /// Shapes (one point per row): x[n,d] out[n,1]
+  void conformal_factor(MatRef<float> x, MatMut<float> out) const {
+    check(tsr_poincare_conformal_factor_f32(ball_(), x.c(), out.c()));
+  }
+  Matrix<float> conformal_factor(MatRef<float> x) const {
+    const int64_t n_ = x.nrows();
+    Matrix<float> out(n_, 1);
+    conformal_factor(x, out);
+    return out;
+  }
+
+  /// Vector-Jacobian product of `conformal_factor`: gradients of `sum <grad, out>` with respect to `x`.
+  /// Shapes (one point per row): x[n,d] grad[n,1] grad_x[n,d]
+  void conformal_factor_vjp(MatRef<double> x, MatRef<double> grad, MatMut<double> grad_x) const {
+    check(tsr_poincare_conformal_factor_vjp_f64(ball_(), x.c(), grad.c(), grad_x.c()));
+  }
+  Matrix<double> conformal_factor_vjp(MatRef<double> x, MatRef<double> grad) const {
+    const int64_t n_ = x.nrows();
+    const int64_t d_ = x.ncols();
+    Matrix<double> grad_x(n_, d_);
+    conformal_factor_vjp(x, grad, grad_x);
+    return grad_x;
+  }
+
+  /// Vector-Jacobian product of `conformal_factor`: gradients of `sum <grad, out>` with respect to `x`.
+  /// Shapes (one point per row): x[n,d] grad[n,1] grad_x[n,d]
+  void conformal_factor_vjp(MatRef<float> x, MatRef<float> grad, MatMut<float> grad_x) const {
+    check(tsr_poincare_conformal_factor_vjp_f32(ball_(), x.c(), grad.c(), grad_x.c()));
+  }
+  Matrix<float> conformal_factor_vjp(MatRef<float> x, MatRef<float> grad) const {
+    const int64_t n_ = x.nrows();
+    const int64_t d_ = x.ncols();
+    Matrix<float> grad_x(n_, d_);
+    conformal_factor_vjp(x, grad, grad_x);
+    return grad_x;
+  }
+
+  /// Geodesic distance `out = d_c(x, y)`.
+  /// Shapes (one point per row): x[n,d] y[n,d] out[n,1]
+  void dist(MatRef<double> x, MatRef<double> y, MatMut<double> out) const {
+    check(tsr_poincare_dist_f64(ball_(), x.c(), y.c(), out.c()));
+  }
+  Matrix<double> dist(MatRef<double> x, MatRef<double> y) const {
+    const int64_t n_ = x.nrows();
+    Matrix<double> out(n_, 1);
+    dist(x, y, out);
+    return out;
+  }
+
+  /// Geodesic distance `out = d_c(x, y)`.
+  /// Shapes (one point per row): x[n,d] y[n,d] out[n,1]
+  void dist(MatRef<float> x, MatRef<float> y, MatMut<float> out) const {
+    check(tsr_poincare_dist_f32(ball_(), x.c(), y.c(), out.c()));
+  }
+  Matrix<float> dist(MatRef<float> x, MatRef<float> y) const {
+    const int64_t n_ = x.nrows();
+    Matrix<float> out(n_, 1);
+    dist(x, y, out);
+    return out;
+  }
+
+  /// Geodesic distance to the origin `out = d_c(0, x)`.
+  /// Shapes (one point per row): x[n,d] out[n,1]
+  void dist0(MatRef<double> x, MatMut<double> out) const {
+    check(tsr_poincare_dist0_f64(ball_(), x.c(), out.c()));
+  }
+  Matrix<double> dist0(MatRef<double> x) const {
+    const int64_t n_ = x.nrows();
+    Matrix<double> out(n_, 1);
+    dist0(x, out);
+    return out;
+  }
+
+  /// Geodesic distance to the origin `out = d_c(0, x)`.
+  /// Shapes (one point per row): x[n,d] out[n,1]
+  void dist0(MatRef<float> x, MatMut<float> out) const {
+    check(tsr_poincare_dist0_f32(ball_(), x.c(), out.c()));
+  }
+  Matrix<float> dist0(MatRef<float> x) const {
+    const int64_t n_ = x.nrows();
+    Matrix<float> out(n_, 1);
+    dist0(x, out);
+    return out;
+  }
+
+  /// Vector-Jacobian product of `dist0`: gradients of `sum <grad, out>` with respect to `x`.
+  /// Shapes (one point per row): x[n,d] grad[n,1] grad_x[n,d]
+  void dist0_vjp(MatRef<double> x, MatRef<double> grad, MatMut<double> grad_x) const {
+    check(tsr_poincare_dist0_vjp_f64(ball_(), x.c(), grad.c(), grad_x.c()));
+  }
+  Matrix<double> dist0_vjp(MatRef<double> x, MatRef<double> grad) const {
+    const int64_t n_ = x.nrows();
+    const int64_t d_ = x.ncols();
+    Matrix<double> grad_x(n_, d_);
+    dist0_vjp(x, grad, grad_x);
+    return grad_x;
+  }
+
+  /// Vector-Jacobian product of `dist0`: gradients of `sum <grad, out>` with respect to `x`.
+  /// Shapes (one point per row): x[n,d] grad[n,1] grad_x[n,d]
+  void dist0_vjp(MatRef<float> x, MatRef<float> grad, MatMut<float> grad_x) const {
+    check(tsr_poincare_dist0_vjp_f32(ball_(), x.c(), grad.c(), grad_x.c()));
+  }
+  Matrix<float> dist0_vjp(MatRef<float> x, MatRef<float> grad) const {
+    const int64_t n_ = x.nrows();
+    const int64_t d_ = x.ncols();
+    Matrix<float> grad_x(n_, d_);
+    dist0_vjp(x, grad, grad_x);
+    return grad_x;
+  }
+
+  /// Vector-Jacobian product of `dist`: gradients of `sum <grad, out>` with respect to `x`, `y`.
+  /// Shapes (one point per row): x[n,d] y[n,d] grad[n,1] grad_x[n,d] grad_y[n,d]
+  void dist_vjp(MatRef<double> x, MatRef<double> y, MatRef<double> grad, MatMut<double> grad_x, MatMut<double> grad_y) const {
+    check(tsr_poincare_dist_vjp_f64(ball_(), x.c(), y.c(), grad.c(), grad_x.c(), grad_y.c()));
+  }
+  std::tuple<Matrix<double>, Matrix<double>> dist_vjp(MatRef<double> x, MatRef<double> y, MatRef<double> grad) const {
+    const int64_t n_ = x.nrows();
+    const int64_t d_ = x.ncols();
+    Matrix<double> grad_x(n_, d_);
+    Matrix<double> grad_y(n_, d_);
+    dist_vjp(x, y, grad, grad_x, grad_y);
+    return std::tuple<Matrix<double>, Matrix<double>>(std::move(grad_x), std::move(grad_y));
+  }
+
+  /// Vector-Jacobian product of `dist`: gradients of `sum <grad, out>` with respect to `x`, `y`.
+  /// Shapes (one point per row): x[n,d] y[n,d] grad[n,1] grad_x[n,d] grad_y[n,d]
+  void dist_vjp(MatRef<float> x, MatRef<float> y, MatRef<float> grad, MatMut<float> grad_x, MatMut<float> grad_y) const {
+    check(tsr_poincare_dist_vjp_f32(ball_(), x.c(), y.c(), grad.c(), grad_x.c(), grad_y.c()));
+  }
+  std::tuple<Matrix<float>, Matrix<float>> dist_vjp(MatRef<float> x, MatRef<float> y, MatRef<float> grad) const {
+    const int64_t n_ = x.nrows();
+    const int64_t d_ = x.ncols();
+    Matrix<float> grad_x(n_, d_);
+    Matrix<float> grad_y(n_, d_);
+    dist_vjp(x, y, grad, grad_x, grad_y);
+    return std::tuple<Matrix<float>, Matrix<float>>(std::move(grad_x), std::move(grad_y));
+  }
+
+  /// Riemannian gradient from a Euclidean one: `out = g / λ_x²`.
+  /// Shapes (one point per row): x[n,d] g[n,d] out[n,d]
+  void egrad_to_rgrad(MatRef<double> x, MatRef<double> g, MatMut<double> out) const {
+    check(tsr_poincare_egrad_to_rgrad_f64(ball_(), x.c(), g.c(), out.c()));
+  }
+  Matrix<double> egrad_to_rgrad(MatRef<double> x, MatRef<double> g) const {
+    const int64_t n_ = x.nrows();
+    const int64_t d_ = x.ncols();
+    Matrix<double> out(n_, d_);
+    egrad_to_rgrad(x, g, out);
+    return out;
+  }
+
+  /// Riemannian gradient from a Euclidean one: `out = g / λ_x²`.
+  /// Shapes (one point per row): x[n,d] g[n,d] out[n,d]
+  void egrad_to_rgrad(MatRef<float> x, MatRef<float> g, MatMut<float> out) const {
+    check(tsr_poincare_egrad_to_rgrad_f32(ball_(), x.c(), g.c(), out.c()));
+  }
+  Matrix<float> egrad_to_rgrad(MatRef<float> x, MatRef<float> g) const {
+    const int64_t n_ = x.nrows();
+    const int64_t d_ = x.ncols();
+    Matrix<float> out(n_, d_);
+    egrad_to_rgrad(x, g, out);
+    return out;
+  }
+
+  /// Vector-Jacobian product of `egrad_to_rgrad`: gradients of `sum <grad, out>` with respect to `x`, `g`.
+  /// Shapes (one point per row): x[n,d] g[n,d] grad[n,d] grad_x[n,d] grad_g[n,d]
+  void egrad_to_rgrad_vjp(MatRef<double> x, MatRef<double> g, MatRef<double> grad, MatMut<double> grad_x, MatMut<double> grad_g) const {
+    check(tsr_poincare_egrad_to_rgrad_vjp_f64(ball_(), x.c(), g.c(), grad.c(), grad_x.c(), grad_g.c()));
+  }
+  std::tuple<Matrix<double>, Matrix<double>> egrad_to_rgrad_vjp(MatRef<double> x, MatRef<double> g, MatRef<double> grad) const {
+    const int64_t n_ = x.nrows();
+    const int64_t d_ = x.ncols();
+    Matrix<double> grad_x(n_, d_);
+    Matrix<double> grad_g(n_, d_);
+    egrad_to_rgrad_vjp(x, g, grad, grad_x, grad_g);
+    return std::tuple<Matrix<double>, Matrix<double>>(std::move(grad_x), std::move(grad_g));
+  }
+
+  /// Vector-Jacobian product of `egrad_to_rgrad`: gradients of `sum <grad, out>` with respect to `x`, `g`.
+  /// Shapes (one point per row): x[n,d] g[n,d] grad[n,d] grad_x[n,d] grad_g[n,d]
+  void egrad_to_rgrad_vjp(MatRef<float> x, MatRef<float> g, MatRef<float> grad, MatMut<float> grad_x, MatMut<float> grad_g) const {
+    check(tsr_poincare_egrad_to_rgrad_vjp_f32(ball_(), x.c(), g.c(), grad.c(), grad_x.c(), grad_g.c()));
+  }
+  std::tuple<Matrix<float>, Matrix<float>> egrad_to_rgrad_vjp(MatRef<float> x, MatRef<float> g, MatRef<float> grad) const {
+    const int64_t n_ = x.nrows();
+    const int64_t d_ = x.ncols();
+    Matrix<float> grad_x(n_, d_);
+    Matrix<float> grad_g(n_, d_);
+    egrad_to_rgrad_vjp(x, g, grad, grad_x, grad_g);
+    return std::tuple<Matrix<float>, Matrix<float>>(std::move(grad_x), std::move(grad_g));
+  }
+
+  /// Exponential map at `x`: `out = exp_x(u)`.
+  /// Shapes (one point per row): x[n,d] u[n,d] out[n,d]
+  void expmap(MatRef<double> x, MatRef<double> u, MatMut<double> out) const {
+    check(tsr_poincare_expmap_f64(ball_(), x.c(), u.c(), out.c()));
+  }
+  Matrix<double> expmap(MatRef<double> x, MatRef<double> u) const {
+    const int64_t n_ = x.nrows();
+    const int64_t d_ = x.ncols();
+    Matrix<double> out(n_, d_);
+    expmap(x, u, out);
+    return out;
+  }
+
+  /// Exponential map at `x`: `out = exp_x(u)`.
+  /// Shapes (one point per row): x[n,d] u[n,d] out[n,d]
+  void expmap(MatRef<float> x, MatRef<float> u, MatMut<float> out) const {
+    check(tsr_poincare_expmap_f32(ball_(), x.c(), u.c(), out.c()));
+  }
+  Matrix<float> expmap(MatRef<float> x, MatRef<float> u) const {
+    const int64_t n_ = x.nrows();
+    const int64_t d_ = x.ncols();
+    Matrix<float> out(n_, d_);
+    expmap(x, u, out);
+    return out;
+  }
+
+  /// Exponential map at the origin: `out = exp_0(u)`.
+  /// Shapes (one point per row): u[n,d] out[n,d]
+  void expmap0(MatRef<double> u, MatMut<double> out) const {
+    check(tsr_poincare_expmap0_f64(ball_(), u.c(), out.c()));
+  }
+  Matrix<double> expmap0(MatRef<double> u) const {
+    const int64_t n_ = u.nrows();
+    const int64_t d_ = u.ncols();
+    Matrix<double> out(n_, d_);
+    expmap0(u, out);
+    return out;
+  }
+
+  /// Exponential map at the origin: `out = exp_0(u)`.
+  /// Shapes (one point per row): u[n,d] out[n,d]
+  void expmap0(MatRef<float> u, MatMut<float> out) const {
+    check(tsr_poincare_expmap0_f32(ball_(), u.c(), out.c()));
+  }
+  Matrix<float> expmap0(MatRef<float> u) const {
+    const int64_t n_ = u.nrows();
+    const int64_t d_ = u.ncols();
+    Matrix<float> out(n_, d_);
+    expmap0(u, out);
+    return out;
+  }
+
+  /// Vector-Jacobian product of `expmap0`: gradients of `sum <grad, out>` with respect to `u`.
+  /// Shapes (one point per row): u[n,d] grad[n,d] grad_u[n,d]
+  void expmap0_vjp(MatRef<double> u, MatRef<double> grad, MatMut<double> grad_u) const {
+    check(tsr_poincare_expmap0_vjp_f64(ball_(), u.c(), grad.c(), grad_u.c()));
+  }
+  Matrix<double> expmap0_vjp(MatRef<double> u, MatRef<double> grad) const {
+    const int64_t n_ = u.nrows();
+    const int64_t d_ = u.ncols();
+    Matrix<double> grad_u(n_, d_);
+    expmap0_vjp(u, grad, grad_u);
+    return grad_u;
+  }
+
+  /// Vector-Jacobian product of `expmap0`: gradients of `sum <grad, out>` with respect to `u`.
+  /// Shapes (one point per row): u[n,d] grad[n,d] grad_u[n,d]
+  void expmap0_vjp(MatRef<float> u, MatRef<float> grad, MatMut<float> grad_u) const {
+    check(tsr_poincare_expmap0_vjp_f32(ball_(), u.c(), grad.c(), grad_u.c()));
+  }
+  Matrix<float> expmap0_vjp(MatRef<float> u, MatRef<float> grad) const {
+    const int64_t n_ = u.nrows();
+    const int64_t d_ = u.ncols();
+    Matrix<float> grad_u(n_, d_);
+    expmap0_vjp(u, grad, grad_u);
+    return grad_u;
+  }
+
+  /// Vector-Jacobian product of `expmap`: gradients of `sum <grad, out>` with respect to `x`, `u`.
+  /// Shapes (one point per row): x[n,d] u[n,d] grad[n,d] grad_x[n,d] grad_u[n,d]
+  void expmap_vjp(MatRef<double> x, MatRef<double> u, MatRef<double> grad, MatMut<double> grad_x, MatMut<double> grad_u) const {
+    check(tsr_poincare_expmap_vjp_f64(ball_(), x.c(), u.c(), grad.c(), grad_x.c(), grad_u.c()));
+  }
+  std::tuple<Matrix<double>, Matrix<double>> expmap_vjp(MatRef<double> x, MatRef<double> u, MatRef<double> grad) const {
+    const int64_t n_ = x.nrows();
+    const int64_t d_ = x.ncols();
+    Matrix<double> grad_x(n_, d_);
+    Matrix<double> grad_u(n_, d_);
+    expmap_vjp(x, u, grad, grad_x, grad_u);
+    return std::tuple<Matrix<double>, Matrix<double>>(std::move(grad_x), std::move(grad_u));
+  }
+
+  /// Vector-Jacobian product of `expmap`: gradients of `sum <grad, out>` with respect to `x`, `u`.
+  /// Shapes (one point per row): x[n,d] u[n,d] grad[n,d] grad_x[n,d] grad_u[n,d]
+  void expmap_vjp(MatRef<float> x, MatRef<float> u, MatRef<float> grad, MatMut<float> grad_x, MatMut<float> grad_u) const {
+    check(tsr_poincare_expmap_vjp_f32(ball_(), x.c(), u.c(), grad.c(), grad_x.c(), grad_u.c()));
+  }
+  std::tuple<Matrix<float>, Matrix<float>> expmap_vjp(MatRef<float> x, MatRef<float> u, MatRef<float> grad) const {
+    const int64_t n_ = x.nrows();
+    const int64_t d_ = x.ncols();
+    Matrix<float> grad_x(n_, d_);
+    Matrix<float> grad_u(n_, d_);
+    expmap_vjp(x, u, grad, grad_x, grad_u);
+    return std::tuple<Matrix<float>, Matrix<float>>(std::move(grad_x), std::move(grad_u));
+  }
+
+  /// Point at time `t` on the geodesic from `x` (t = 0) to `y` (t = 1): `out = x ⊕ (t ⊗ ((-x) ⊕ y))`.
+  /// Shapes (one point per row): x[n,d] y[n,d] t[n,1] out[n,d]
+  void geodesic(MatRef<double> x, MatRef<double> y, MatRef<double> t, MatMut<double> out) const {
+    check(tsr_poincare_geodesic_f64(ball_(), x.c(), y.c(), t.c(), out.c()));
+  }
+  Matrix<double> geodesic(MatRef<double> x, MatRef<double> y, MatRef<double> t) const {
+    const int64_t n_ = x.nrows();
+    const int64_t d_ = x.ncols();
+    Matrix<double> out(n_, d_);
+    geodesic(x, y, t, out);
+    return out;
+  }
+
+  /// Point at time `t` on the geodesic from `x` (t = 0) to `y` (t = 1): `out = x ⊕ (t ⊗ ((-x) ⊕ y))`.
+  /// Shapes (one point per row): x[n,d] y[n,d] t[n,1] out[n,d]
+  void geodesic(MatRef<float> x, MatRef<float> y, MatRef<float> t, MatMut<float> out) const {
+    check(tsr_poincare_geodesic_f32(ball_(), x.c(), y.c(), t.c(), out.c()));
+  }
+  Matrix<float> geodesic(MatRef<float> x, MatRef<float> y, MatRef<float> t) const {
+    const int64_t n_ = x.nrows();
+    const int64_t d_ = x.ncols();
+    Matrix<float> out(n_, d_);
+    geodesic(x, y, t, out);
+    return out;
+  }
+
+  /// Vector-Jacobian product of `geodesic`: gradients of `sum <grad, out>` with respect to `x`, `y`, `t`.
+  /// Shapes (one point per row): x[n,d] y[n,d] t[n,1] grad[n,d] grad_x[n,d] grad_y[n,d] grad_t[n,1]
+  void geodesic_vjp(MatRef<double> x, MatRef<double> y, MatRef<double> t, MatRef<double> grad, MatMut<double> grad_x, MatMut<double> grad_y, MatMut<double> grad_t) const {
+    check(tsr_poincare_geodesic_vjp_f64(ball_(), x.c(), y.c(), t.c(), grad.c(), grad_x.c(), grad_y.c(), grad_t.c()));
+  }
+  std::tuple<Matrix<double>, Matrix<double>, Matrix<double>> geodesic_vjp(MatRef<double> x, MatRef<double> y, MatRef<double> t, MatRef<double> grad) const {
+    const int64_t n_ = x.nrows();
+    const int64_t d_ = x.ncols();
+    Matrix<double> grad_x(n_, d_);
+    Matrix<double> grad_y(n_, d_);
+    Matrix<double> grad_t(n_, 1);
+    geodesic_vjp(x, y, t, grad, grad_x, grad_y, grad_t);
+    return std::tuple<Matrix<double>, Matrix<double>, Matrix<double>>(std::move(grad_x), std::move(grad_y), std::move(grad_t));
+  }
+
+  /// Vector-Jacobian product of `geodesic`: gradients of `sum <grad, out>` with respect to `x`, `y`, `t`.
+  /// Shapes (one point per row): x[n,d] y[n,d] t[n,1] grad[n,d] grad_x[n,d] grad_y[n,d] grad_t[n,1]
+  void geodesic_vjp(MatRef<float> x, MatRef<float> y, MatRef<float> t, MatRef<float> grad, MatMut<float> grad_x, MatMut<float> grad_y, MatMut<float> grad_t) const {
+    check(tsr_poincare_geodesic_vjp_f32(ball_(), x.c(), y.c(), t.c(), grad.c(), grad_x.c(), grad_y.c(), grad_t.c()));
+  }
+  std::tuple<Matrix<float>, Matrix<float>, Matrix<float>> geodesic_vjp(MatRef<float> x, MatRef<float> y, MatRef<float> t, MatRef<float> grad) const {
+    const int64_t n_ = x.nrows();
+    const int64_t d_ = x.ncols();
+    Matrix<float> grad_x(n_, d_);
+    Matrix<float> grad_y(n_, d_);
+    Matrix<float> grad_t(n_, 1);
+    geodesic_vjp(x, y, t, grad, grad_x, grad_y, grad_t);
+    return std::tuple<Matrix<float>, Matrix<float>, Matrix<float>>(std::move(grad_x), std::move(grad_y), std::move(grad_t));
+  }
+
+  /// Gyration `out = gyr[u, v] w`.
+  /// Shapes (one point per row): u[n,d] v[n,d] w[n,d] out[n,d]
+  void gyration(MatRef<double> u, MatRef<double> v, MatRef<double> w, MatMut<double> out) const {
+    check(tsr_poincare_gyration_f64(ball_(), u.c(), v.c(), w.c(), out.c()));
+  }
+  Matrix<double> gyration(MatRef<double> u, MatRef<double> v, MatRef<double> w) const {
+    const int64_t n_ = u.nrows();
+    const int64_t d_ = u.ncols();
+    Matrix<double> out(n_, d_);
+    gyration(u, v, w, out);
+    return out;
+  }
+
+  /// Gyration `out = gyr[u, v] w`.
+  /// Shapes (one point per row): u[n,d] v[n,d] w[n,d] out[n,d]
+  void gyration(MatRef<float> u, MatRef<float> v, MatRef<float> w, MatMut<float> out) const {
+    check(tsr_poincare_gyration_f32(ball_(), u.c(), v.c(), w.c(), out.c()));
+  }
+  Matrix<float> gyration(MatRef<float> u, MatRef<float> v, MatRef<float> w) const {
+    const int64_t n_ = u.nrows();
+    const int64_t d_ = u.ncols();
+    Matrix<float> out(n_, d_);
+    gyration(u, v, w, out);
+    return out;
+  }
+
+  /// Vector-Jacobian product of `gyration`: gradients of `sum <grad, out>` with respect to `u`, `v`, `w`.
+  /// Shapes (one point per row): u[n,d] v[n,d] w[n,d] grad[n,d] grad_u[n,d] grad_v[n,d] grad_w[n,d]
+  void gyration_vjp(MatRef<double> u, MatRef<double> v, MatRef<double> w, MatRef<double> grad, MatMut<double> grad_u, MatMut<double> grad_v, MatMut<double> grad_w) const {
+    check(tsr_poincare_gyration_vjp_f64(ball_(), u.c(), v.c(), w.c(), grad.c(), grad_u.c(), grad_v.c(), grad_w.c()));
+  }
+  std::tuple<Matrix<double>, Matrix<double>, Matrix<double>> gyration_vjp(MatRef<double> u, MatRef<double> v, MatRef<double> w, MatRef<double> grad) const {
+    const int64_t n_ = u.nrows();
+    const int64_t d_ = u.ncols();
+    Matrix<double> grad_u(n_, d_);
+    Matrix<double> grad_v(n_, d_);
+    Matrix<double> grad_w(n_, d_);
+    gyration_vjp(u, v, w, grad, grad_u, grad_v, grad_w);
+    return std::tuple<Matrix<double>, Matrix<double>, Matrix<double>>(std::move(grad_u), std::move(grad_v), std::move(grad_w));
+  }
+
+  /// Vector-Jacobian product of `gyration`: gradients of `sum <grad, out>` with respect to `u`, `v`, `w`.
+  /// Shapes (one point per row): u[n,d] v[n,d] w[n,d] grad[n,d] grad_u[n,d] grad_v[n,d] grad_w[n,d]
+  void gyration_vjp(MatRef<float> u, MatRef<float> v, MatRef<float> w, MatRef<float> grad, MatMut<float> grad_u, MatMut<float> grad_v, MatMut<float> grad_w) const {
+    check(tsr_poincare_gyration_vjp_f32(ball_(), u.c(), v.c(), w.c(), grad.c(), grad_u.c(), grad_v.c(), grad_w.c()));
+  }
+  std::tuple<Matrix<float>, Matrix<float>, Matrix<float>> gyration_vjp(MatRef<float> u, MatRef<float> v, MatRef<float> w, MatRef<float> grad) const {
+    const int64_t n_ = u.nrows();
+    const int64_t d_ = u.ncols();
+    Matrix<float> grad_u(n_, d_);
+    Matrix<float> grad_v(n_, d_);
+    Matrix<float> grad_w(n_, d_);
+    gyration_vjp(u, v, w, grad, grad_u, grad_v, grad_w);
+    return std::tuple<Matrix<float>, Matrix<float>, Matrix<float>>(std::move(grad_u), std::move(grad_v), std::move(grad_w));
+  }
+
+  /// Signed distance of every point `x` to every gyroplane through `p` with normal `a` (pvae's gyroplane layer).
+  /// Shapes (one point per row): x[n,d] p[k,d] a[k,d] out[n,k]
+  void gyroplane_dist(MatRef<double> x, MatRef<double> p, MatRef<double> a, MatMut<double> out) const {
+    check(tsr_poincare_gyroplane_dist_f64(ball_(), x.c(), p.c(), a.c(), out.c()));
+  }
+  Matrix<double> gyroplane_dist(MatRef<double> x, MatRef<double> p, MatRef<double> a) const {
+    const int64_t n_ = x.nrows();
+    const int64_t k_ = p.nrows();
+    Matrix<double> out(n_, k_);
+    gyroplane_dist(x, p, a, out);
+    return out;
+  }
+
+  /// Signed distance of every point `x` to every gyroplane through `p` with normal `a` (pvae's gyroplane layer).
+  /// Shapes (one point per row): x[n,d] p[k,d] a[k,d] out[n,k]
+  void gyroplane_dist(MatRef<float> x, MatRef<float> p, MatRef<float> a, MatMut<float> out) const {
+    check(tsr_poincare_gyroplane_dist_f32(ball_(), x.c(), p.c(), a.c(), out.c()));
+  }
+  Matrix<float> gyroplane_dist(MatRef<float> x, MatRef<float> p, MatRef<float> a) const {
+    const int64_t n_ = x.nrows();
+    const int64_t k_ = p.nrows();
+    Matrix<float> out(n_, k_);
+    gyroplane_dist(x, p, a, out);
+    return out;
+  }
+
+  /// Vector-Jacobian product of `gyroplane_dist`: gradients of `sum <grad, out>` with respect to `x`, `p`, `a`.
+  /// Shapes (one point per row): x[n,d] p[k,d] a[k,d] grad[n,k] grad_x[n,d] grad_p[k,d] grad_a[k,d]
+  void gyroplane_dist_vjp(MatRef<double> x, MatRef<double> p, MatRef<double> a, MatRef<double> grad, MatMut<double> grad_x, MatMut<double> grad_p, MatMut<double> grad_a) const {
+    check(tsr_poincare_gyroplane_dist_vjp_f64(ball_(), x.c(), p.c(), a.c(), grad.c(), grad_x.c(), grad_p.c(), grad_a.c()));
+  }
+  std::tuple<Matrix<double>, Matrix<double>, Matrix<double>> gyroplane_dist_vjp(MatRef<double> x, MatRef<double> p, MatRef<double> a, MatRef<double> grad) const {
+    const int64_t n_ = x.nrows();
+    const int64_t d_ = x.ncols();
+    const int64_t k_ = p.nrows();
+    Matrix<double> grad_x(n_, d_);
+    Matrix<double> grad_p(k_, d_);
+    Matrix<double> grad_a(k_, d_);
+    gyroplane_dist_vjp(x, p, a, grad, grad_x, grad_p, grad_a);
+    return std::tuple<Matrix<double>, Matrix<double>, Matrix<double>>(std::move(grad_x), std::move(grad_p), std::move(grad_a));
+  }
+
+  /// Vector-Jacobian product of `gyroplane_dist`: gradients of `sum <grad, out>` with respect to `x`, `p`, `a`.
+  /// Shapes (one point per row): x[n,d] p[k,d] a[k,d] grad[n,k] grad_x[n,d] grad_p[k,d] grad_a[k,d]
+  void gyroplane_dist_vjp(MatRef<float> x, MatRef<float> p, MatRef<float> a, MatRef<float> grad, MatMut<float> grad_x, MatMut<float> grad_p, MatMut<float> grad_a) const {
+    check(tsr_poincare_gyroplane_dist_vjp_f32(ball_(), x.c(), p.c(), a.c(), grad.c(), grad_x.c(), grad_p.c(), grad_a.c()));
+  }
+  std::tuple<Matrix<float>, Matrix<float>, Matrix<float>> gyroplane_dist_vjp(MatRef<float> x, MatRef<float> p, MatRef<float> a, MatRef<float> grad) const {
+    const int64_t n_ = x.nrows();
+    const int64_t d_ = x.ncols();
+    const int64_t k_ = p.nrows();
+    Matrix<float> grad_x(n_, d_);
+    Matrix<float> grad_p(k_, d_);
+    Matrix<float> grad_a(k_, d_);
+    gyroplane_dist_vjp(x, p, a, grad, grad_x, grad_p, grad_a);
+    return std::tuple<Matrix<float>, Matrix<float>, Matrix<float>>(std::move(grad_x), std::move(grad_p), std::move(grad_a));
+  }
+
+  /// Logarithmic map at `x`: `out = log_x(y)`.
+  /// Shapes (one point per row): x[n,d] y[n,d] out[n,d]
+  void logmap(MatRef<double> x, MatRef<double> y, MatMut<double> out) const {
+    check(tsr_poincare_logmap_f64(ball_(), x.c(), y.c(), out.c()));
+  }
+  Matrix<double> logmap(MatRef<double> x, MatRef<double> y) const {
+    const int64_t n_ = x.nrows();
+    const int64_t d_ = x.ncols();
+    Matrix<double> out(n_, d_);
+    logmap(x, y, out);
+    return out;
+  }
+
+  /// Logarithmic map at `x`: `out = log_x(y)`.
+  /// Shapes (one point per row): x[n,d] y[n,d] out[n,d]
+  void logmap(MatRef<float> x, MatRef<float> y, MatMut<float> out) const {
+    check(tsr_poincare_logmap_f32(ball_(), x.c(), y.c(), out.c()));
+  }
+  Matrix<float> logmap(MatRef<float> x, MatRef<float> y) const {
+    const int64_t n_ = x.nrows();
+    const int64_t d_ = x.ncols();
+    Matrix<float> out(n_, d_);
+    logmap(x, y, out);
+    return out;
+  }
+
+  /// Logarithmic map at the origin: `out = log_0(y)`.
+  /// Shapes (one point per row): y[n,d] out[n,d]
+  void logmap0(MatRef<double> y, MatMut<double> out) const {
+    check(tsr_poincare_logmap0_f64(ball_(), y.c(), out.c()));
+  }
+  Matrix<double> logmap0(MatRef<double> y) const {
+    const int64_t n_ = y.nrows();
+    const int64_t d_ = y.ncols();
+    Matrix<double> out(n_, d_);
+    logmap0(y, out);
+    return out;
+  }
+
+  /// Logarithmic map at the origin: `out = log_0(y)`.
+  /// Shapes (one point per row): y[n,d] out[n,d]
+  void logmap0(MatRef<float> y, MatMut<float> out) const {
+    check(tsr_poincare_logmap0_f32(ball_(), y.c(), out.c()));
+  }
+  Matrix<float> logmap0(MatRef<float> y) const {
+    const int64_t n_ = y.nrows();
+    const int64_t d_ = y.ncols();
+    Matrix<float> out(n_, d_);
+    logmap0(y, out);
+    return out;
+  }
+
+  /// Vector-Jacobian product of `logmap0`: gradients of `sum <grad, out>` with respect to `y`.
+  /// Shapes (one point per row): y[n,d] grad[n,d] grad_y[n,d]
+  void logmap0_vjp(MatRef<double> y, MatRef<double> grad, MatMut<double> grad_y) const {
+    check(tsr_poincare_logmap0_vjp_f64(ball_(), y.c(), grad.c(), grad_y.c()));
+  }
+  Matrix<double> logmap0_vjp(MatRef<double> y, MatRef<double> grad) const {
+    const int64_t n_ = y.nrows();
+    const int64_t d_ = y.ncols();
+    Matrix<double> grad_y(n_, d_);
+    logmap0_vjp(y, grad, grad_y);
+    return grad_y;
+  }
+
+  /// Vector-Jacobian product of `logmap0`: gradients of `sum <grad, out>` with respect to `y`.
+  /// Shapes (one point per row): y[n,d] grad[n,d] grad_y[n,d]
+  void logmap0_vjp(MatRef<float> y, MatRef<float> grad, MatMut<float> grad_y) const {
+    check(tsr_poincare_logmap0_vjp_f32(ball_(), y.c(), grad.c(), grad_y.c()));
+  }
+  Matrix<float> logmap0_vjp(MatRef<float> y, MatRef<float> grad) const {
+    const int64_t n_ = y.nrows();
+    const int64_t d_ = y.ncols();
+    Matrix<float> grad_y(n_, d_);
+    logmap0_vjp(y, grad, grad_y);
+    return grad_y;
+  }
+
+  /// Vector-Jacobian product of `logmap`: gradients of `sum <grad, out>` with respect to `x`, `y`.
+  /// Shapes (one point per row): x[n,d] y[n,d] grad[n,d] grad_x[n,d] grad_y[n,d]
+  void logmap_vjp(MatRef<double> x, MatRef<double> y, MatRef<double> grad, MatMut<double> grad_x, MatMut<double> grad_y) const {
+    check(tsr_poincare_logmap_vjp_f64(ball_(), x.c(), y.c(), grad.c(), grad_x.c(), grad_y.c()));
+  }
+  std::tuple<Matrix<double>, Matrix<double>> logmap_vjp(MatRef<double> x, MatRef<double> y, MatRef<double> grad) const {
+    const int64_t n_ = x.nrows();
+    const int64_t d_ = x.ncols();
+    Matrix<double> grad_x(n_, d_);
+    Matrix<double> grad_y(n_, d_);
+    logmap_vjp(x, y, grad, grad_x, grad_y);
+    return std::tuple<Matrix<double>, Matrix<double>>(std::move(grad_x), std::move(grad_y));
+  }
+
+  /// Vector-Jacobian product of `logmap`: gradients of `sum <grad, out>` with respect to `x`, `y`.
+  /// Shapes (one point per row): x[n,d] y[n,d] grad[n,d] grad_x[n,d] grad_y[n,d]
+  void logmap_vjp(MatRef<float> x, MatRef<float> y, MatRef<float> grad, MatMut<float> grad_x, MatMut<float> grad_y) const {
+    check(tsr_poincare_logmap_vjp_f32(ball_(), x.c(), y.c(), grad.c(), grad_x.c(), grad_y.c()));
+  }
+  std::tuple<Matrix<float>, Matrix<float>> logmap_vjp(MatRef<float> x, MatRef<float> y, MatRef<float> grad) const {
+    const int64_t n_ = x.nrows();
+    const int64_t d_ = x.ncols();
+    Matrix<float> grad_x(n_, d_);
+    Matrix<float> grad_y(n_, d_);
+    logmap_vjp(x, y, grad, grad_x, grad_y);
+    return std::tuple<Matrix<float>, Matrix<float>>(std::move(grad_x), std::move(grad_y));
+  }
+
+  /// Möbius addition `out = x ⊕_c y`.
   /// Shapes (one point per row): x[n,d] y[n,d] out[n,d]
   void mobius_add(MatRef<double> x, MatRef<double> y, MatMut<double> out) const {
     check(tsr_poincare_mobius_add_f64(ball_(), x.c(), y.c(), out.c()));
@@ -26,7 +614,7 @@ class PoincareOps {
     return out;
   }
 
-  /// `out = x ⊕_c y` (Möbius addition), row by row.
+  /// Möbius addition `out = x ⊕_c y`.
   /// Shapes (one point per row): x[n,d] y[n,d] out[n,d]
   void mobius_add(MatRef<float> x, MatRef<float> y, MatMut<float> out) const {
     check(tsr_poincare_mobius_add_f32(ball_(), x.c(), y.c(), out.c()));
@@ -39,7 +627,7 @@ class PoincareOps {
     return out;
   }
 
-  /// Gradients of `sum_i <grad_i, x_i ⊕ y_i>` with respect to `x` and `y`.
+  /// Vector-Jacobian product of `mobius_add`: gradients of `sum <grad, out>` with respect to `x`, `y`.
   /// Shapes (one point per row): x[n,d] y[n,d] grad[n,d] grad_x[n,d] grad_y[n,d]
   void mobius_add_vjp(MatRef<double> x, MatRef<double> y, MatRef<double> grad, MatMut<double> grad_x, MatMut<double> grad_y) const {
     check(tsr_poincare_mobius_add_vjp_f64(ball_(), x.c(), y.c(), grad.c(), grad_x.c(), grad_y.c()));
@@ -53,7 +641,7 @@ class PoincareOps {
     return std::tuple<Matrix<double>, Matrix<double>>(std::move(grad_x), std::move(grad_y));
   }
 
-  /// Gradients of `sum_i <grad_i, x_i ⊕ y_i>` with respect to `x` and `y`.
+  /// Vector-Jacobian product of `mobius_add`: gradients of `sum <grad, out>` with respect to `x`, `y`.
   /// Shapes (one point per row): x[n,d] y[n,d] grad[n,d] grad_x[n,d] grad_y[n,d]
   void mobius_add_vjp(MatRef<float> x, MatRef<float> y, MatRef<float> grad, MatMut<float> grad_x, MatMut<float> grad_y) const {
     check(tsr_poincare_mobius_add_vjp_f32(ball_(), x.c(), y.c(), grad.c(), grad_x.c(), grad_y.c()));
@@ -65,6 +653,332 @@ class PoincareOps {
     Matrix<float> grad_y(n_, d_);
     mobius_add_vjp(x, y, grad, grad_x, grad_y);
     return std::tuple<Matrix<float>, Matrix<float>>(std::move(grad_x), std::move(grad_y));
+  }
+
+  /// Möbius matrix-vector product `out = M ⊗_c x` with one q × p matrix for all points.
+  /// Shapes (one point per row): m[q,p] x[n,p] out[n,q]
+  void mobius_matvec(MatRef<double> m, MatRef<double> x, MatMut<double> out) const {
+    check(tsr_poincare_mobius_matvec_f64(ball_(), m.c(), x.c(), out.c()));
+  }
+  Matrix<double> mobius_matvec(MatRef<double> m, MatRef<double> x) const {
+    const int64_t n_ = x.nrows();
+    const int64_t q_ = m.nrows();
+    Matrix<double> out(n_, q_);
+    mobius_matvec(m, x, out);
+    return out;
+  }
+
+  /// Möbius matrix-vector product `out = M ⊗_c x` with one q × p matrix for all points.
+  /// Shapes (one point per row): m[q,p] x[n,p] out[n,q]
+  void mobius_matvec(MatRef<float> m, MatRef<float> x, MatMut<float> out) const {
+    check(tsr_poincare_mobius_matvec_f32(ball_(), m.c(), x.c(), out.c()));
+  }
+  Matrix<float> mobius_matvec(MatRef<float> m, MatRef<float> x) const {
+    const int64_t n_ = x.nrows();
+    const int64_t q_ = m.nrows();
+    Matrix<float> out(n_, q_);
+    mobius_matvec(m, x, out);
+    return out;
+  }
+
+  /// Vector-Jacobian product of `mobius_matvec`: gradients of `sum <grad, out>` with respect to `m`, `x`.
+  /// Shapes (one point per row): m[q,p] x[n,p] grad[n,q] grad_m[q,p] grad_x[n,p]
+  void mobius_matvec_vjp(MatRef<double> m, MatRef<double> x, MatRef<double> grad, MatMut<double> grad_m, MatMut<double> grad_x) const {
+    check(tsr_poincare_mobius_matvec_vjp_f64(ball_(), m.c(), x.c(), grad.c(), grad_m.c(), grad_x.c()));
+  }
+  std::tuple<Matrix<double>, Matrix<double>> mobius_matvec_vjp(MatRef<double> m, MatRef<double> x, MatRef<double> grad) const {
+    const int64_t q_ = m.nrows();
+    const int64_t p_ = m.ncols();
+    const int64_t n_ = x.nrows();
+    Matrix<double> grad_m(q_, p_);
+    Matrix<double> grad_x(n_, p_);
+    mobius_matvec_vjp(m, x, grad, grad_m, grad_x);
+    return std::tuple<Matrix<double>, Matrix<double>>(std::move(grad_m), std::move(grad_x));
+  }
+
+  /// Vector-Jacobian product of `mobius_matvec`: gradients of `sum <grad, out>` with respect to `m`, `x`.
+  /// Shapes (one point per row): m[q,p] x[n,p] grad[n,q] grad_m[q,p] grad_x[n,p]
+  void mobius_matvec_vjp(MatRef<float> m, MatRef<float> x, MatRef<float> grad, MatMut<float> grad_m, MatMut<float> grad_x) const {
+    check(tsr_poincare_mobius_matvec_vjp_f32(ball_(), m.c(), x.c(), grad.c(), grad_m.c(), grad_x.c()));
+  }
+  std::tuple<Matrix<float>, Matrix<float>> mobius_matvec_vjp(MatRef<float> m, MatRef<float> x, MatRef<float> grad) const {
+    const int64_t q_ = m.nrows();
+    const int64_t p_ = m.ncols();
+    const int64_t n_ = x.nrows();
+    Matrix<float> grad_m(q_, p_);
+    Matrix<float> grad_x(n_, p_);
+    mobius_matvec_vjp(m, x, grad, grad_m, grad_x);
+    return std::tuple<Matrix<float>, Matrix<float>>(std::move(grad_m), std::move(grad_x));
+  }
+
+  /// Möbius scalar multiplication `out = r ⊗_c x`, one scalar per point.
+  /// Shapes (one point per row): r[n,1] x[n,d] out[n,d]
+  void mobius_scalar_mul(MatRef<double> r, MatRef<double> x, MatMut<double> out) const {
+    check(tsr_poincare_mobius_scalar_mul_f64(ball_(), r.c(), x.c(), out.c()));
+  }
+  Matrix<double> mobius_scalar_mul(MatRef<double> r, MatRef<double> x) const {
+    const int64_t n_ = r.nrows();
+    const int64_t d_ = x.ncols();
+    Matrix<double> out(n_, d_);
+    mobius_scalar_mul(r, x, out);
+    return out;
+  }
+
+  /// Möbius scalar multiplication `out = r ⊗_c x`, one scalar per point.
+  /// Shapes (one point per row): r[n,1] x[n,d] out[n,d]
+  void mobius_scalar_mul(MatRef<float> r, MatRef<float> x, MatMut<float> out) const {
+    check(tsr_poincare_mobius_scalar_mul_f32(ball_(), r.c(), x.c(), out.c()));
+  }
+  Matrix<float> mobius_scalar_mul(MatRef<float> r, MatRef<float> x) const {
+    const int64_t n_ = r.nrows();
+    const int64_t d_ = x.ncols();
+    Matrix<float> out(n_, d_);
+    mobius_scalar_mul(r, x, out);
+    return out;
+  }
+
+  /// Vector-Jacobian product of `mobius_scalar_mul`: gradients of `sum <grad, out>` with respect to `r`, `x`.
+  /// Shapes (one point per row): r[n,1] x[n,d] grad[n,d] grad_r[n,1] grad_x[n,d]
+  void mobius_scalar_mul_vjp(MatRef<double> r, MatRef<double> x, MatRef<double> grad, MatMut<double> grad_r, MatMut<double> grad_x) const {
+    check(tsr_poincare_mobius_scalar_mul_vjp_f64(ball_(), r.c(), x.c(), grad.c(), grad_r.c(), grad_x.c()));
+  }
+  std::tuple<Matrix<double>, Matrix<double>> mobius_scalar_mul_vjp(MatRef<double> r, MatRef<double> x, MatRef<double> grad) const {
+    const int64_t n_ = r.nrows();
+    const int64_t d_ = x.ncols();
+    Matrix<double> grad_r(n_, 1);
+    Matrix<double> grad_x(n_, d_);
+    mobius_scalar_mul_vjp(r, x, grad, grad_r, grad_x);
+    return std::tuple<Matrix<double>, Matrix<double>>(std::move(grad_r), std::move(grad_x));
+  }
+
+  /// Vector-Jacobian product of `mobius_scalar_mul`: gradients of `sum <grad, out>` with respect to `r`, `x`.
+  /// Shapes (one point per row): r[n,1] x[n,d] grad[n,d] grad_r[n,1] grad_x[n,d]
+  void mobius_scalar_mul_vjp(MatRef<float> r, MatRef<float> x, MatRef<float> grad, MatMut<float> grad_r, MatMut<float> grad_x) const {
+    check(tsr_poincare_mobius_scalar_mul_vjp_f32(ball_(), r.c(), x.c(), grad.c(), grad_r.c(), grad_x.c()));
+  }
+  std::tuple<Matrix<float>, Matrix<float>> mobius_scalar_mul_vjp(MatRef<float> r, MatRef<float> x, MatRef<float> grad) const {
+    const int64_t n_ = r.nrows();
+    const int64_t d_ = x.ncols();
+    Matrix<float> grad_r(n_, 1);
+    Matrix<float> grad_x(n_, d_);
+    mobius_scalar_mul_vjp(r, x, grad, grad_r, grad_x);
+    return std::tuple<Matrix<float>, Matrix<float>>(std::move(grad_r), std::move(grad_x));
+  }
+
+  /// Projection onto the ball: rows longer than `(1 - margin)/√c` are pulled back to it. Accepts points outside the ball.
+  /// Shapes (one point per row): x[n,d] out[n,d]
+  void project(MatRef<double> x, MatMut<double> out) const {
+    check(tsr_poincare_project_f64(ball_(), x.c(), out.c()));
+  }
+  Matrix<double> project(MatRef<double> x) const {
+    const int64_t n_ = x.nrows();
+    const int64_t d_ = x.ncols();
+    Matrix<double> out(n_, d_);
+    project(x, out);
+    return out;
+  }
+
+  /// Projection onto the ball: rows longer than `(1 - margin)/√c` are pulled back to it. Accepts points outside the ball.
+  /// Shapes (one point per row): x[n,d] out[n,d]
+  void project(MatRef<float> x, MatMut<float> out) const {
+    check(tsr_poincare_project_f32(ball_(), x.c(), out.c()));
+  }
+  Matrix<float> project(MatRef<float> x) const {
+    const int64_t n_ = x.nrows();
+    const int64_t d_ = x.ncols();
+    Matrix<float> out(n_, d_);
+    project(x, out);
+    return out;
+  }
+
+  /// Vector-Jacobian product of `project`: gradients of `sum <grad, out>` with respect to `x`.
+  /// Shapes (one point per row): x[n,d] grad[n,d] grad_x[n,d]
+  void project_vjp(MatRef<double> x, MatRef<double> grad, MatMut<double> grad_x) const {
+    check(tsr_poincare_project_vjp_f64(ball_(), x.c(), grad.c(), grad_x.c()));
+  }
+  Matrix<double> project_vjp(MatRef<double> x, MatRef<double> grad) const {
+    const int64_t n_ = x.nrows();
+    const int64_t d_ = x.ncols();
+    Matrix<double> grad_x(n_, d_);
+    project_vjp(x, grad, grad_x);
+    return grad_x;
+  }
+
+  /// Vector-Jacobian product of `project`: gradients of `sum <grad, out>` with respect to `x`.
+  /// Shapes (one point per row): x[n,d] grad[n,d] grad_x[n,d]
+  void project_vjp(MatRef<float> x, MatRef<float> grad, MatMut<float> grad_x) const {
+    check(tsr_poincare_project_vjp_f32(ball_(), x.c(), grad.c(), grad_x.c()));
+  }
+  Matrix<float> project_vjp(MatRef<float> x, MatRef<float> grad) const {
+    const int64_t n_ = x.nrows();
+    const int64_t d_ = x.ncols();
+    Matrix<float> grad_x(n_, d_);
+    project_vjp(x, grad, grad_x);
+    return grad_x;
+  }
+
+  /// Parallel transport of the tangent vector `v` from `x` to `y`.
+  /// Shapes (one point per row): x[n,d] y[n,d] v[n,d] out[n,d]
+  void transport(MatRef<double> x, MatRef<double> y, MatRef<double> v, MatMut<double> out) const {
+    check(tsr_poincare_transport_f64(ball_(), x.c(), y.c(), v.c(), out.c()));
+  }
+  Matrix<double> transport(MatRef<double> x, MatRef<double> y, MatRef<double> v) const {
+    const int64_t n_ = x.nrows();
+    const int64_t d_ = x.ncols();
+    Matrix<double> out(n_, d_);
+    transport(x, y, v, out);
+    return out;
+  }
+
+  /// Parallel transport of the tangent vector `v` from `x` to `y`.
+  /// Shapes (one point per row): x[n,d] y[n,d] v[n,d] out[n,d]
+  void transport(MatRef<float> x, MatRef<float> y, MatRef<float> v, MatMut<float> out) const {
+    check(tsr_poincare_transport_f32(ball_(), x.c(), y.c(), v.c(), out.c()));
+  }
+  Matrix<float> transport(MatRef<float> x, MatRef<float> y, MatRef<float> v) const {
+    const int64_t n_ = x.nrows();
+    const int64_t d_ = x.ncols();
+    Matrix<float> out(n_, d_);
+    transport(x, y, v, out);
+    return out;
+  }
+
+  /// Parallel transport of `v` from the origin to `y`: `out = (1 - c‖y‖²) v`.
+  /// Shapes (one point per row): y[n,d] v[n,d] out[n,d]
+  void transport_from_origin(MatRef<double> y, MatRef<double> v, MatMut<double> out) const {
+    check(tsr_poincare_transport_from_origin_f64(ball_(), y.c(), v.c(), out.c()));
+  }
+  Matrix<double> transport_from_origin(MatRef<double> y, MatRef<double> v) const {
+    const int64_t n_ = y.nrows();
+    const int64_t d_ = y.ncols();
+    Matrix<double> out(n_, d_);
+    transport_from_origin(y, v, out);
+    return out;
+  }
+
+  /// Parallel transport of `v` from the origin to `y`: `out = (1 - c‖y‖²) v`.
+  /// Shapes (one point per row): y[n,d] v[n,d] out[n,d]
+  void transport_from_origin(MatRef<float> y, MatRef<float> v, MatMut<float> out) const {
+    check(tsr_poincare_transport_from_origin_f32(ball_(), y.c(), v.c(), out.c()));
+  }
+  Matrix<float> transport_from_origin(MatRef<float> y, MatRef<float> v) const {
+    const int64_t n_ = y.nrows();
+    const int64_t d_ = y.ncols();
+    Matrix<float> out(n_, d_);
+    transport_from_origin(y, v, out);
+    return out;
+  }
+
+  /// Vector-Jacobian product of `transport_from_origin`: gradients of `sum <grad, out>` with respect to `y`, `v`.
+  /// Shapes (one point per row): y[n,d] v[n,d] grad[n,d] grad_y[n,d] grad_v[n,d]
+  void transport_from_origin_vjp(MatRef<double> y, MatRef<double> v, MatRef<double> grad, MatMut<double> grad_y, MatMut<double> grad_v) const {
+    check(tsr_poincare_transport_from_origin_vjp_f64(ball_(), y.c(), v.c(), grad.c(), grad_y.c(), grad_v.c()));
+  }
+  std::tuple<Matrix<double>, Matrix<double>> transport_from_origin_vjp(MatRef<double> y, MatRef<double> v, MatRef<double> grad) const {
+    const int64_t n_ = y.nrows();
+    const int64_t d_ = y.ncols();
+    Matrix<double> grad_y(n_, d_);
+    Matrix<double> grad_v(n_, d_);
+    transport_from_origin_vjp(y, v, grad, grad_y, grad_v);
+    return std::tuple<Matrix<double>, Matrix<double>>(std::move(grad_y), std::move(grad_v));
+  }
+
+  /// Vector-Jacobian product of `transport_from_origin`: gradients of `sum <grad, out>` with respect to `y`, `v`.
+  /// Shapes (one point per row): y[n,d] v[n,d] grad[n,d] grad_y[n,d] grad_v[n,d]
+  void transport_from_origin_vjp(MatRef<float> y, MatRef<float> v, MatRef<float> grad, MatMut<float> grad_y, MatMut<float> grad_v) const {
+    check(tsr_poincare_transport_from_origin_vjp_f32(ball_(), y.c(), v.c(), grad.c(), grad_y.c(), grad_v.c()));
+  }
+  std::tuple<Matrix<float>, Matrix<float>> transport_from_origin_vjp(MatRef<float> y, MatRef<float> v, MatRef<float> grad) const {
+    const int64_t n_ = y.nrows();
+    const int64_t d_ = y.ncols();
+    Matrix<float> grad_y(n_, d_);
+    Matrix<float> grad_v(n_, d_);
+    transport_from_origin_vjp(y, v, grad, grad_y, grad_v);
+    return std::tuple<Matrix<float>, Matrix<float>>(std::move(grad_y), std::move(grad_v));
+  }
+
+  /// Parallel transport of `v` from `x` to the origin: `out = v / (1 - c‖x‖²)`.
+  /// Shapes (one point per row): x[n,d] v[n,d] out[n,d]
+  void transport_to_origin(MatRef<double> x, MatRef<double> v, MatMut<double> out) const {
+    check(tsr_poincare_transport_to_origin_f64(ball_(), x.c(), v.c(), out.c()));
+  }
+  Matrix<double> transport_to_origin(MatRef<double> x, MatRef<double> v) const {
+    const int64_t n_ = x.nrows();
+    const int64_t d_ = x.ncols();
+    Matrix<double> out(n_, d_);
+    transport_to_origin(x, v, out);
+    return out;
+  }
+
+  /// Parallel transport of `v` from `x` to the origin: `out = v / (1 - c‖x‖²)`.
+  /// Shapes (one point per row): x[n,d] v[n,d] out[n,d]
+  void transport_to_origin(MatRef<float> x, MatRef<float> v, MatMut<float> out) const {
+    check(tsr_poincare_transport_to_origin_f32(ball_(), x.c(), v.c(), out.c()));
+  }
+  Matrix<float> transport_to_origin(MatRef<float> x, MatRef<float> v) const {
+    const int64_t n_ = x.nrows();
+    const int64_t d_ = x.ncols();
+    Matrix<float> out(n_, d_);
+    transport_to_origin(x, v, out);
+    return out;
+  }
+
+  /// Vector-Jacobian product of `transport_to_origin`: gradients of `sum <grad, out>` with respect to `x`, `v`.
+  /// Shapes (one point per row): x[n,d] v[n,d] grad[n,d] grad_x[n,d] grad_v[n,d]
+  void transport_to_origin_vjp(MatRef<double> x, MatRef<double> v, MatRef<double> grad, MatMut<double> grad_x, MatMut<double> grad_v) const {
+    check(tsr_poincare_transport_to_origin_vjp_f64(ball_(), x.c(), v.c(), grad.c(), grad_x.c(), grad_v.c()));
+  }
+  std::tuple<Matrix<double>, Matrix<double>> transport_to_origin_vjp(MatRef<double> x, MatRef<double> v, MatRef<double> grad) const {
+    const int64_t n_ = x.nrows();
+    const int64_t d_ = x.ncols();
+    Matrix<double> grad_x(n_, d_);
+    Matrix<double> grad_v(n_, d_);
+    transport_to_origin_vjp(x, v, grad, grad_x, grad_v);
+    return std::tuple<Matrix<double>, Matrix<double>>(std::move(grad_x), std::move(grad_v));
+  }
+
+  /// Vector-Jacobian product of `transport_to_origin`: gradients of `sum <grad, out>` with respect to `x`, `v`.
+  /// Shapes (one point per row): x[n,d] v[n,d] grad[n,d] grad_x[n,d] grad_v[n,d]
+  void transport_to_origin_vjp(MatRef<float> x, MatRef<float> v, MatRef<float> grad, MatMut<float> grad_x, MatMut<float> grad_v) const {
+    check(tsr_poincare_transport_to_origin_vjp_f32(ball_(), x.c(), v.c(), grad.c(), grad_x.c(), grad_v.c()));
+  }
+  std::tuple<Matrix<float>, Matrix<float>> transport_to_origin_vjp(MatRef<float> x, MatRef<float> v, MatRef<float> grad) const {
+    const int64_t n_ = x.nrows();
+    const int64_t d_ = x.ncols();
+    Matrix<float> grad_x(n_, d_);
+    Matrix<float> grad_v(n_, d_);
+    transport_to_origin_vjp(x, v, grad, grad_x, grad_v);
+    return std::tuple<Matrix<float>, Matrix<float>>(std::move(grad_x), std::move(grad_v));
+  }
+
+  /// Vector-Jacobian product of `transport`: gradients of `sum <grad, out>` with respect to `x`, `y`, `v`.
+  /// Shapes (one point per row): x[n,d] y[n,d] v[n,d] grad[n,d] grad_x[n,d] grad_y[n,d] grad_v[n,d]
+  void transport_vjp(MatRef<double> x, MatRef<double> y, MatRef<double> v, MatRef<double> grad, MatMut<double> grad_x, MatMut<double> grad_y, MatMut<double> grad_v) const {
+    check(tsr_poincare_transport_vjp_f64(ball_(), x.c(), y.c(), v.c(), grad.c(), grad_x.c(), grad_y.c(), grad_v.c()));
+  }
+  std::tuple<Matrix<double>, Matrix<double>, Matrix<double>> transport_vjp(MatRef<double> x, MatRef<double> y, MatRef<double> v, MatRef<double> grad) const {
+    const int64_t n_ = x.nrows();
+    const int64_t d_ = x.ncols();
+    Matrix<double> grad_x(n_, d_);
+    Matrix<double> grad_y(n_, d_);
+    Matrix<double> grad_v(n_, d_);
+    transport_vjp(x, y, v, grad, grad_x, grad_y, grad_v);
+    return std::tuple<Matrix<double>, Matrix<double>, Matrix<double>>(std::move(grad_x), std::move(grad_y), std::move(grad_v));
+  }
+
+  /// Vector-Jacobian product of `transport`: gradients of `sum <grad, out>` with respect to `x`, `y`, `v`.
+  /// Shapes (one point per row): x[n,d] y[n,d] v[n,d] grad[n,d] grad_x[n,d] grad_y[n,d] grad_v[n,d]
+  void transport_vjp(MatRef<float> x, MatRef<float> y, MatRef<float> v, MatRef<float> grad, MatMut<float> grad_x, MatMut<float> grad_y, MatMut<float> grad_v) const {
+    check(tsr_poincare_transport_vjp_f32(ball_(), x.c(), y.c(), v.c(), grad.c(), grad_x.c(), grad_y.c(), grad_v.c()));
+  }
+  std::tuple<Matrix<float>, Matrix<float>, Matrix<float>> transport_vjp(MatRef<float> x, MatRef<float> y, MatRef<float> v, MatRef<float> grad) const {
+    const int64_t n_ = x.nrows();
+    const int64_t d_ = x.ncols();
+    Matrix<float> grad_x(n_, d_);
+    Matrix<float> grad_y(n_, d_);
+    Matrix<float> grad_v(n_, d_);
+    transport_vjp(x, y, v, grad, grad_x, grad_y, grad_v);
+    return std::tuple<Matrix<float>, Matrix<float>, Matrix<float>>(std::move(grad_x), std::move(grad_y), std::move(grad_v));
   }
 
  protected:

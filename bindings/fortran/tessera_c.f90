@@ -182,7 +182,53 @@ module tessera_c
       type(c_ptr) :: res
     end function
 
-    ! `out = x (+)_c y` (Mobius addition), row by row.
+    ! Conformal factor `out = lambda_x = 2 / (1 - c||x||^2)`.
+    ! Shapes: x[n,d] out[n,1]
+    function tsr_poincare_conformal_factor_f64(ball, x, out) result(res) bind(C, &
+        name='tsr_poincare_conformal_factor_f64')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f64), value :: x
+      type(tsr_matmut_f64), value :: out
+      integer(c_int32_t) :: res
+    end function
+
+    ! Conformal factor `out = lambda_x = 2 / (1 - c||x||^2)`.
+    ! Shapes: x[n,d] out[n,1]
+    function tsr_poincare_conformal_factor_f32(ball, x, out) result(res) bind(C, &
+        name='tsr_poincare_conformal_factor_f32')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f32), value :: x
+      type(tsr_matmut_f32), value :: out
+      integer(c_int32_t) :: res
+    end function
+
+    ! Vector-Jacobian product of `conformal_factor`: gradients of `sum <grad, out>` with respect to `x`.
+    ! Shapes: x[n,d] grad[n,1] grad_x[n,d]
+    function tsr_poincare_conformal_factor_vjp_f64(ball, x, grad, grad_x) result(res) bind(C, &
+        name='tsr_poincare_conformal_factor_vjp_f64')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f64), value :: x
+      type(tsr_matref_f64), value :: grad
+      type(tsr_matmut_f64), value :: grad_x
+      integer(c_int32_t) :: res
+    end function
+
+    ! Vector-Jacobian product of `conformal_factor`: gradients of `sum <grad, out>` with respect to `x`.
+    ! Shapes: x[n,d] grad[n,1] grad_x[n,d]
+    function tsr_poincare_conformal_factor_vjp_f32(ball, x, grad, grad_x) result(res) bind(C, &
+        name='tsr_poincare_conformal_factor_vjp_f32')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f32), value :: x
+      type(tsr_matref_f32), value :: grad
+      type(tsr_matmut_f32), value :: grad_x
+      integer(c_int32_t) :: res
+    end function
+
+    ! Mobius addition `out = x (+)_c y`.
     ! Shapes: x[n,d] y[n,d] out[n,d]
     function tsr_poincare_mobius_add_f64(ball, x, y, out) result(res) bind(C, &
         name='tsr_poincare_mobius_add_f64')
@@ -194,7 +240,7 @@ module tessera_c
       integer(c_int32_t) :: res
     end function
 
-    ! `out = x (+)_c y` (Mobius addition), row by row.
+    ! Mobius addition `out = x (+)_c y`.
     ! Shapes: x[n,d] y[n,d] out[n,d]
     function tsr_poincare_mobius_add_f32(ball, x, y, out) result(res) bind(C, &
         name='tsr_poincare_mobius_add_f32')
@@ -206,7 +252,7 @@ module tessera_c
       integer(c_int32_t) :: res
     end function
 
-    ! Gradients of `sum_i <grad_i, x_i (+) y_i>` with respect to `x` and `y`.
+    ! Vector-Jacobian product of `mobius_add`: gradients of `sum <grad, out>` with respect to `x`, `y`.
     ! Shapes: x[n,d] y[n,d] grad[n,d] grad_x[n,d] grad_y[n,d]
     function tsr_poincare_mobius_add_vjp_f64(ball, x, y, grad, grad_x, &
         grad_y) result(res) bind(C, name='tsr_poincare_mobius_add_vjp_f64')
@@ -220,7 +266,7 @@ module tessera_c
       integer(c_int32_t) :: res
     end function
 
-    ! Gradients of `sum_i <grad_i, x_i (+) y_i>` with respect to `x` and `y`.
+    ! Vector-Jacobian product of `mobius_add`: gradients of `sum <grad, out>` with respect to `x`, `y`.
     ! Shapes: x[n,d] y[n,d] grad[n,d] grad_x[n,d] grad_y[n,d]
     function tsr_poincare_mobius_add_vjp_f32(ball, x, y, grad, grad_x, &
         grad_y) result(res) bind(C, name='tsr_poincare_mobius_add_vjp_f32')
@@ -231,6 +277,836 @@ module tessera_c
       type(tsr_matref_f32), value :: grad
       type(tsr_matmut_f32), value :: grad_x
       type(tsr_matmut_f32), value :: grad_y
+      integer(c_int32_t) :: res
+    end function
+
+    ! Mobius scalar multiplication `out = r (x)_c x`, one scalar per point.
+    ! Shapes: r[n,1] x[n,d] out[n,d]
+    function tsr_poincare_mobius_scalar_mul_f64(ball, r, x, out) result(res) bind(C, &
+        name='tsr_poincare_mobius_scalar_mul_f64')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f64), value :: r
+      type(tsr_matref_f64), value :: x
+      type(tsr_matmut_f64), value :: out
+      integer(c_int32_t) :: res
+    end function
+
+    ! Mobius scalar multiplication `out = r (x)_c x`, one scalar per point.
+    ! Shapes: r[n,1] x[n,d] out[n,d]
+    function tsr_poincare_mobius_scalar_mul_f32(ball, r, x, out) result(res) bind(C, &
+        name='tsr_poincare_mobius_scalar_mul_f32')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f32), value :: r
+      type(tsr_matref_f32), value :: x
+      type(tsr_matmut_f32), value :: out
+      integer(c_int32_t) :: res
+    end function
+
+    ! Vector-Jacobian product of `mobius_scalar_mul`: gradients of `sum <grad, out>` with respect to `r`, `x`.
+    ! Shapes: r[n,1] x[n,d] grad[n,d] grad_r[n,1] grad_x[n,d]
+    function tsr_poincare_mobius_scalar_mul_vjp_f64(ball, r, x, grad, grad_r, &
+        grad_x) result(res) bind(C, name='tsr_poincare_mobius_scalar_mul_vjp_f64')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f64), value :: r
+      type(tsr_matref_f64), value :: x
+      type(tsr_matref_f64), value :: grad
+      type(tsr_matmut_f64), value :: grad_r
+      type(tsr_matmut_f64), value :: grad_x
+      integer(c_int32_t) :: res
+    end function
+
+    ! Vector-Jacobian product of `mobius_scalar_mul`: gradients of `sum <grad, out>` with respect to `r`, `x`.
+    ! Shapes: r[n,1] x[n,d] grad[n,d] grad_r[n,1] grad_x[n,d]
+    function tsr_poincare_mobius_scalar_mul_vjp_f32(ball, r, x, grad, grad_r, &
+        grad_x) result(res) bind(C, name='tsr_poincare_mobius_scalar_mul_vjp_f32')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f32), value :: r
+      type(tsr_matref_f32), value :: x
+      type(tsr_matref_f32), value :: grad
+      type(tsr_matmut_f32), value :: grad_r
+      type(tsr_matmut_f32), value :: grad_x
+      integer(c_int32_t) :: res
+    end function
+
+    ! Mobius matrix-vector product `out = M (x)_c x` with one q x p matrix for all points.
+    ! Shapes: m[q,p] x[n,p] out[n,q]
+    function tsr_poincare_mobius_matvec_f64(ball, m, x, out) result(res) bind(C, &
+        name='tsr_poincare_mobius_matvec_f64')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f64), value :: m
+      type(tsr_matref_f64), value :: x
+      type(tsr_matmut_f64), value :: out
+      integer(c_int32_t) :: res
+    end function
+
+    ! Mobius matrix-vector product `out = M (x)_c x` with one q x p matrix for all points.
+    ! Shapes: m[q,p] x[n,p] out[n,q]
+    function tsr_poincare_mobius_matvec_f32(ball, m, x, out) result(res) bind(C, &
+        name='tsr_poincare_mobius_matvec_f32')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f32), value :: m
+      type(tsr_matref_f32), value :: x
+      type(tsr_matmut_f32), value :: out
+      integer(c_int32_t) :: res
+    end function
+
+    ! Vector-Jacobian product of `mobius_matvec`: gradients of `sum <grad, out>` with respect to `m`, `x`.
+    ! Shapes: m[q,p] x[n,p] grad[n,q] grad_m[q,p] grad_x[n,p]
+    function tsr_poincare_mobius_matvec_vjp_f64(ball, m, x, grad, grad_m, &
+        grad_x) result(res) bind(C, name='tsr_poincare_mobius_matvec_vjp_f64')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f64), value :: m
+      type(tsr_matref_f64), value :: x
+      type(tsr_matref_f64), value :: grad
+      type(tsr_matmut_f64), value :: grad_m
+      type(tsr_matmut_f64), value :: grad_x
+      integer(c_int32_t) :: res
+    end function
+
+    ! Vector-Jacobian product of `mobius_matvec`: gradients of `sum <grad, out>` with respect to `m`, `x`.
+    ! Shapes: m[q,p] x[n,p] grad[n,q] grad_m[q,p] grad_x[n,p]
+    function tsr_poincare_mobius_matvec_vjp_f32(ball, m, x, grad, grad_m, &
+        grad_x) result(res) bind(C, name='tsr_poincare_mobius_matvec_vjp_f32')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f32), value :: m
+      type(tsr_matref_f32), value :: x
+      type(tsr_matref_f32), value :: grad
+      type(tsr_matmut_f32), value :: grad_m
+      type(tsr_matmut_f32), value :: grad_x
+      integer(c_int32_t) :: res
+    end function
+
+    ! Exponential map at `x`: `out = exp_x(u)`.
+    ! Shapes: x[n,d] u[n,d] out[n,d]
+    function tsr_poincare_expmap_f64(ball, x, u, out) result(res) bind(C, &
+        name='tsr_poincare_expmap_f64')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f64), value :: x
+      type(tsr_matref_f64), value :: u
+      type(tsr_matmut_f64), value :: out
+      integer(c_int32_t) :: res
+    end function
+
+    ! Exponential map at `x`: `out = exp_x(u)`.
+    ! Shapes: x[n,d] u[n,d] out[n,d]
+    function tsr_poincare_expmap_f32(ball, x, u, out) result(res) bind(C, &
+        name='tsr_poincare_expmap_f32')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f32), value :: x
+      type(tsr_matref_f32), value :: u
+      type(tsr_matmut_f32), value :: out
+      integer(c_int32_t) :: res
+    end function
+
+    ! Vector-Jacobian product of `expmap`: gradients of `sum <grad, out>` with respect to `x`, `u`.
+    ! Shapes: x[n,d] u[n,d] grad[n,d] grad_x[n,d] grad_u[n,d]
+    function tsr_poincare_expmap_vjp_f64(ball, x, u, grad, grad_x, grad_u) result(res) bind(C, &
+        name='tsr_poincare_expmap_vjp_f64')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f64), value :: x
+      type(tsr_matref_f64), value :: u
+      type(tsr_matref_f64), value :: grad
+      type(tsr_matmut_f64), value :: grad_x
+      type(tsr_matmut_f64), value :: grad_u
+      integer(c_int32_t) :: res
+    end function
+
+    ! Vector-Jacobian product of `expmap`: gradients of `sum <grad, out>` with respect to `x`, `u`.
+    ! Shapes: x[n,d] u[n,d] grad[n,d] grad_x[n,d] grad_u[n,d]
+    function tsr_poincare_expmap_vjp_f32(ball, x, u, grad, grad_x, grad_u) result(res) bind(C, &
+        name='tsr_poincare_expmap_vjp_f32')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f32), value :: x
+      type(tsr_matref_f32), value :: u
+      type(tsr_matref_f32), value :: grad
+      type(tsr_matmut_f32), value :: grad_x
+      type(tsr_matmut_f32), value :: grad_u
+      integer(c_int32_t) :: res
+    end function
+
+    ! Exponential map at the origin: `out = exp_0(u)`.
+    ! Shapes: u[n,d] out[n,d]
+    function tsr_poincare_expmap0_f64(ball, u, out) result(res) bind(C, &
+        name='tsr_poincare_expmap0_f64')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f64), value :: u
+      type(tsr_matmut_f64), value :: out
+      integer(c_int32_t) :: res
+    end function
+
+    ! Exponential map at the origin: `out = exp_0(u)`.
+    ! Shapes: u[n,d] out[n,d]
+    function tsr_poincare_expmap0_f32(ball, u, out) result(res) bind(C, &
+        name='tsr_poincare_expmap0_f32')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f32), value :: u
+      type(tsr_matmut_f32), value :: out
+      integer(c_int32_t) :: res
+    end function
+
+    ! Vector-Jacobian product of `expmap0`: gradients of `sum <grad, out>` with respect to `u`.
+    ! Shapes: u[n,d] grad[n,d] grad_u[n,d]
+    function tsr_poincare_expmap0_vjp_f64(ball, u, grad, grad_u) result(res) bind(C, &
+        name='tsr_poincare_expmap0_vjp_f64')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f64), value :: u
+      type(tsr_matref_f64), value :: grad
+      type(tsr_matmut_f64), value :: grad_u
+      integer(c_int32_t) :: res
+    end function
+
+    ! Vector-Jacobian product of `expmap0`: gradients of `sum <grad, out>` with respect to `u`.
+    ! Shapes: u[n,d] grad[n,d] grad_u[n,d]
+    function tsr_poincare_expmap0_vjp_f32(ball, u, grad, grad_u) result(res) bind(C, &
+        name='tsr_poincare_expmap0_vjp_f32')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f32), value :: u
+      type(tsr_matref_f32), value :: grad
+      type(tsr_matmut_f32), value :: grad_u
+      integer(c_int32_t) :: res
+    end function
+
+    ! Logarithmic map at `x`: `out = log_x(y)`.
+    ! Shapes: x[n,d] y[n,d] out[n,d]
+    function tsr_poincare_logmap_f64(ball, x, y, out) result(res) bind(C, &
+        name='tsr_poincare_logmap_f64')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f64), value :: x
+      type(tsr_matref_f64), value :: y
+      type(tsr_matmut_f64), value :: out
+      integer(c_int32_t) :: res
+    end function
+
+    ! Logarithmic map at `x`: `out = log_x(y)`.
+    ! Shapes: x[n,d] y[n,d] out[n,d]
+    function tsr_poincare_logmap_f32(ball, x, y, out) result(res) bind(C, &
+        name='tsr_poincare_logmap_f32')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f32), value :: x
+      type(tsr_matref_f32), value :: y
+      type(tsr_matmut_f32), value :: out
+      integer(c_int32_t) :: res
+    end function
+
+    ! Vector-Jacobian product of `logmap`: gradients of `sum <grad, out>` with respect to `x`, `y`.
+    ! Shapes: x[n,d] y[n,d] grad[n,d] grad_x[n,d] grad_y[n,d]
+    function tsr_poincare_logmap_vjp_f64(ball, x, y, grad, grad_x, grad_y) result(res) bind(C, &
+        name='tsr_poincare_logmap_vjp_f64')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f64), value :: x
+      type(tsr_matref_f64), value :: y
+      type(tsr_matref_f64), value :: grad
+      type(tsr_matmut_f64), value :: grad_x
+      type(tsr_matmut_f64), value :: grad_y
+      integer(c_int32_t) :: res
+    end function
+
+    ! Vector-Jacobian product of `logmap`: gradients of `sum <grad, out>` with respect to `x`, `y`.
+    ! Shapes: x[n,d] y[n,d] grad[n,d] grad_x[n,d] grad_y[n,d]
+    function tsr_poincare_logmap_vjp_f32(ball, x, y, grad, grad_x, grad_y) result(res) bind(C, &
+        name='tsr_poincare_logmap_vjp_f32')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f32), value :: x
+      type(tsr_matref_f32), value :: y
+      type(tsr_matref_f32), value :: grad
+      type(tsr_matmut_f32), value :: grad_x
+      type(tsr_matmut_f32), value :: grad_y
+      integer(c_int32_t) :: res
+    end function
+
+    ! Logarithmic map at the origin: `out = log_0(y)`.
+    ! Shapes: y[n,d] out[n,d]
+    function tsr_poincare_logmap0_f64(ball, y, out) result(res) bind(C, &
+        name='tsr_poincare_logmap0_f64')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f64), value :: y
+      type(tsr_matmut_f64), value :: out
+      integer(c_int32_t) :: res
+    end function
+
+    ! Logarithmic map at the origin: `out = log_0(y)`.
+    ! Shapes: y[n,d] out[n,d]
+    function tsr_poincare_logmap0_f32(ball, y, out) result(res) bind(C, &
+        name='tsr_poincare_logmap0_f32')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f32), value :: y
+      type(tsr_matmut_f32), value :: out
+      integer(c_int32_t) :: res
+    end function
+
+    ! Vector-Jacobian product of `logmap0`: gradients of `sum <grad, out>` with respect to `y`.
+    ! Shapes: y[n,d] grad[n,d] grad_y[n,d]
+    function tsr_poincare_logmap0_vjp_f64(ball, y, grad, grad_y) result(res) bind(C, &
+        name='tsr_poincare_logmap0_vjp_f64')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f64), value :: y
+      type(tsr_matref_f64), value :: grad
+      type(tsr_matmut_f64), value :: grad_y
+      integer(c_int32_t) :: res
+    end function
+
+    ! Vector-Jacobian product of `logmap0`: gradients of `sum <grad, out>` with respect to `y`.
+    ! Shapes: y[n,d] grad[n,d] grad_y[n,d]
+    function tsr_poincare_logmap0_vjp_f32(ball, y, grad, grad_y) result(res) bind(C, &
+        name='tsr_poincare_logmap0_vjp_f32')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f32), value :: y
+      type(tsr_matref_f32), value :: grad
+      type(tsr_matmut_f32), value :: grad_y
+      integer(c_int32_t) :: res
+    end function
+
+    ! Geodesic distance `out = d_c(x, y)`.
+    ! Shapes: x[n,d] y[n,d] out[n,1]
+    function tsr_poincare_dist_f64(ball, x, y, out) result(res) bind(C, &
+        name='tsr_poincare_dist_f64')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f64), value :: x
+      type(tsr_matref_f64), value :: y
+      type(tsr_matmut_f64), value :: out
+      integer(c_int32_t) :: res
+    end function
+
+    ! Geodesic distance `out = d_c(x, y)`.
+    ! Shapes: x[n,d] y[n,d] out[n,1]
+    function tsr_poincare_dist_f32(ball, x, y, out) result(res) bind(C, &
+        name='tsr_poincare_dist_f32')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f32), value :: x
+      type(tsr_matref_f32), value :: y
+      type(tsr_matmut_f32), value :: out
+      integer(c_int32_t) :: res
+    end function
+
+    ! Vector-Jacobian product of `dist`: gradients of `sum <grad, out>` with respect to `x`, `y`.
+    ! Shapes: x[n,d] y[n,d] grad[n,1] grad_x[n,d] grad_y[n,d]
+    function tsr_poincare_dist_vjp_f64(ball, x, y, grad, grad_x, grad_y) result(res) bind(C, &
+        name='tsr_poincare_dist_vjp_f64')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f64), value :: x
+      type(tsr_matref_f64), value :: y
+      type(tsr_matref_f64), value :: grad
+      type(tsr_matmut_f64), value :: grad_x
+      type(tsr_matmut_f64), value :: grad_y
+      integer(c_int32_t) :: res
+    end function
+
+    ! Vector-Jacobian product of `dist`: gradients of `sum <grad, out>` with respect to `x`, `y`.
+    ! Shapes: x[n,d] y[n,d] grad[n,1] grad_x[n,d] grad_y[n,d]
+    function tsr_poincare_dist_vjp_f32(ball, x, y, grad, grad_x, grad_y) result(res) bind(C, &
+        name='tsr_poincare_dist_vjp_f32')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f32), value :: x
+      type(tsr_matref_f32), value :: y
+      type(tsr_matref_f32), value :: grad
+      type(tsr_matmut_f32), value :: grad_x
+      type(tsr_matmut_f32), value :: grad_y
+      integer(c_int32_t) :: res
+    end function
+
+    ! Geodesic distance to the origin `out = d_c(0, x)`.
+    ! Shapes: x[n,d] out[n,1]
+    function tsr_poincare_dist0_f64(ball, x, out) result(res) bind(C, name='tsr_poincare_dist0_f64')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f64), value :: x
+      type(tsr_matmut_f64), value :: out
+      integer(c_int32_t) :: res
+    end function
+
+    ! Geodesic distance to the origin `out = d_c(0, x)`.
+    ! Shapes: x[n,d] out[n,1]
+    function tsr_poincare_dist0_f32(ball, x, out) result(res) bind(C, name='tsr_poincare_dist0_f32')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f32), value :: x
+      type(tsr_matmut_f32), value :: out
+      integer(c_int32_t) :: res
+    end function
+
+    ! Vector-Jacobian product of `dist0`: gradients of `sum <grad, out>` with respect to `x`.
+    ! Shapes: x[n,d] grad[n,1] grad_x[n,d]
+    function tsr_poincare_dist0_vjp_f64(ball, x, grad, grad_x) result(res) bind(C, &
+        name='tsr_poincare_dist0_vjp_f64')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f64), value :: x
+      type(tsr_matref_f64), value :: grad
+      type(tsr_matmut_f64), value :: grad_x
+      integer(c_int32_t) :: res
+    end function
+
+    ! Vector-Jacobian product of `dist0`: gradients of `sum <grad, out>` with respect to `x`.
+    ! Shapes: x[n,d] grad[n,1] grad_x[n,d]
+    function tsr_poincare_dist0_vjp_f32(ball, x, grad, grad_x) result(res) bind(C, &
+        name='tsr_poincare_dist0_vjp_f32')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f32), value :: x
+      type(tsr_matref_f32), value :: grad
+      type(tsr_matmut_f32), value :: grad_x
+      integer(c_int32_t) :: res
+    end function
+
+    ! Point at time `t` on the geodesic from `x` (t = 0) to `y` (t = 1): `out = x (+) (t (x) ((-x) (+) y))`.
+    ! Shapes: x[n,d] y[n,d] t[n,1] out[n,d]
+    function tsr_poincare_geodesic_f64(ball, x, y, t, out) result(res) bind(C, &
+        name='tsr_poincare_geodesic_f64')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f64), value :: x
+      type(tsr_matref_f64), value :: y
+      type(tsr_matref_f64), value :: t
+      type(tsr_matmut_f64), value :: out
+      integer(c_int32_t) :: res
+    end function
+
+    ! Point at time `t` on the geodesic from `x` (t = 0) to `y` (t = 1): `out = x (+) (t (x) ((-x) (+) y))`.
+    ! Shapes: x[n,d] y[n,d] t[n,1] out[n,d]
+    function tsr_poincare_geodesic_f32(ball, x, y, t, out) result(res) bind(C, &
+        name='tsr_poincare_geodesic_f32')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f32), value :: x
+      type(tsr_matref_f32), value :: y
+      type(tsr_matref_f32), value :: t
+      type(tsr_matmut_f32), value :: out
+      integer(c_int32_t) :: res
+    end function
+
+    ! Vector-Jacobian product of `geodesic`: gradients of `sum <grad, out>` with respect to `x`, `y`, `t`.
+    ! Shapes: x[n,d] y[n,d] t[n,1] grad[n,d] grad_x[n,d] grad_y[n,d] grad_t[n,1]
+    function tsr_poincare_geodesic_vjp_f64(ball, x, y, t, grad, grad_x, grad_y, &
+        grad_t) result(res) bind(C, name='tsr_poincare_geodesic_vjp_f64')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f64), value :: x
+      type(tsr_matref_f64), value :: y
+      type(tsr_matref_f64), value :: t
+      type(tsr_matref_f64), value :: grad
+      type(tsr_matmut_f64), value :: grad_x
+      type(tsr_matmut_f64), value :: grad_y
+      type(tsr_matmut_f64), value :: grad_t
+      integer(c_int32_t) :: res
+    end function
+
+    ! Vector-Jacobian product of `geodesic`: gradients of `sum <grad, out>` with respect to `x`, `y`, `t`.
+    ! Shapes: x[n,d] y[n,d] t[n,1] grad[n,d] grad_x[n,d] grad_y[n,d] grad_t[n,1]
+    function tsr_poincare_geodesic_vjp_f32(ball, x, y, t, grad, grad_x, grad_y, &
+        grad_t) result(res) bind(C, name='tsr_poincare_geodesic_vjp_f32')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f32), value :: x
+      type(tsr_matref_f32), value :: y
+      type(tsr_matref_f32), value :: t
+      type(tsr_matref_f32), value :: grad
+      type(tsr_matmut_f32), value :: grad_x
+      type(tsr_matmut_f32), value :: grad_y
+      type(tsr_matmut_f32), value :: grad_t
+      integer(c_int32_t) :: res
+    end function
+
+    ! Gyration `out = gyr[u, v] w`.
+    ! Shapes: u[n,d] v[n,d] w[n,d] out[n,d]
+    function tsr_poincare_gyration_f64(ball, u, v, w, out) result(res) bind(C, &
+        name='tsr_poincare_gyration_f64')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f64), value :: u
+      type(tsr_matref_f64), value :: v
+      type(tsr_matref_f64), value :: w
+      type(tsr_matmut_f64), value :: out
+      integer(c_int32_t) :: res
+    end function
+
+    ! Gyration `out = gyr[u, v] w`.
+    ! Shapes: u[n,d] v[n,d] w[n,d] out[n,d]
+    function tsr_poincare_gyration_f32(ball, u, v, w, out) result(res) bind(C, &
+        name='tsr_poincare_gyration_f32')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f32), value :: u
+      type(tsr_matref_f32), value :: v
+      type(tsr_matref_f32), value :: w
+      type(tsr_matmut_f32), value :: out
+      integer(c_int32_t) :: res
+    end function
+
+    ! Vector-Jacobian product of `gyration`: gradients of `sum <grad, out>` with respect to `u`, `v`, `w`.
+    ! Shapes: u[n,d] v[n,d] w[n,d] grad[n,d] grad_u[n,d] grad_v[n,d] grad_w[n,d]
+    function tsr_poincare_gyration_vjp_f64(ball, u, v, w, grad, grad_u, grad_v, &
+        grad_w) result(res) bind(C, name='tsr_poincare_gyration_vjp_f64')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f64), value :: u
+      type(tsr_matref_f64), value :: v
+      type(tsr_matref_f64), value :: w
+      type(tsr_matref_f64), value :: grad
+      type(tsr_matmut_f64), value :: grad_u
+      type(tsr_matmut_f64), value :: grad_v
+      type(tsr_matmut_f64), value :: grad_w
+      integer(c_int32_t) :: res
+    end function
+
+    ! Vector-Jacobian product of `gyration`: gradients of `sum <grad, out>` with respect to `u`, `v`, `w`.
+    ! Shapes: u[n,d] v[n,d] w[n,d] grad[n,d] grad_u[n,d] grad_v[n,d] grad_w[n,d]
+    function tsr_poincare_gyration_vjp_f32(ball, u, v, w, grad, grad_u, grad_v, &
+        grad_w) result(res) bind(C, name='tsr_poincare_gyration_vjp_f32')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f32), value :: u
+      type(tsr_matref_f32), value :: v
+      type(tsr_matref_f32), value :: w
+      type(tsr_matref_f32), value :: grad
+      type(tsr_matmut_f32), value :: grad_u
+      type(tsr_matmut_f32), value :: grad_v
+      type(tsr_matmut_f32), value :: grad_w
+      integer(c_int32_t) :: res
+    end function
+
+    ! Parallel transport of the tangent vector `v` from `x` to `y`.
+    ! Shapes: x[n,d] y[n,d] v[n,d] out[n,d]
+    function tsr_poincare_transport_f64(ball, x, y, v, out) result(res) bind(C, &
+        name='tsr_poincare_transport_f64')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f64), value :: x
+      type(tsr_matref_f64), value :: y
+      type(tsr_matref_f64), value :: v
+      type(tsr_matmut_f64), value :: out
+      integer(c_int32_t) :: res
+    end function
+
+    ! Parallel transport of the tangent vector `v` from `x` to `y`.
+    ! Shapes: x[n,d] y[n,d] v[n,d] out[n,d]
+    function tsr_poincare_transport_f32(ball, x, y, v, out) result(res) bind(C, &
+        name='tsr_poincare_transport_f32')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f32), value :: x
+      type(tsr_matref_f32), value :: y
+      type(tsr_matref_f32), value :: v
+      type(tsr_matmut_f32), value :: out
+      integer(c_int32_t) :: res
+    end function
+
+    ! Vector-Jacobian product of `transport`: gradients of `sum <grad, out>` with respect to `x`, `y`, `v`.
+    ! Shapes: x[n,d] y[n,d] v[n,d] grad[n,d] grad_x[n,d] grad_y[n,d] grad_v[n,d]
+    function tsr_poincare_transport_vjp_f64(ball, x, y, v, grad, grad_x, grad_y, &
+        grad_v) result(res) bind(C, name='tsr_poincare_transport_vjp_f64')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f64), value :: x
+      type(tsr_matref_f64), value :: y
+      type(tsr_matref_f64), value :: v
+      type(tsr_matref_f64), value :: grad
+      type(tsr_matmut_f64), value :: grad_x
+      type(tsr_matmut_f64), value :: grad_y
+      type(tsr_matmut_f64), value :: grad_v
+      integer(c_int32_t) :: res
+    end function
+
+    ! Vector-Jacobian product of `transport`: gradients of `sum <grad, out>` with respect to `x`, `y`, `v`.
+    ! Shapes: x[n,d] y[n,d] v[n,d] grad[n,d] grad_x[n,d] grad_y[n,d] grad_v[n,d]
+    function tsr_poincare_transport_vjp_f32(ball, x, y, v, grad, grad_x, grad_y, &
+        grad_v) result(res) bind(C, name='tsr_poincare_transport_vjp_f32')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f32), value :: x
+      type(tsr_matref_f32), value :: y
+      type(tsr_matref_f32), value :: v
+      type(tsr_matref_f32), value :: grad
+      type(tsr_matmut_f32), value :: grad_x
+      type(tsr_matmut_f32), value :: grad_y
+      type(tsr_matmut_f32), value :: grad_v
+      integer(c_int32_t) :: res
+    end function
+
+    ! Parallel transport of `v` from the origin to `y`: `out = (1 - c||y||^2) v`.
+    ! Shapes: y[n,d] v[n,d] out[n,d]
+    function tsr_poincare_transport_from_origin_f64(ball, y, v, out) result(res) bind(C, &
+        name='tsr_poincare_transport_from_origin_f64')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f64), value :: y
+      type(tsr_matref_f64), value :: v
+      type(tsr_matmut_f64), value :: out
+      integer(c_int32_t) :: res
+    end function
+
+    ! Parallel transport of `v` from the origin to `y`: `out = (1 - c||y||^2) v`.
+    ! Shapes: y[n,d] v[n,d] out[n,d]
+    function tsr_poincare_transport_from_origin_f32(ball, y, v, out) result(res) bind(C, &
+        name='tsr_poincare_transport_from_origin_f32')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f32), value :: y
+      type(tsr_matref_f32), value :: v
+      type(tsr_matmut_f32), value :: out
+      integer(c_int32_t) :: res
+    end function
+
+    ! Vector-Jacobian product of `transport_from_origin`: gradients of `sum <grad, out>` with respect to `y`, `v`.
+    ! Shapes: y[n,d] v[n,d] grad[n,d] grad_y[n,d] grad_v[n,d]
+    function tsr_poincare_transport_from_origin_vjp_f64(ball, y, v, grad, grad_y, &
+        grad_v) result(res) bind(C, name='tsr_poincare_transport_from_origin_vjp_f64')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f64), value :: y
+      type(tsr_matref_f64), value :: v
+      type(tsr_matref_f64), value :: grad
+      type(tsr_matmut_f64), value :: grad_y
+      type(tsr_matmut_f64), value :: grad_v
+      integer(c_int32_t) :: res
+    end function
+
+    ! Vector-Jacobian product of `transport_from_origin`: gradients of `sum <grad, out>` with respect to `y`, `v`.
+    ! Shapes: y[n,d] v[n,d] grad[n,d] grad_y[n,d] grad_v[n,d]
+    function tsr_poincare_transport_from_origin_vjp_f32(ball, y, v, grad, grad_y, &
+        grad_v) result(res) bind(C, name='tsr_poincare_transport_from_origin_vjp_f32')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f32), value :: y
+      type(tsr_matref_f32), value :: v
+      type(tsr_matref_f32), value :: grad
+      type(tsr_matmut_f32), value :: grad_y
+      type(tsr_matmut_f32), value :: grad_v
+      integer(c_int32_t) :: res
+    end function
+
+    ! Parallel transport of `v` from `x` to the origin: `out = v / (1 - c||x||^2)`.
+    ! Shapes: x[n,d] v[n,d] out[n,d]
+    function tsr_poincare_transport_to_origin_f64(ball, x, v, out) result(res) bind(C, &
+        name='tsr_poincare_transport_to_origin_f64')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f64), value :: x
+      type(tsr_matref_f64), value :: v
+      type(tsr_matmut_f64), value :: out
+      integer(c_int32_t) :: res
+    end function
+
+    ! Parallel transport of `v` from `x` to the origin: `out = v / (1 - c||x||^2)`.
+    ! Shapes: x[n,d] v[n,d] out[n,d]
+    function tsr_poincare_transport_to_origin_f32(ball, x, v, out) result(res) bind(C, &
+        name='tsr_poincare_transport_to_origin_f32')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f32), value :: x
+      type(tsr_matref_f32), value :: v
+      type(tsr_matmut_f32), value :: out
+      integer(c_int32_t) :: res
+    end function
+
+    ! Vector-Jacobian product of `transport_to_origin`: gradients of `sum <grad, out>` with respect to `x`, `v`.
+    ! Shapes: x[n,d] v[n,d] grad[n,d] grad_x[n,d] grad_v[n,d]
+    function tsr_poincare_transport_to_origin_vjp_f64(ball, x, v, grad, grad_x, &
+        grad_v) result(res) bind(C, name='tsr_poincare_transport_to_origin_vjp_f64')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f64), value :: x
+      type(tsr_matref_f64), value :: v
+      type(tsr_matref_f64), value :: grad
+      type(tsr_matmut_f64), value :: grad_x
+      type(tsr_matmut_f64), value :: grad_v
+      integer(c_int32_t) :: res
+    end function
+
+    ! Vector-Jacobian product of `transport_to_origin`: gradients of `sum <grad, out>` with respect to `x`, `v`.
+    ! Shapes: x[n,d] v[n,d] grad[n,d] grad_x[n,d] grad_v[n,d]
+    function tsr_poincare_transport_to_origin_vjp_f32(ball, x, v, grad, grad_x, &
+        grad_v) result(res) bind(C, name='tsr_poincare_transport_to_origin_vjp_f32')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f32), value :: x
+      type(tsr_matref_f32), value :: v
+      type(tsr_matref_f32), value :: grad
+      type(tsr_matmut_f32), value :: grad_x
+      type(tsr_matmut_f32), value :: grad_v
+      integer(c_int32_t) :: res
+    end function
+
+    ! Projection onto the ball: rows longer than `(1 - margin)/sqrtc` are pulled back to it. Accepts points outside the ball.
+    ! Shapes: x[n,d] out[n,d]
+    function tsr_poincare_project_f64(ball, x, out) result(res) bind(C, &
+        name='tsr_poincare_project_f64')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f64), value :: x
+      type(tsr_matmut_f64), value :: out
+      integer(c_int32_t) :: res
+    end function
+
+    ! Projection onto the ball: rows longer than `(1 - margin)/sqrtc` are pulled back to it. Accepts points outside the ball.
+    ! Shapes: x[n,d] out[n,d]
+    function tsr_poincare_project_f32(ball, x, out) result(res) bind(C, &
+        name='tsr_poincare_project_f32')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f32), value :: x
+      type(tsr_matmut_f32), value :: out
+      integer(c_int32_t) :: res
+    end function
+
+    ! Vector-Jacobian product of `project`: gradients of `sum <grad, out>` with respect to `x`.
+    ! Shapes: x[n,d] grad[n,d] grad_x[n,d]
+    function tsr_poincare_project_vjp_f64(ball, x, grad, grad_x) result(res) bind(C, &
+        name='tsr_poincare_project_vjp_f64')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f64), value :: x
+      type(tsr_matref_f64), value :: grad
+      type(tsr_matmut_f64), value :: grad_x
+      integer(c_int32_t) :: res
+    end function
+
+    ! Vector-Jacobian product of `project`: gradients of `sum <grad, out>` with respect to `x`.
+    ! Shapes: x[n,d] grad[n,d] grad_x[n,d]
+    function tsr_poincare_project_vjp_f32(ball, x, grad, grad_x) result(res) bind(C, &
+        name='tsr_poincare_project_vjp_f32')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f32), value :: x
+      type(tsr_matref_f32), value :: grad
+      type(tsr_matmut_f32), value :: grad_x
+      integer(c_int32_t) :: res
+    end function
+
+    ! Riemannian gradient from a Euclidean one: `out = g / lambda_x^2`.
+    ! Shapes: x[n,d] g[n,d] out[n,d]
+    function tsr_poincare_egrad_to_rgrad_f64(ball, x, g, out) result(res) bind(C, &
+        name='tsr_poincare_egrad_to_rgrad_f64')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f64), value :: x
+      type(tsr_matref_f64), value :: g
+      type(tsr_matmut_f64), value :: out
+      integer(c_int32_t) :: res
+    end function
+
+    ! Riemannian gradient from a Euclidean one: `out = g / lambda_x^2`.
+    ! Shapes: x[n,d] g[n,d] out[n,d]
+    function tsr_poincare_egrad_to_rgrad_f32(ball, x, g, out) result(res) bind(C, &
+        name='tsr_poincare_egrad_to_rgrad_f32')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f32), value :: x
+      type(tsr_matref_f32), value :: g
+      type(tsr_matmut_f32), value :: out
+      integer(c_int32_t) :: res
+    end function
+
+    ! Vector-Jacobian product of `egrad_to_rgrad`: gradients of `sum <grad, out>` with respect to `x`, `g`.
+    ! Shapes: x[n,d] g[n,d] grad[n,d] grad_x[n,d] grad_g[n,d]
+    function tsr_poincare_egrad_to_rgrad_vjp_f64(ball, x, g, grad, grad_x, &
+        grad_g) result(res) bind(C, name='tsr_poincare_egrad_to_rgrad_vjp_f64')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f64), value :: x
+      type(tsr_matref_f64), value :: g
+      type(tsr_matref_f64), value :: grad
+      type(tsr_matmut_f64), value :: grad_x
+      type(tsr_matmut_f64), value :: grad_g
+      integer(c_int32_t) :: res
+    end function
+
+    ! Vector-Jacobian product of `egrad_to_rgrad`: gradients of `sum <grad, out>` with respect to `x`, `g`.
+    ! Shapes: x[n,d] g[n,d] grad[n,d] grad_x[n,d] grad_g[n,d]
+    function tsr_poincare_egrad_to_rgrad_vjp_f32(ball, x, g, grad, grad_x, &
+        grad_g) result(res) bind(C, name='tsr_poincare_egrad_to_rgrad_vjp_f32')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f32), value :: x
+      type(tsr_matref_f32), value :: g
+      type(tsr_matref_f32), value :: grad
+      type(tsr_matmut_f32), value :: grad_x
+      type(tsr_matmut_f32), value :: grad_g
+      integer(c_int32_t) :: res
+    end function
+
+    ! Signed distance of every point `x` to every gyroplane through `p` with normal `a` (pvae's gyroplane layer).
+    ! Shapes: x[n,d] p[k,d] a[k,d] out[n,k]
+    function tsr_poincare_gyroplane_dist_f64(ball, x, p, a, out) result(res) bind(C, &
+        name='tsr_poincare_gyroplane_dist_f64')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f64), value :: x
+      type(tsr_matref_f64), value :: p
+      type(tsr_matref_f64), value :: a
+      type(tsr_matmut_f64), value :: out
+      integer(c_int32_t) :: res
+    end function
+
+    ! Signed distance of every point `x` to every gyroplane through `p` with normal `a` (pvae's gyroplane layer).
+    ! Shapes: x[n,d] p[k,d] a[k,d] out[n,k]
+    function tsr_poincare_gyroplane_dist_f32(ball, x, p, a, out) result(res) bind(C, &
+        name='tsr_poincare_gyroplane_dist_f32')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f32), value :: x
+      type(tsr_matref_f32), value :: p
+      type(tsr_matref_f32), value :: a
+      type(tsr_matmut_f32), value :: out
+      integer(c_int32_t) :: res
+    end function
+
+    ! Vector-Jacobian product of `gyroplane_dist`: gradients of `sum <grad, out>` with respect to `x`, `p`, `a`.
+    ! Shapes: x[n,d] p[k,d] a[k,d] grad[n,k] grad_x[n,d] grad_p[k,d] grad_a[k,d]
+    function tsr_poincare_gyroplane_dist_vjp_f64(ball, x, p, a, grad, grad_x, grad_p, &
+        grad_a) result(res) bind(C, name='tsr_poincare_gyroplane_dist_vjp_f64')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f64), value :: x
+      type(tsr_matref_f64), value :: p
+      type(tsr_matref_f64), value :: a
+      type(tsr_matref_f64), value :: grad
+      type(tsr_matmut_f64), value :: grad_x
+      type(tsr_matmut_f64), value :: grad_p
+      type(tsr_matmut_f64), value :: grad_a
+      integer(c_int32_t) :: res
+    end function
+
+    ! Vector-Jacobian product of `gyroplane_dist`: gradients of `sum <grad, out>` with respect to `x`, `p`, `a`.
+    ! Shapes: x[n,d] p[k,d] a[k,d] grad[n,k] grad_x[n,d] grad_p[k,d] grad_a[k,d]
+    function tsr_poincare_gyroplane_dist_vjp_f32(ball, x, p, a, grad, grad_x, grad_p, &
+        grad_a) result(res) bind(C, name='tsr_poincare_gyroplane_dist_vjp_f32')
+      import
+      type(c_ptr), value :: ball
+      type(tsr_matref_f32), value :: x
+      type(tsr_matref_f32), value :: p
+      type(tsr_matref_f32), value :: a
+      type(tsr_matref_f32), value :: grad
+      type(tsr_matmut_f32), value :: grad_x
+      type(tsr_matmut_f32), value :: grad_p
+      type(tsr_matmut_f32), value :: grad_a
       integer(c_int32_t) :: res
     end function
 

@@ -8,6 +8,7 @@ mod error;
 mod handle;
 mod options;
 pub mod poincare;
+pub mod poincare_ops;
 pub mod status;
 mod threads;
 pub mod version;

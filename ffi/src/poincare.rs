@@ -111,7 +111,7 @@ pub(crate) fn hyperbolic_error(e: HyperbolicError) -> Error {
     let status = match e {
         HyperbolicError::InvalidCurvature(_) => TSR_ERR_INVALID_PARAMETER,
         HyperbolicError::NonFinite { .. } => TSR_ERR_NON_FINITE,
-        HyperbolicError::OutsideBall { .. } => TSR_ERR_DOMAIN,
+        HyperbolicError::OutsideBall { .. } | HyperbolicError::ZeroNormal { .. } => TSR_ERR_DOMAIN,
     };
     Error::new(status, e.to_string())
 }
@@ -205,36 +205,3 @@ pub(crate) fn call<T: Real, const NI: usize, const NO: usize>(
             .map_err(hyperbolic_error)
     })
 }
-
-use Dim::{One, D, N};
-
-/// `out = x ⊕_c y` (Möbius addition), row by row.
-/// Shapes: x[n,d] y[n,d] out[n,d]
-#[no_mangle]
-pub extern "C" fn tsr_poincare_mobius_add_f64(ball: *const tsr_poincare, x: tsr_matref_f64, y: tsr_matref_f64, out: tsr_matmut_f64) -> tsr_status {
-    call(ball, [arg("x", x, N, D), arg("y", y, N, D)], [arg("out", out, N, D)], |b, [x, y], [o], par| b.mobius_add(x, y, o, par))
-}
-
-/// `out = x ⊕_c y` (Möbius addition), row by row.
-/// Shapes: x[n,d] y[n,d] out[n,d]
-#[no_mangle]
-pub extern "C" fn tsr_poincare_mobius_add_f32(ball: *const tsr_poincare, x: tsr_matref_f32, y: tsr_matref_f32, out: tsr_matmut_f32) -> tsr_status {
-    call(ball, [arg("x", x, N, D), arg("y", y, N, D)], [arg("out", out, N, D)], |b, [x, y], [o], par| b.mobius_add(x, y, o, par))
-}
-
-/// Gradients of `sum_i <grad_i, x_i ⊕ y_i>` with respect to `x` and `y`.
-/// Shapes: x[n,d] y[n,d] grad[n,d] grad_x[n,d] grad_y[n,d]
-#[no_mangle]
-pub extern "C" fn tsr_poincare_mobius_add_vjp_f64(ball: *const tsr_poincare, x: tsr_matref_f64, y: tsr_matref_f64, grad: tsr_matref_f64, grad_x: tsr_matmut_f64, grad_y: tsr_matmut_f64) -> tsr_status {
-    call(ball, [arg("x", x, N, D), arg("y", y, N, D), arg("grad", grad, N, D)], [arg("grad_x", grad_x, N, D), arg("grad_y", grad_y, N, D)], |b, [x, y, g], [gx, gy], par| b.mobius_add_vjp(x, y, g, gx, gy, par))
-}
-
-/// Gradients of `sum_i <grad_i, x_i ⊕ y_i>` with respect to `x` and `y`.
-/// Shapes: x[n,d] y[n,d] grad[n,d] grad_x[n,d] grad_y[n,d]
-#[no_mangle]
-pub extern "C" fn tsr_poincare_mobius_add_vjp_f32(ball: *const tsr_poincare, x: tsr_matref_f32, y: tsr_matref_f32, grad: tsr_matref_f32, grad_x: tsr_matmut_f32, grad_y: tsr_matmut_f32) -> tsr_status {
-    call(ball, [arg("x", x, N, D), arg("y", y, N, D), arg("grad", grad, N, D)], [arg("grad_x", grad_x, N, D), arg("grad_y", grad_y, N, D)], |b, [x, y, g], [gx, gy], par| b.mobius_add_vjp(x, y, g, gx, gy, par))
-}
-
-#[allow(dead_code)]
-const _: Dim = One;

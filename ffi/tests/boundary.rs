@@ -2,6 +2,7 @@
 
 use std::ffi::CStr;
 use tessera::poincare::*;
+use tessera::poincare_ops::*;
 use tessera::status::*;
 use tessera::view::*;
 

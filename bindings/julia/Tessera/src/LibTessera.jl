@@ -206,9 +206,49 @@ function tsr_poincare_last_error_message(ball)
 end
 
 """
+    tsr_poincare_conformal_factor_f64(ball, x, out)
+
+Conformal factor `out = λ_x = 2 / (1 - c‖x‖²)`.
+Shapes: x[n,d] out[n,1]
+"""
+function tsr_poincare_conformal_factor_f64(ball, x, out)
+    ccall(_sym(:tsr_poincare_conformal_factor_f64), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f64, tsr_matmut_f64, ), ball, x, out)
+end
+
+"""
+    tsr_poincare_conformal_factor_f32(ball, x, out)
+
+Conformal factor `out = λ_x = 2 / (1 - c‖x‖²)`.
+Shapes: x[n,d] out[n,1]
+"""
+function tsr_poincare_conformal_factor_f32(ball, x, out)
+    ccall(_sym(:tsr_poincare_conformal_factor_f32), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f32, tsr_matmut_f32, ), ball, x, out)
+end
+
+"""
+    tsr_poincare_conformal_factor_vjp_f64(ball, x, grad, grad_x)
+
+Vector-Jacobian product of `conformal_factor`: gradients of `sum <grad, out>` with respect to `x`.
+Shapes: x[n,d] grad[n,1] grad_x[n,d]
+"""
+function tsr_poincare_conformal_factor_vjp_f64(ball, x, grad, grad_x)
+    ccall(_sym(:tsr_poincare_conformal_factor_vjp_f64), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f64, tsr_matref_f64, tsr_matmut_f64, ), ball, x, grad, grad_x)
+end
+
+"""
+    tsr_poincare_conformal_factor_vjp_f32(ball, x, grad, grad_x)
+
+Vector-Jacobian product of `conformal_factor`: gradients of `sum <grad, out>` with respect to `x`.
+Shapes: x[n,d] grad[n,1] grad_x[n,d]
+"""
+function tsr_poincare_conformal_factor_vjp_f32(ball, x, grad, grad_x)
+    ccall(_sym(:tsr_poincare_conformal_factor_vjp_f32), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f32, tsr_matref_f32, tsr_matmut_f32, ), ball, x, grad, grad_x)
+end
+
+"""
     tsr_poincare_mobius_add_f64(ball, x, y, out)
 
-`out = x ⊕_c y` (Möbius addition), row by row.
+Möbius addition `out = x ⊕_c y`.
 Shapes: x[n,d] y[n,d] out[n,d]
 """
 function tsr_poincare_mobius_add_f64(ball, x, y, out)
@@ -218,7 +258,7 @@ end
 """
     tsr_poincare_mobius_add_f32(ball, x, y, out)
 
-`out = x ⊕_c y` (Möbius addition), row by row.
+Möbius addition `out = x ⊕_c y`.
 Shapes: x[n,d] y[n,d] out[n,d]
 """
 function tsr_poincare_mobius_add_f32(ball, x, y, out)
@@ -228,7 +268,7 @@ end
 """
     tsr_poincare_mobius_add_vjp_f64(ball, x, y, grad, grad_x, grad_y)
 
-Gradients of `sum_i <grad_i, x_i ⊕ y_i>` with respect to `x` and `y`.
+Vector-Jacobian product of `mobius_add`: gradients of `sum <grad, out>` with respect to `x`, `y`.
 Shapes: x[n,d] y[n,d] grad[n,d] grad_x[n,d] grad_y[n,d]
 """
 function tsr_poincare_mobius_add_vjp_f64(ball, x, y, grad, grad_x, grad_y)
@@ -238,11 +278,651 @@ end
 """
     tsr_poincare_mobius_add_vjp_f32(ball, x, y, grad, grad_x, grad_y)
 
-Gradients of `sum_i <grad_i, x_i ⊕ y_i>` with respect to `x` and `y`.
+Vector-Jacobian product of `mobius_add`: gradients of `sum <grad, out>` with respect to `x`, `y`.
 Shapes: x[n,d] y[n,d] grad[n,d] grad_x[n,d] grad_y[n,d]
 """
 function tsr_poincare_mobius_add_vjp_f32(ball, x, y, grad, grad_x, grad_y)
     ccall(_sym(:tsr_poincare_mobius_add_vjp_f32), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f32, tsr_matref_f32, tsr_matref_f32, tsr_matmut_f32, tsr_matmut_f32, ), ball, x, y, grad, grad_x, grad_y)
+end
+
+"""
+    tsr_poincare_mobius_scalar_mul_f64(ball, r, x, out)
+
+Möbius scalar multiplication `out = r ⊗_c x`, one scalar per point.
+Shapes: r[n,1] x[n,d] out[n,d]
+"""
+function tsr_poincare_mobius_scalar_mul_f64(ball, r, x, out)
+    ccall(_sym(:tsr_poincare_mobius_scalar_mul_f64), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f64, tsr_matref_f64, tsr_matmut_f64, ), ball, r, x, out)
+end
+
+"""
+    tsr_poincare_mobius_scalar_mul_f32(ball, r, x, out)
+
+Möbius scalar multiplication `out = r ⊗_c x`, one scalar per point.
+Shapes: r[n,1] x[n,d] out[n,d]
+"""
+function tsr_poincare_mobius_scalar_mul_f32(ball, r, x, out)
+    ccall(_sym(:tsr_poincare_mobius_scalar_mul_f32), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f32, tsr_matref_f32, tsr_matmut_f32, ), ball, r, x, out)
+end
+
+"""
+    tsr_poincare_mobius_scalar_mul_vjp_f64(ball, r, x, grad, grad_r, grad_x)
+
+Vector-Jacobian product of `mobius_scalar_mul`: gradients of `sum <grad, out>` with respect to `r`, `x`.
+Shapes: r[n,1] x[n,d] grad[n,d] grad_r[n,1] grad_x[n,d]
+"""
+function tsr_poincare_mobius_scalar_mul_vjp_f64(ball, r, x, grad, grad_r, grad_x)
+    ccall(_sym(:tsr_poincare_mobius_scalar_mul_vjp_f64), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f64, tsr_matref_f64, tsr_matref_f64, tsr_matmut_f64, tsr_matmut_f64, ), ball, r, x, grad, grad_r, grad_x)
+end
+
+"""
+    tsr_poincare_mobius_scalar_mul_vjp_f32(ball, r, x, grad, grad_r, grad_x)
+
+Vector-Jacobian product of `mobius_scalar_mul`: gradients of `sum <grad, out>` with respect to `r`, `x`.
+Shapes: r[n,1] x[n,d] grad[n,d] grad_r[n,1] grad_x[n,d]
+"""
+function tsr_poincare_mobius_scalar_mul_vjp_f32(ball, r, x, grad, grad_r, grad_x)
+    ccall(_sym(:tsr_poincare_mobius_scalar_mul_vjp_f32), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f32, tsr_matref_f32, tsr_matref_f32, tsr_matmut_f32, tsr_matmut_f32, ), ball, r, x, grad, grad_r, grad_x)
+end
+
+"""
+    tsr_poincare_mobius_matvec_f64(ball, m, x, out)
+
+Möbius matrix-vector product `out = M ⊗_c x` with one q × p matrix for all points.
+Shapes: m[q,p] x[n,p] out[n,q]
+"""
+function tsr_poincare_mobius_matvec_f64(ball, m, x, out)
+    ccall(_sym(:tsr_poincare_mobius_matvec_f64), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f64, tsr_matref_f64, tsr_matmut_f64, ), ball, m, x, out)
+end
+
+"""
+    tsr_poincare_mobius_matvec_f32(ball, m, x, out)
+
+Möbius matrix-vector product `out = M ⊗_c x` with one q × p matrix for all points.
+Shapes: m[q,p] x[n,p] out[n,q]
+"""
+function tsr_poincare_mobius_matvec_f32(ball, m, x, out)
+    ccall(_sym(:tsr_poincare_mobius_matvec_f32), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f32, tsr_matref_f32, tsr_matmut_f32, ), ball, m, x, out)
+end
+
+"""
+    tsr_poincare_mobius_matvec_vjp_f64(ball, m, x, grad, grad_m, grad_x)
+
+Vector-Jacobian product of `mobius_matvec`: gradients of `sum <grad, out>` with respect to `m`, `x`.
+Shapes: m[q,p] x[n,p] grad[n,q] grad_m[q,p] grad_x[n,p]
+"""
+function tsr_poincare_mobius_matvec_vjp_f64(ball, m, x, grad, grad_m, grad_x)
+    ccall(_sym(:tsr_poincare_mobius_matvec_vjp_f64), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f64, tsr_matref_f64, tsr_matref_f64, tsr_matmut_f64, tsr_matmut_f64, ), ball, m, x, grad, grad_m, grad_x)
+end
+
+"""
+    tsr_poincare_mobius_matvec_vjp_f32(ball, m, x, grad, grad_m, grad_x)
+
+Vector-Jacobian product of `mobius_matvec`: gradients of `sum <grad, out>` with respect to `m`, `x`.
+Shapes: m[q,p] x[n,p] grad[n,q] grad_m[q,p] grad_x[n,p]
+"""
+function tsr_poincare_mobius_matvec_vjp_f32(ball, m, x, grad, grad_m, grad_x)
+    ccall(_sym(:tsr_poincare_mobius_matvec_vjp_f32), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f32, tsr_matref_f32, tsr_matref_f32, tsr_matmut_f32, tsr_matmut_f32, ), ball, m, x, grad, grad_m, grad_x)
+end
+
+"""
+    tsr_poincare_expmap_f64(ball, x, u, out)
+
+Exponential map at `x`: `out = exp_x(u)`.
+Shapes: x[n,d] u[n,d] out[n,d]
+"""
+function tsr_poincare_expmap_f64(ball, x, u, out)
+    ccall(_sym(:tsr_poincare_expmap_f64), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f64, tsr_matref_f64, tsr_matmut_f64, ), ball, x, u, out)
+end
+
+"""
+    tsr_poincare_expmap_f32(ball, x, u, out)
+
+Exponential map at `x`: `out = exp_x(u)`.
+Shapes: x[n,d] u[n,d] out[n,d]
+"""
+function tsr_poincare_expmap_f32(ball, x, u, out)
+    ccall(_sym(:tsr_poincare_expmap_f32), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f32, tsr_matref_f32, tsr_matmut_f32, ), ball, x, u, out)
+end
+
+"""
+    tsr_poincare_expmap_vjp_f64(ball, x, u, grad, grad_x, grad_u)
+
+Vector-Jacobian product of `expmap`: gradients of `sum <grad, out>` with respect to `x`, `u`.
+Shapes: x[n,d] u[n,d] grad[n,d] grad_x[n,d] grad_u[n,d]
+"""
+function tsr_poincare_expmap_vjp_f64(ball, x, u, grad, grad_x, grad_u)
+    ccall(_sym(:tsr_poincare_expmap_vjp_f64), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f64, tsr_matref_f64, tsr_matref_f64, tsr_matmut_f64, tsr_matmut_f64, ), ball, x, u, grad, grad_x, grad_u)
+end
+
+"""
+    tsr_poincare_expmap_vjp_f32(ball, x, u, grad, grad_x, grad_u)
+
+Vector-Jacobian product of `expmap`: gradients of `sum <grad, out>` with respect to `x`, `u`.
+Shapes: x[n,d] u[n,d] grad[n,d] grad_x[n,d] grad_u[n,d]
+"""
+function tsr_poincare_expmap_vjp_f32(ball, x, u, grad, grad_x, grad_u)
+    ccall(_sym(:tsr_poincare_expmap_vjp_f32), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f32, tsr_matref_f32, tsr_matref_f32, tsr_matmut_f32, tsr_matmut_f32, ), ball, x, u, grad, grad_x, grad_u)
+end
+
+"""
+    tsr_poincare_expmap0_f64(ball, u, out)
+
+Exponential map at the origin: `out = exp_0(u)`.
+Shapes: u[n,d] out[n,d]
+"""
+function tsr_poincare_expmap0_f64(ball, u, out)
+    ccall(_sym(:tsr_poincare_expmap0_f64), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f64, tsr_matmut_f64, ), ball, u, out)
+end
+
+"""
+    tsr_poincare_expmap0_f32(ball, u, out)
+
+Exponential map at the origin: `out = exp_0(u)`.
+Shapes: u[n,d] out[n,d]
+"""
+function tsr_poincare_expmap0_f32(ball, u, out)
+    ccall(_sym(:tsr_poincare_expmap0_f32), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f32, tsr_matmut_f32, ), ball, u, out)
+end
+
+"""
+    tsr_poincare_expmap0_vjp_f64(ball, u, grad, grad_u)
+
+Vector-Jacobian product of `expmap0`: gradients of `sum <grad, out>` with respect to `u`.
+Shapes: u[n,d] grad[n,d] grad_u[n,d]
+"""
+function tsr_poincare_expmap0_vjp_f64(ball, u, grad, grad_u)
+    ccall(_sym(:tsr_poincare_expmap0_vjp_f64), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f64, tsr_matref_f64, tsr_matmut_f64, ), ball, u, grad, grad_u)
+end
+
+"""
+    tsr_poincare_expmap0_vjp_f32(ball, u, grad, grad_u)
+
+Vector-Jacobian product of `expmap0`: gradients of `sum <grad, out>` with respect to `u`.
+Shapes: u[n,d] grad[n,d] grad_u[n,d]
+"""
+function tsr_poincare_expmap0_vjp_f32(ball, u, grad, grad_u)
+    ccall(_sym(:tsr_poincare_expmap0_vjp_f32), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f32, tsr_matref_f32, tsr_matmut_f32, ), ball, u, grad, grad_u)
+end
+
+"""
+    tsr_poincare_logmap_f64(ball, x, y, out)
+
+Logarithmic map at `x`: `out = log_x(y)`.
+Shapes: x[n,d] y[n,d] out[n,d]
+"""
+function tsr_poincare_logmap_f64(ball, x, y, out)
+    ccall(_sym(:tsr_poincare_logmap_f64), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f64, tsr_matref_f64, tsr_matmut_f64, ), ball, x, y, out)
+end
+
+"""
+    tsr_poincare_logmap_f32(ball, x, y, out)
+
+Logarithmic map at `x`: `out = log_x(y)`.
+Shapes: x[n,d] y[n,d] out[n,d]
+"""
+function tsr_poincare_logmap_f32(ball, x, y, out)
+    ccall(_sym(:tsr_poincare_logmap_f32), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f32, tsr_matref_f32, tsr_matmut_f32, ), ball, x, y, out)
+end
+
+"""
+    tsr_poincare_logmap_vjp_f64(ball, x, y, grad, grad_x, grad_y)
+
+Vector-Jacobian product of `logmap`: gradients of `sum <grad, out>` with respect to `x`, `y`.
+Shapes: x[n,d] y[n,d] grad[n,d] grad_x[n,d] grad_y[n,d]
+"""
+function tsr_poincare_logmap_vjp_f64(ball, x, y, grad, grad_x, grad_y)
+    ccall(_sym(:tsr_poincare_logmap_vjp_f64), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f64, tsr_matref_f64, tsr_matref_f64, tsr_matmut_f64, tsr_matmut_f64, ), ball, x, y, grad, grad_x, grad_y)
+end
+
+"""
+    tsr_poincare_logmap_vjp_f32(ball, x, y, grad, grad_x, grad_y)
+
+Vector-Jacobian product of `logmap`: gradients of `sum <grad, out>` with respect to `x`, `y`.
+Shapes: x[n,d] y[n,d] grad[n,d] grad_x[n,d] grad_y[n,d]
+"""
+function tsr_poincare_logmap_vjp_f32(ball, x, y, grad, grad_x, grad_y)
+    ccall(_sym(:tsr_poincare_logmap_vjp_f32), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f32, tsr_matref_f32, tsr_matref_f32, tsr_matmut_f32, tsr_matmut_f32, ), ball, x, y, grad, grad_x, grad_y)
+end
+
+"""
+    tsr_poincare_logmap0_f64(ball, y, out)
+
+Logarithmic map at the origin: `out = log_0(y)`.
+Shapes: y[n,d] out[n,d]
+"""
+function tsr_poincare_logmap0_f64(ball, y, out)
+    ccall(_sym(:tsr_poincare_logmap0_f64), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f64, tsr_matmut_f64, ), ball, y, out)
+end
+
+"""
+    tsr_poincare_logmap0_f32(ball, y, out)
+
+Logarithmic map at the origin: `out = log_0(y)`.
+Shapes: y[n,d] out[n,d]
+"""
+function tsr_poincare_logmap0_f32(ball, y, out)
+    ccall(_sym(:tsr_poincare_logmap0_f32), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f32, tsr_matmut_f32, ), ball, y, out)
+end
+
+"""
+    tsr_poincare_logmap0_vjp_f64(ball, y, grad, grad_y)
+
+Vector-Jacobian product of `logmap0`: gradients of `sum <grad, out>` with respect to `y`.
+Shapes: y[n,d] grad[n,d] grad_y[n,d]
+"""
+function tsr_poincare_logmap0_vjp_f64(ball, y, grad, grad_y)
+    ccall(_sym(:tsr_poincare_logmap0_vjp_f64), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f64, tsr_matref_f64, tsr_matmut_f64, ), ball, y, grad, grad_y)
+end
+
+"""
+    tsr_poincare_logmap0_vjp_f32(ball, y, grad, grad_y)
+
+Vector-Jacobian product of `logmap0`: gradients of `sum <grad, out>` with respect to `y`.
+Shapes: y[n,d] grad[n,d] grad_y[n,d]
+"""
+function tsr_poincare_logmap0_vjp_f32(ball, y, grad, grad_y)
+    ccall(_sym(:tsr_poincare_logmap0_vjp_f32), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f32, tsr_matref_f32, tsr_matmut_f32, ), ball, y, grad, grad_y)
+end
+
+"""
+    tsr_poincare_dist_f64(ball, x, y, out)
+
+Geodesic distance `out = d_c(x, y)`.
+Shapes: x[n,d] y[n,d] out[n,1]
+"""
+function tsr_poincare_dist_f64(ball, x, y, out)
+    ccall(_sym(:tsr_poincare_dist_f64), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f64, tsr_matref_f64, tsr_matmut_f64, ), ball, x, y, out)
+end
+
+"""
+    tsr_poincare_dist_f32(ball, x, y, out)
+
+Geodesic distance `out = d_c(x, y)`.
+Shapes: x[n,d] y[n,d] out[n,1]
+"""
+function tsr_poincare_dist_f32(ball, x, y, out)
+    ccall(_sym(:tsr_poincare_dist_f32), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f32, tsr_matref_f32, tsr_matmut_f32, ), ball, x, y, out)
+end
+
+"""
+    tsr_poincare_dist_vjp_f64(ball, x, y, grad, grad_x, grad_y)
+
+Vector-Jacobian product of `dist`: gradients of `sum <grad, out>` with respect to `x`, `y`.
+Shapes: x[n,d] y[n,d] grad[n,1] grad_x[n,d] grad_y[n,d]
+"""
+function tsr_poincare_dist_vjp_f64(ball, x, y, grad, grad_x, grad_y)
+    ccall(_sym(:tsr_poincare_dist_vjp_f64), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f64, tsr_matref_f64, tsr_matref_f64, tsr_matmut_f64, tsr_matmut_f64, ), ball, x, y, grad, grad_x, grad_y)
+end
+
+"""
+    tsr_poincare_dist_vjp_f32(ball, x, y, grad, grad_x, grad_y)
+
+Vector-Jacobian product of `dist`: gradients of `sum <grad, out>` with respect to `x`, `y`.
+Shapes: x[n,d] y[n,d] grad[n,1] grad_x[n,d] grad_y[n,d]
+"""
+function tsr_poincare_dist_vjp_f32(ball, x, y, grad, grad_x, grad_y)
+    ccall(_sym(:tsr_poincare_dist_vjp_f32), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f32, tsr_matref_f32, tsr_matref_f32, tsr_matmut_f32, tsr_matmut_f32, ), ball, x, y, grad, grad_x, grad_y)
+end
+
+"""
+    tsr_poincare_dist0_f64(ball, x, out)
+
+Geodesic distance to the origin `out = d_c(0, x)`.
+Shapes: x[n,d] out[n,1]
+"""
+function tsr_poincare_dist0_f64(ball, x, out)
+    ccall(_sym(:tsr_poincare_dist0_f64), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f64, tsr_matmut_f64, ), ball, x, out)
+end
+
+"""
+    tsr_poincare_dist0_f32(ball, x, out)
+
+Geodesic distance to the origin `out = d_c(0, x)`.
+Shapes: x[n,d] out[n,1]
+"""
+function tsr_poincare_dist0_f32(ball, x, out)
+    ccall(_sym(:tsr_poincare_dist0_f32), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f32, tsr_matmut_f32, ), ball, x, out)
+end
+
+"""
+    tsr_poincare_dist0_vjp_f64(ball, x, grad, grad_x)
+
+Vector-Jacobian product of `dist0`: gradients of `sum <grad, out>` with respect to `x`.
+Shapes: x[n,d] grad[n,1] grad_x[n,d]
+"""
+function tsr_poincare_dist0_vjp_f64(ball, x, grad, grad_x)
+    ccall(_sym(:tsr_poincare_dist0_vjp_f64), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f64, tsr_matref_f64, tsr_matmut_f64, ), ball, x, grad, grad_x)
+end
+
+"""
+    tsr_poincare_dist0_vjp_f32(ball, x, grad, grad_x)
+
+Vector-Jacobian product of `dist0`: gradients of `sum <grad, out>` with respect to `x`.
+Shapes: x[n,d] grad[n,1] grad_x[n,d]
+"""
+function tsr_poincare_dist0_vjp_f32(ball, x, grad, grad_x)
+    ccall(_sym(:tsr_poincare_dist0_vjp_f32), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f32, tsr_matref_f32, tsr_matmut_f32, ), ball, x, grad, grad_x)
+end
+
+"""
+    tsr_poincare_geodesic_f64(ball, x, y, t, out)
+
+Point at time `t` on the geodesic from `x` (t = 0) to `y` (t = 1): `out = x ⊕ (t ⊗ ((-x) ⊕ y))`.
+Shapes: x[n,d] y[n,d] t[n,1] out[n,d]
+"""
+function tsr_poincare_geodesic_f64(ball, x, y, t, out)
+    ccall(_sym(:tsr_poincare_geodesic_f64), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f64, tsr_matref_f64, tsr_matref_f64, tsr_matmut_f64, ), ball, x, y, t, out)
+end
+
+"""
+    tsr_poincare_geodesic_f32(ball, x, y, t, out)
+
+Point at time `t` on the geodesic from `x` (t = 0) to `y` (t = 1): `out = x ⊕ (t ⊗ ((-x) ⊕ y))`.
+Shapes: x[n,d] y[n,d] t[n,1] out[n,d]
+"""
+function tsr_poincare_geodesic_f32(ball, x, y, t, out)
+    ccall(_sym(:tsr_poincare_geodesic_f32), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f32, tsr_matref_f32, tsr_matref_f32, tsr_matmut_f32, ), ball, x, y, t, out)
+end
+
+"""
+    tsr_poincare_geodesic_vjp_f64(ball, x, y, t, grad, grad_x, grad_y, grad_t)
+
+Vector-Jacobian product of `geodesic`: gradients of `sum <grad, out>` with respect to `x`, `y`, `t`.
+Shapes: x[n,d] y[n,d] t[n,1] grad[n,d] grad_x[n,d] grad_y[n,d] grad_t[n,1]
+"""
+function tsr_poincare_geodesic_vjp_f64(ball, x, y, t, grad, grad_x, grad_y, grad_t)
+    ccall(_sym(:tsr_poincare_geodesic_vjp_f64), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f64, tsr_matref_f64, tsr_matref_f64, tsr_matref_f64, tsr_matmut_f64, tsr_matmut_f64, tsr_matmut_f64, ), ball, x, y, t, grad, grad_x, grad_y, grad_t)
+end
+
+"""
+    tsr_poincare_geodesic_vjp_f32(ball, x, y, t, grad, grad_x, grad_y, grad_t)
+
+Vector-Jacobian product of `geodesic`: gradients of `sum <grad, out>` with respect to `x`, `y`, `t`.
+Shapes: x[n,d] y[n,d] t[n,1] grad[n,d] grad_x[n,d] grad_y[n,d] grad_t[n,1]
+"""
+function tsr_poincare_geodesic_vjp_f32(ball, x, y, t, grad, grad_x, grad_y, grad_t)
+    ccall(_sym(:tsr_poincare_geodesic_vjp_f32), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f32, tsr_matref_f32, tsr_matref_f32, tsr_matref_f32, tsr_matmut_f32, tsr_matmut_f32, tsr_matmut_f32, ), ball, x, y, t, grad, grad_x, grad_y, grad_t)
+end
+
+"""
+    tsr_poincare_gyration_f64(ball, u, v, w, out)
+
+Gyration `out = gyr[u, v] w`.
+Shapes: u[n,d] v[n,d] w[n,d] out[n,d]
+"""
+function tsr_poincare_gyration_f64(ball, u, v, w, out)
+    ccall(_sym(:tsr_poincare_gyration_f64), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f64, tsr_matref_f64, tsr_matref_f64, tsr_matmut_f64, ), ball, u, v, w, out)
+end
+
+"""
+    tsr_poincare_gyration_f32(ball, u, v, w, out)
+
+Gyration `out = gyr[u, v] w`.
+Shapes: u[n,d] v[n,d] w[n,d] out[n,d]
+"""
+function tsr_poincare_gyration_f32(ball, u, v, w, out)
+    ccall(_sym(:tsr_poincare_gyration_f32), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f32, tsr_matref_f32, tsr_matref_f32, tsr_matmut_f32, ), ball, u, v, w, out)
+end
+
+"""
+    tsr_poincare_gyration_vjp_f64(ball, u, v, w, grad, grad_u, grad_v, grad_w)
+
+Vector-Jacobian product of `gyration`: gradients of `sum <grad, out>` with respect to `u`, `v`, `w`.
+Shapes: u[n,d] v[n,d] w[n,d] grad[n,d] grad_u[n,d] grad_v[n,d] grad_w[n,d]
+"""
+function tsr_poincare_gyration_vjp_f64(ball, u, v, w, grad, grad_u, grad_v, grad_w)
+    ccall(_sym(:tsr_poincare_gyration_vjp_f64), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f64, tsr_matref_f64, tsr_matref_f64, tsr_matref_f64, tsr_matmut_f64, tsr_matmut_f64, tsr_matmut_f64, ), ball, u, v, w, grad, grad_u, grad_v, grad_w)
+end
+
+"""
+    tsr_poincare_gyration_vjp_f32(ball, u, v, w, grad, grad_u, grad_v, grad_w)
+
+Vector-Jacobian product of `gyration`: gradients of `sum <grad, out>` with respect to `u`, `v`, `w`.
+Shapes: u[n,d] v[n,d] w[n,d] grad[n,d] grad_u[n,d] grad_v[n,d] grad_w[n,d]
+"""
+function tsr_poincare_gyration_vjp_f32(ball, u, v, w, grad, grad_u, grad_v, grad_w)
+    ccall(_sym(:tsr_poincare_gyration_vjp_f32), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f32, tsr_matref_f32, tsr_matref_f32, tsr_matref_f32, tsr_matmut_f32, tsr_matmut_f32, tsr_matmut_f32, ), ball, u, v, w, grad, grad_u, grad_v, grad_w)
+end
+
+"""
+    tsr_poincare_transport_f64(ball, x, y, v, out)
+
+Parallel transport of the tangent vector `v` from `x` to `y`.
+Shapes: x[n,d] y[n,d] v[n,d] out[n,d]
+"""
+function tsr_poincare_transport_f64(ball, x, y, v, out)
+    ccall(_sym(:tsr_poincare_transport_f64), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f64, tsr_matref_f64, tsr_matref_f64, tsr_matmut_f64, ), ball, x, y, v, out)
+end
+
+"""
+    tsr_poincare_transport_f32(ball, x, y, v, out)
+
+Parallel transport of the tangent vector `v` from `x` to `y`.
+Shapes: x[n,d] y[n,d] v[n,d] out[n,d]
+"""
+function tsr_poincare_transport_f32(ball, x, y, v, out)
+    ccall(_sym(:tsr_poincare_transport_f32), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f32, tsr_matref_f32, tsr_matref_f32, tsr_matmut_f32, ), ball, x, y, v, out)
+end
+
+"""
+    tsr_poincare_transport_vjp_f64(ball, x, y, v, grad, grad_x, grad_y, grad_v)
+
+Vector-Jacobian product of `transport`: gradients of `sum <grad, out>` with respect to `x`, `y`, `v`.
+Shapes: x[n,d] y[n,d] v[n,d] grad[n,d] grad_x[n,d] grad_y[n,d] grad_v[n,d]
+"""
+function tsr_poincare_transport_vjp_f64(ball, x, y, v, grad, grad_x, grad_y, grad_v)
+    ccall(_sym(:tsr_poincare_transport_vjp_f64), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f64, tsr_matref_f64, tsr_matref_f64, tsr_matref_f64, tsr_matmut_f64, tsr_matmut_f64, tsr_matmut_f64, ), ball, x, y, v, grad, grad_x, grad_y, grad_v)
+end
+
+"""
+    tsr_poincare_transport_vjp_f32(ball, x, y, v, grad, grad_x, grad_y, grad_v)
+
+Vector-Jacobian product of `transport`: gradients of `sum <grad, out>` with respect to `x`, `y`, `v`.
+Shapes: x[n,d] y[n,d] v[n,d] grad[n,d] grad_x[n,d] grad_y[n,d] grad_v[n,d]
+"""
+function tsr_poincare_transport_vjp_f32(ball, x, y, v, grad, grad_x, grad_y, grad_v)
+    ccall(_sym(:tsr_poincare_transport_vjp_f32), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f32, tsr_matref_f32, tsr_matref_f32, tsr_matref_f32, tsr_matmut_f32, tsr_matmut_f32, tsr_matmut_f32, ), ball, x, y, v, grad, grad_x, grad_y, grad_v)
+end
+
+"""
+    tsr_poincare_transport_from_origin_f64(ball, y, v, out)
+
+Parallel transport of `v` from the origin to `y`: `out = (1 - c‖y‖²) v`.
+Shapes: y[n,d] v[n,d] out[n,d]
+"""
+function tsr_poincare_transport_from_origin_f64(ball, y, v, out)
+    ccall(_sym(:tsr_poincare_transport_from_origin_f64), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f64, tsr_matref_f64, tsr_matmut_f64, ), ball, y, v, out)
+end
+
+"""
+    tsr_poincare_transport_from_origin_f32(ball, y, v, out)
+
+Parallel transport of `v` from the origin to `y`: `out = (1 - c‖y‖²) v`.
+Shapes: y[n,d] v[n,d] out[n,d]
+"""
+function tsr_poincare_transport_from_origin_f32(ball, y, v, out)
+    ccall(_sym(:tsr_poincare_transport_from_origin_f32), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f32, tsr_matref_f32, tsr_matmut_f32, ), ball, y, v, out)
+end
+
+"""
+    tsr_poincare_transport_from_origin_vjp_f64(ball, y, v, grad, grad_y, grad_v)
+
+Vector-Jacobian product of `transport_from_origin`: gradients of `sum <grad, out>` with respect to `y`, `v`.
+Shapes: y[n,d] v[n,d] grad[n,d] grad_y[n,d] grad_v[n,d]
+"""
+function tsr_poincare_transport_from_origin_vjp_f64(ball, y, v, grad, grad_y, grad_v)
+    ccall(_sym(:tsr_poincare_transport_from_origin_vjp_f64), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f64, tsr_matref_f64, tsr_matref_f64, tsr_matmut_f64, tsr_matmut_f64, ), ball, y, v, grad, grad_y, grad_v)
+end
+
+"""
+    tsr_poincare_transport_from_origin_vjp_f32(ball, y, v, grad, grad_y, grad_v)
+
+Vector-Jacobian product of `transport_from_origin`: gradients of `sum <grad, out>` with respect to `y`, `v`.
+Shapes: y[n,d] v[n,d] grad[n,d] grad_y[n,d] grad_v[n,d]
+"""
+function tsr_poincare_transport_from_origin_vjp_f32(ball, y, v, grad, grad_y, grad_v)
+    ccall(_sym(:tsr_poincare_transport_from_origin_vjp_f32), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f32, tsr_matref_f32, tsr_matref_f32, tsr_matmut_f32, tsr_matmut_f32, ), ball, y, v, grad, grad_y, grad_v)
+end
+
+"""
+    tsr_poincare_transport_to_origin_f64(ball, x, v, out)
+
+Parallel transport of `v` from `x` to the origin: `out = v / (1 - c‖x‖²)`.
+Shapes: x[n,d] v[n,d] out[n,d]
+"""
+function tsr_poincare_transport_to_origin_f64(ball, x, v, out)
+    ccall(_sym(:tsr_poincare_transport_to_origin_f64), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f64, tsr_matref_f64, tsr_matmut_f64, ), ball, x, v, out)
+end
+
+"""
+    tsr_poincare_transport_to_origin_f32(ball, x, v, out)
+
+Parallel transport of `v` from `x` to the origin: `out = v / (1 - c‖x‖²)`.
+Shapes: x[n,d] v[n,d] out[n,d]
+"""
+function tsr_poincare_transport_to_origin_f32(ball, x, v, out)
+    ccall(_sym(:tsr_poincare_transport_to_origin_f32), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f32, tsr_matref_f32, tsr_matmut_f32, ), ball, x, v, out)
+end
+
+"""
+    tsr_poincare_transport_to_origin_vjp_f64(ball, x, v, grad, grad_x, grad_v)
+
+Vector-Jacobian product of `transport_to_origin`: gradients of `sum <grad, out>` with respect to `x`, `v`.
+Shapes: x[n,d] v[n,d] grad[n,d] grad_x[n,d] grad_v[n,d]
+"""
+function tsr_poincare_transport_to_origin_vjp_f64(ball, x, v, grad, grad_x, grad_v)
+    ccall(_sym(:tsr_poincare_transport_to_origin_vjp_f64), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f64, tsr_matref_f64, tsr_matref_f64, tsr_matmut_f64, tsr_matmut_f64, ), ball, x, v, grad, grad_x, grad_v)
+end
+
+"""
+    tsr_poincare_transport_to_origin_vjp_f32(ball, x, v, grad, grad_x, grad_v)
+
+Vector-Jacobian product of `transport_to_origin`: gradients of `sum <grad, out>` with respect to `x`, `v`.
+Shapes: x[n,d] v[n,d] grad[n,d] grad_x[n,d] grad_v[n,d]
+"""
+function tsr_poincare_transport_to_origin_vjp_f32(ball, x, v, grad, grad_x, grad_v)
+    ccall(_sym(:tsr_poincare_transport_to_origin_vjp_f32), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f32, tsr_matref_f32, tsr_matref_f32, tsr_matmut_f32, tsr_matmut_f32, ), ball, x, v, grad, grad_x, grad_v)
+end
+
+"""
+    tsr_poincare_project_f64(ball, x, out)
+
+Projection onto the ball: rows longer than `(1 - margin)/√c` are pulled back to it. Accepts points outside the ball.
+Shapes: x[n,d] out[n,d]
+"""
+function tsr_poincare_project_f64(ball, x, out)
+    ccall(_sym(:tsr_poincare_project_f64), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f64, tsr_matmut_f64, ), ball, x, out)
+end
+
+"""
+    tsr_poincare_project_f32(ball, x, out)
+
+Projection onto the ball: rows longer than `(1 - margin)/√c` are pulled back to it. Accepts points outside the ball.
+Shapes: x[n,d] out[n,d]
+"""
+function tsr_poincare_project_f32(ball, x, out)
+    ccall(_sym(:tsr_poincare_project_f32), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f32, tsr_matmut_f32, ), ball, x, out)
+end
+
+"""
+    tsr_poincare_project_vjp_f64(ball, x, grad, grad_x)
+
+Vector-Jacobian product of `project`: gradients of `sum <grad, out>` with respect to `x`.
+Shapes: x[n,d] grad[n,d] grad_x[n,d]
+"""
+function tsr_poincare_project_vjp_f64(ball, x, grad, grad_x)
+    ccall(_sym(:tsr_poincare_project_vjp_f64), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f64, tsr_matref_f64, tsr_matmut_f64, ), ball, x, grad, grad_x)
+end
+
+"""
+    tsr_poincare_project_vjp_f32(ball, x, grad, grad_x)
+
+Vector-Jacobian product of `project`: gradients of `sum <grad, out>` with respect to `x`.
+Shapes: x[n,d] grad[n,d] grad_x[n,d]
+"""
+function tsr_poincare_project_vjp_f32(ball, x, grad, grad_x)
+    ccall(_sym(:tsr_poincare_project_vjp_f32), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f32, tsr_matref_f32, tsr_matmut_f32, ), ball, x, grad, grad_x)
+end
+
+"""
+    tsr_poincare_egrad_to_rgrad_f64(ball, x, g, out)
+
+Riemannian gradient from a Euclidean one: `out = g / λ_x²`.
+Shapes: x[n,d] g[n,d] out[n,d]
+"""
+function tsr_poincare_egrad_to_rgrad_f64(ball, x, g, out)
+    ccall(_sym(:tsr_poincare_egrad_to_rgrad_f64), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f64, tsr_matref_f64, tsr_matmut_f64, ), ball, x, g, out)
+end
+
+"""
+    tsr_poincare_egrad_to_rgrad_f32(ball, x, g, out)
+
+Riemannian gradient from a Euclidean one: `out = g / λ_x²`.
+Shapes: x[n,d] g[n,d] out[n,d]
+"""
+function tsr_poincare_egrad_to_rgrad_f32(ball, x, g, out)
+    ccall(_sym(:tsr_poincare_egrad_to_rgrad_f32), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f32, tsr_matref_f32, tsr_matmut_f32, ), ball, x, g, out)
+end
+
+"""
+    tsr_poincare_egrad_to_rgrad_vjp_f64(ball, x, g, grad, grad_x, grad_g)
+
+Vector-Jacobian product of `egrad_to_rgrad`: gradients of `sum <grad, out>` with respect to `x`, `g`.
+Shapes: x[n,d] g[n,d] grad[n,d] grad_x[n,d] grad_g[n,d]
+"""
+function tsr_poincare_egrad_to_rgrad_vjp_f64(ball, x, g, grad, grad_x, grad_g)
+    ccall(_sym(:tsr_poincare_egrad_to_rgrad_vjp_f64), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f64, tsr_matref_f64, tsr_matref_f64, tsr_matmut_f64, tsr_matmut_f64, ), ball, x, g, grad, grad_x, grad_g)
+end
+
+"""
+    tsr_poincare_egrad_to_rgrad_vjp_f32(ball, x, g, grad, grad_x, grad_g)
+
+Vector-Jacobian product of `egrad_to_rgrad`: gradients of `sum <grad, out>` with respect to `x`, `g`.
+Shapes: x[n,d] g[n,d] grad[n,d] grad_x[n,d] grad_g[n,d]
+"""
+function tsr_poincare_egrad_to_rgrad_vjp_f32(ball, x, g, grad, grad_x, grad_g)
+    ccall(_sym(:tsr_poincare_egrad_to_rgrad_vjp_f32), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f32, tsr_matref_f32, tsr_matref_f32, tsr_matmut_f32, tsr_matmut_f32, ), ball, x, g, grad, grad_x, grad_g)
+end
+
+"""
+    tsr_poincare_gyroplane_dist_f64(ball, x, p, a, out)
+
+Signed distance of every point `x` to every gyroplane through `p` with normal `a` (pvae's gyroplane layer).
+Shapes: x[n,d] p[k,d] a[k,d] out[n,k]
+"""
+function tsr_poincare_gyroplane_dist_f64(ball, x, p, a, out)
+    ccall(_sym(:tsr_poincare_gyroplane_dist_f64), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f64, tsr_matref_f64, tsr_matref_f64, tsr_matmut_f64, ), ball, x, p, a, out)
+end
+
+"""
+    tsr_poincare_gyroplane_dist_f32(ball, x, p, a, out)
+
+Signed distance of every point `x` to every gyroplane through `p` with normal `a` (pvae's gyroplane layer).
+Shapes: x[n,d] p[k,d] a[k,d] out[n,k]
+"""
+function tsr_poincare_gyroplane_dist_f32(ball, x, p, a, out)
+    ccall(_sym(:tsr_poincare_gyroplane_dist_f32), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f32, tsr_matref_f32, tsr_matref_f32, tsr_matmut_f32, ), ball, x, p, a, out)
+end
+
+"""
+    tsr_poincare_gyroplane_dist_vjp_f64(ball, x, p, a, grad, grad_x, grad_p, grad_a)
+
+Vector-Jacobian product of `gyroplane_dist`: gradients of `sum <grad, out>` with respect to `x`, `p`, `a`.
+Shapes: x[n,d] p[k,d] a[k,d] grad[n,k] grad_x[n,d] grad_p[k,d] grad_a[k,d]
+"""
+function tsr_poincare_gyroplane_dist_vjp_f64(ball, x, p, a, grad, grad_x, grad_p, grad_a)
+    ccall(_sym(:tsr_poincare_gyroplane_dist_vjp_f64), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f64, tsr_matref_f64, tsr_matref_f64, tsr_matref_f64, tsr_matmut_f64, tsr_matmut_f64, tsr_matmut_f64, ), ball, x, p, a, grad, grad_x, grad_p, grad_a)
+end
+
+"""
+    tsr_poincare_gyroplane_dist_vjp_f32(ball, x, p, a, grad, grad_x, grad_p, grad_a)
+
+Vector-Jacobian product of `gyroplane_dist`: gradients of `sum <grad, out>` with respect to `x`, `p`, `a`.
+Shapes: x[n,d] p[k,d] a[k,d] grad[n,k] grad_x[n,d] grad_p[k,d] grad_a[k,d]
+"""
+function tsr_poincare_gyroplane_dist_vjp_f32(ball, x, p, a, grad, grad_x, grad_p, grad_a)
+    ccall(_sym(:tsr_poincare_gyroplane_dist_vjp_f32), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f32, tsr_matref_f32, tsr_matref_f32, tsr_matref_f32, tsr_matmut_f32, tsr_matmut_f32, tsr_matmut_f32, ), ball, x, p, a, grad, grad_x, grad_p, grad_a)
 end
 
 """

@@ -6,10 +6,861 @@
 # Points are columns: an argument `x[n,d]` of the C shapes is a d x n matrix here.
 
 """
+    conformal_factor(ball, x) -> out
+    conformal_factor!(ball, out, x) -> out
+
+Conformal factor `out = λ_x = 2 / (1 - c‖x‖²)`.
+
+C shapes (one point per row): `x[n,d] out[n,1]`.
+Julia shapes (one point per column): x: d x n; out: length n.
+Vectors of length d stand for one point shared by all (broadcast).
+"""
+function conformal_factor!(ball::PoincareBall, out::AbstractVecOrMat{T}, x::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    x = _strided(x)
+    _bind!(dims, "x", x, (:n, :d, true)...)
+    st = GC.@preserve ball x out begin
+        if T === Float64
+            LibTessera.tsr_poincare_conformal_factor_f64(ball.ptr, _ref(dims, x, (:n, :d, true)...), _mut(dims, "out", out, (:n, :one, true)...))
+        elseif T === Float32
+            LibTessera.tsr_poincare_conformal_factor_f32(ball.ptr, _ref(dims, x, (:n, :d, true)...), _mut(dims, "out", out, (:n, :one, true)...))
+        else
+            throw(ArgumentError("conformal_factor: no entry point for element type $T"))
+        end
+    end
+    _check(st)
+    return out
+end
+
+function conformal_factor(ball::PoincareBall, x::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    _bind!(dims, "x", x, (:n, :d, true)...)
+    out = _alloc(T, dims, (:n, :one, true)...)
+    return conformal_factor!(ball, out, x)
+end
+
+"""
+    conformal_factor_vjp(ball, x, grad) -> grad_x
+    conformal_factor_vjp!(ball, grad_x, x, grad) -> grad_x
+
+Vector-Jacobian product of `conformal_factor`: gradients of `sum <grad, out>` with respect to `x`.
+
+C shapes (one point per row): `x[n,d] grad[n,1] grad_x[n,d]`.
+Julia shapes (one point per column): x: d x n; grad: length n; grad_x: d x n.
+Vectors of length d stand for one point shared by all (broadcast).
+"""
+function conformal_factor_vjp!(ball::PoincareBall, grad_x::AbstractVecOrMat{T}, x::AbstractVecOrMat{T}, grad::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    x = _strided(x)
+    grad = _strided(grad)
+    _bind!(dims, "x", x, (:n, :d, true)...)
+    _bind!(dims, "grad", grad, (:n, :one, true)...)
+    st = GC.@preserve ball x grad grad_x begin
+        if T === Float64
+            LibTessera.tsr_poincare_conformal_factor_vjp_f64(ball.ptr, _ref(dims, x, (:n, :d, true)...), _ref(dims, grad, (:n, :one, true)...), _mut(dims, "grad_x", grad_x, (:n, :d, true)...))
+        elseif T === Float32
+            LibTessera.tsr_poincare_conformal_factor_vjp_f32(ball.ptr, _ref(dims, x, (:n, :d, true)...), _ref(dims, grad, (:n, :one, true)...), _mut(dims, "grad_x", grad_x, (:n, :d, true)...))
+        else
+            throw(ArgumentError("conformal_factor_vjp: no entry point for element type $T"))
+        end
+    end
+    _check(st)
+    return grad_x
+end
+
+function conformal_factor_vjp(ball::PoincareBall, x::AbstractVecOrMat{T}, grad::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    _bind!(dims, "x", x, (:n, :d, true)...)
+    _bind!(dims, "grad", grad, (:n, :one, true)...)
+    grad_x = _alloc(T, dims, (:n, :d, true)...)
+    return conformal_factor_vjp!(ball, grad_x, x, grad)
+end
+
+"""
+    dist(ball, x, y) -> out
+    dist!(ball, out, x, y) -> out
+
+Geodesic distance `out = d_c(x, y)`.
+
+C shapes (one point per row): `x[n,d] y[n,d] out[n,1]`.
+Julia shapes (one point per column): x: d x n; y: d x n; out: length n.
+Vectors of length d stand for one point shared by all (broadcast).
+"""
+function dist!(ball::PoincareBall, out::AbstractVecOrMat{T}, x::AbstractVecOrMat{T}, y::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    x = _strided(x)
+    y = _strided(y)
+    _bind!(dims, "x", x, (:n, :d, true)...)
+    _bind!(dims, "y", y, (:n, :d, true)...)
+    st = GC.@preserve ball x y out begin
+        if T === Float64
+            LibTessera.tsr_poincare_dist_f64(ball.ptr, _ref(dims, x, (:n, :d, true)...), _ref(dims, y, (:n, :d, true)...), _mut(dims, "out", out, (:n, :one, true)...))
+        elseif T === Float32
+            LibTessera.tsr_poincare_dist_f32(ball.ptr, _ref(dims, x, (:n, :d, true)...), _ref(dims, y, (:n, :d, true)...), _mut(dims, "out", out, (:n, :one, true)...))
+        else
+            throw(ArgumentError("dist: no entry point for element type $T"))
+        end
+    end
+    _check(st)
+    return out
+end
+
+function dist(ball::PoincareBall, x::AbstractVecOrMat{T}, y::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    _bind!(dims, "x", x, (:n, :d, true)...)
+    _bind!(dims, "y", y, (:n, :d, true)...)
+    out = _alloc(T, dims, (:n, :one, true)...)
+    return dist!(ball, out, x, y)
+end
+
+"""
+    dist0(ball, x) -> out
+    dist0!(ball, out, x) -> out
+
+Geodesic distance to the origin `out = d_c(0, x)`.
+
+C shapes (one point per row): `x[n,d] out[n,1]`.
+Julia shapes (one point per column): x: d x n; out: length n.
+Vectors of length d stand for one point shared by all (broadcast).
+"""
+function dist0!(ball::PoincareBall, out::AbstractVecOrMat{T}, x::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    x = _strided(x)
+    _bind!(dims, "x", x, (:n, :d, true)...)
+    st = GC.@preserve ball x out begin
+        if T === Float64
+            LibTessera.tsr_poincare_dist0_f64(ball.ptr, _ref(dims, x, (:n, :d, true)...), _mut(dims, "out", out, (:n, :one, true)...))
+        elseif T === Float32
+            LibTessera.tsr_poincare_dist0_f32(ball.ptr, _ref(dims, x, (:n, :d, true)...), _mut(dims, "out", out, (:n, :one, true)...))
+        else
+            throw(ArgumentError("dist0: no entry point for element type $T"))
+        end
+    end
+    _check(st)
+    return out
+end
+
+function dist0(ball::PoincareBall, x::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    _bind!(dims, "x", x, (:n, :d, true)...)
+    out = _alloc(T, dims, (:n, :one, true)...)
+    return dist0!(ball, out, x)
+end
+
+"""
+    dist0_vjp(ball, x, grad) -> grad_x
+    dist0_vjp!(ball, grad_x, x, grad) -> grad_x
+
+Vector-Jacobian product of `dist0`: gradients of `sum <grad, out>` with respect to `x`.
+
+C shapes (one point per row): `x[n,d] grad[n,1] grad_x[n,d]`.
+Julia shapes (one point per column): x: d x n; grad: length n; grad_x: d x n.
+Vectors of length d stand for one point shared by all (broadcast).
+"""
+function dist0_vjp!(ball::PoincareBall, grad_x::AbstractVecOrMat{T}, x::AbstractVecOrMat{T}, grad::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    x = _strided(x)
+    grad = _strided(grad)
+    _bind!(dims, "x", x, (:n, :d, true)...)
+    _bind!(dims, "grad", grad, (:n, :one, true)...)
+    st = GC.@preserve ball x grad grad_x begin
+        if T === Float64
+            LibTessera.tsr_poincare_dist0_vjp_f64(ball.ptr, _ref(dims, x, (:n, :d, true)...), _ref(dims, grad, (:n, :one, true)...), _mut(dims, "grad_x", grad_x, (:n, :d, true)...))
+        elseif T === Float32
+            LibTessera.tsr_poincare_dist0_vjp_f32(ball.ptr, _ref(dims, x, (:n, :d, true)...), _ref(dims, grad, (:n, :one, true)...), _mut(dims, "grad_x", grad_x, (:n, :d, true)...))
+        else
+            throw(ArgumentError("dist0_vjp: no entry point for element type $T"))
+        end
+    end
+    _check(st)
+    return grad_x
+end
+
+function dist0_vjp(ball::PoincareBall, x::AbstractVecOrMat{T}, grad::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    _bind!(dims, "x", x, (:n, :d, true)...)
+    _bind!(dims, "grad", grad, (:n, :one, true)...)
+    grad_x = _alloc(T, dims, (:n, :d, true)...)
+    return dist0_vjp!(ball, grad_x, x, grad)
+end
+
+"""
+    dist_vjp(ball, x, y, grad) -> (grad_x, grad_y)
+    dist_vjp!(ball, grad_x, grad_y, x, y, grad) -> (grad_x, grad_y)
+
+Vector-Jacobian product of `dist`: gradients of `sum <grad, out>` with respect to `x`, `y`.
+
+C shapes (one point per row): `x[n,d] y[n,d] grad[n,1] grad_x[n,d] grad_y[n,d]`.
+Julia shapes (one point per column): x: d x n; y: d x n; grad: length n; grad_x: d x n; grad_y: d x n.
+Vectors of length d stand for one point shared by all (broadcast).
+"""
+function dist_vjp!(ball::PoincareBall, grad_x::AbstractVecOrMat{T}, grad_y::AbstractVecOrMat{T}, x::AbstractVecOrMat{T}, y::AbstractVecOrMat{T}, grad::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    x = _strided(x)
+    y = _strided(y)
+    grad = _strided(grad)
+    _bind!(dims, "x", x, (:n, :d, true)...)
+    _bind!(dims, "y", y, (:n, :d, true)...)
+    _bind!(dims, "grad", grad, (:n, :one, true)...)
+    st = GC.@preserve ball x y grad grad_x grad_y begin
+        if T === Float64
+            LibTessera.tsr_poincare_dist_vjp_f64(ball.ptr, _ref(dims, x, (:n, :d, true)...), _ref(dims, y, (:n, :d, true)...), _ref(dims, grad, (:n, :one, true)...), _mut(dims, "grad_x", grad_x, (:n, :d, true)...), _mut(dims, "grad_y", grad_y, (:n, :d, true)...))
+        elseif T === Float32
+            LibTessera.tsr_poincare_dist_vjp_f32(ball.ptr, _ref(dims, x, (:n, :d, true)...), _ref(dims, y, (:n, :d, true)...), _ref(dims, grad, (:n, :one, true)...), _mut(dims, "grad_x", grad_x, (:n, :d, true)...), _mut(dims, "grad_y", grad_y, (:n, :d, true)...))
+        else
+            throw(ArgumentError("dist_vjp: no entry point for element type $T"))
+        end
+    end
+    _check(st)
+    return (grad_x, grad_y)
+end
+
+function dist_vjp(ball::PoincareBall, x::AbstractVecOrMat{T}, y::AbstractVecOrMat{T}, grad::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    _bind!(dims, "x", x, (:n, :d, true)...)
+    _bind!(dims, "y", y, (:n, :d, true)...)
+    _bind!(dims, "grad", grad, (:n, :one, true)...)
+    grad_x = _alloc(T, dims, (:n, :d, true)...)
+    grad_y = _alloc(T, dims, (:n, :d, true)...)
+    return dist_vjp!(ball, grad_x, grad_y, x, y, grad)
+end
+
+"""
+    egrad_to_rgrad(ball, x, g) -> out
+    egrad_to_rgrad!(ball, out, x, g) -> out
+
+Riemannian gradient from a Euclidean one: `out = g / λ_x²`.
+
+C shapes (one point per row): `x[n,d] g[n,d] out[n,d]`.
+Julia shapes (one point per column): x: d x n; g: d x n; out: d x n.
+Vectors of length d stand for one point shared by all (broadcast).
+"""
+function egrad_to_rgrad!(ball::PoincareBall, out::AbstractVecOrMat{T}, x::AbstractVecOrMat{T}, g::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    x = _strided(x)
+    g = _strided(g)
+    _bind!(dims, "x", x, (:n, :d, true)...)
+    _bind!(dims, "g", g, (:n, :d, true)...)
+    st = GC.@preserve ball x g out begin
+        if T === Float64
+            LibTessera.tsr_poincare_egrad_to_rgrad_f64(ball.ptr, _ref(dims, x, (:n, :d, true)...), _ref(dims, g, (:n, :d, true)...), _mut(dims, "out", out, (:n, :d, true)...))
+        elseif T === Float32
+            LibTessera.tsr_poincare_egrad_to_rgrad_f32(ball.ptr, _ref(dims, x, (:n, :d, true)...), _ref(dims, g, (:n, :d, true)...), _mut(dims, "out", out, (:n, :d, true)...))
+        else
+            throw(ArgumentError("egrad_to_rgrad: no entry point for element type $T"))
+        end
+    end
+    _check(st)
+    return out
+end
+
+function egrad_to_rgrad(ball::PoincareBall, x::AbstractVecOrMat{T}, g::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    _bind!(dims, "x", x, (:n, :d, true)...)
+    _bind!(dims, "g", g, (:n, :d, true)...)
+    out = _alloc(T, dims, (:n, :d, true)...)
+    return egrad_to_rgrad!(ball, out, x, g)
+end
+
+"""
+    egrad_to_rgrad_vjp(ball, x, g, grad) -> (grad_x, grad_g)
+    egrad_to_rgrad_vjp!(ball, grad_x, grad_g, x, g, grad) -> (grad_x, grad_g)
+
+Vector-Jacobian product of `egrad_to_rgrad`: gradients of `sum <grad, out>` with respect to `x`, `g`.
+
+C shapes (one point per row): `x[n,d] g[n,d] grad[n,d] grad_x[n,d] grad_g[n,d]`.
+Julia shapes (one point per column): x: d x n; g: d x n; grad: d x n; grad_x: d x n; grad_g: d x n.
+Vectors of length d stand for one point shared by all (broadcast).
+"""
+function egrad_to_rgrad_vjp!(ball::PoincareBall, grad_x::AbstractVecOrMat{T}, grad_g::AbstractVecOrMat{T}, x::AbstractVecOrMat{T}, g::AbstractVecOrMat{T}, grad::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    x = _strided(x)
+    g = _strided(g)
+    grad = _strided(grad)
+    _bind!(dims, "x", x, (:n, :d, true)...)
+    _bind!(dims, "g", g, (:n, :d, true)...)
+    _bind!(dims, "grad", grad, (:n, :d, true)...)
+    st = GC.@preserve ball x g grad grad_x grad_g begin
+        if T === Float64
+            LibTessera.tsr_poincare_egrad_to_rgrad_vjp_f64(ball.ptr, _ref(dims, x, (:n, :d, true)...), _ref(dims, g, (:n, :d, true)...), _ref(dims, grad, (:n, :d, true)...), _mut(dims, "grad_x", grad_x, (:n, :d, true)...), _mut(dims, "grad_g", grad_g, (:n, :d, true)...))
+        elseif T === Float32
+            LibTessera.tsr_poincare_egrad_to_rgrad_vjp_f32(ball.ptr, _ref(dims, x, (:n, :d, true)...), _ref(dims, g, (:n, :d, true)...), _ref(dims, grad, (:n, :d, true)...), _mut(dims, "grad_x", grad_x, (:n, :d, true)...), _mut(dims, "grad_g", grad_g, (:n, :d, true)...))
+        else
+            throw(ArgumentError("egrad_to_rgrad_vjp: no entry point for element type $T"))
+        end
+    end
+    _check(st)
+    return (grad_x, grad_g)
+end
+
+function egrad_to_rgrad_vjp(ball::PoincareBall, x::AbstractVecOrMat{T}, g::AbstractVecOrMat{T}, grad::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    _bind!(dims, "x", x, (:n, :d, true)...)
+    _bind!(dims, "g", g, (:n, :d, true)...)
+    _bind!(dims, "grad", grad, (:n, :d, true)...)
+    grad_x = _alloc(T, dims, (:n, :d, true)...)
+    grad_g = _alloc(T, dims, (:n, :d, true)...)
+    return egrad_to_rgrad_vjp!(ball, grad_x, grad_g, x, g, grad)
+end
+
+"""
+    expmap(ball, x, u) -> out
+    expmap!(ball, out, x, u) -> out
+
+Exponential map at `x`: `out = exp_x(u)`.
+
+C shapes (one point per row): `x[n,d] u[n,d] out[n,d]`.
+Julia shapes (one point per column): x: d x n; u: d x n; out: d x n.
+Vectors of length d stand for one point shared by all (broadcast).
+"""
+function expmap!(ball::PoincareBall, out::AbstractVecOrMat{T}, x::AbstractVecOrMat{T}, u::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    x = _strided(x)
+    u = _strided(u)
+    _bind!(dims, "x", x, (:n, :d, true)...)
+    _bind!(dims, "u", u, (:n, :d, true)...)
+    st = GC.@preserve ball x u out begin
+        if T === Float64
+            LibTessera.tsr_poincare_expmap_f64(ball.ptr, _ref(dims, x, (:n, :d, true)...), _ref(dims, u, (:n, :d, true)...), _mut(dims, "out", out, (:n, :d, true)...))
+        elseif T === Float32
+            LibTessera.tsr_poincare_expmap_f32(ball.ptr, _ref(dims, x, (:n, :d, true)...), _ref(dims, u, (:n, :d, true)...), _mut(dims, "out", out, (:n, :d, true)...))
+        else
+            throw(ArgumentError("expmap: no entry point for element type $T"))
+        end
+    end
+    _check(st)
+    return out
+end
+
+function expmap(ball::PoincareBall, x::AbstractVecOrMat{T}, u::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    _bind!(dims, "x", x, (:n, :d, true)...)
+    _bind!(dims, "u", u, (:n, :d, true)...)
+    out = _alloc(T, dims, (:n, :d, true)...)
+    return expmap!(ball, out, x, u)
+end
+
+"""
+    expmap0(ball, u) -> out
+    expmap0!(ball, out, u) -> out
+
+Exponential map at the origin: `out = exp_0(u)`.
+
+C shapes (one point per row): `u[n,d] out[n,d]`.
+Julia shapes (one point per column): u: d x n; out: d x n.
+Vectors of length d stand for one point shared by all (broadcast).
+"""
+function expmap0!(ball::PoincareBall, out::AbstractVecOrMat{T}, u::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    u = _strided(u)
+    _bind!(dims, "u", u, (:n, :d, true)...)
+    st = GC.@preserve ball u out begin
+        if T === Float64
+            LibTessera.tsr_poincare_expmap0_f64(ball.ptr, _ref(dims, u, (:n, :d, true)...), _mut(dims, "out", out, (:n, :d, true)...))
+        elseif T === Float32
+            LibTessera.tsr_poincare_expmap0_f32(ball.ptr, _ref(dims, u, (:n, :d, true)...), _mut(dims, "out", out, (:n, :d, true)...))
+        else
+            throw(ArgumentError("expmap0: no entry point for element type $T"))
+        end
+    end
+    _check(st)
+    return out
+end
+
+function expmap0(ball::PoincareBall, u::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    _bind!(dims, "u", u, (:n, :d, true)...)
+    out = _alloc(T, dims, (:n, :d, true)...)
+    return expmap0!(ball, out, u)
+end
+
+"""
+    expmap0_vjp(ball, u, grad) -> grad_u
+    expmap0_vjp!(ball, grad_u, u, grad) -> grad_u
+
+Vector-Jacobian product of `expmap0`: gradients of `sum <grad, out>` with respect to `u`.
+
+C shapes (one point per row): `u[n,d] grad[n,d] grad_u[n,d]`.
+Julia shapes (one point per column): u: d x n; grad: d x n; grad_u: d x n.
+Vectors of length d stand for one point shared by all (broadcast).
+"""
+function expmap0_vjp!(ball::PoincareBall, grad_u::AbstractVecOrMat{T}, u::AbstractVecOrMat{T}, grad::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    u = _strided(u)
+    grad = _strided(grad)
+    _bind!(dims, "u", u, (:n, :d, true)...)
+    _bind!(dims, "grad", grad, (:n, :d, true)...)
+    st = GC.@preserve ball u grad grad_u begin
+        if T === Float64
+            LibTessera.tsr_poincare_expmap0_vjp_f64(ball.ptr, _ref(dims, u, (:n, :d, true)...), _ref(dims, grad, (:n, :d, true)...), _mut(dims, "grad_u", grad_u, (:n, :d, true)...))
+        elseif T === Float32
+            LibTessera.tsr_poincare_expmap0_vjp_f32(ball.ptr, _ref(dims, u, (:n, :d, true)...), _ref(dims, grad, (:n, :d, true)...), _mut(dims, "grad_u", grad_u, (:n, :d, true)...))
+        else
+            throw(ArgumentError("expmap0_vjp: no entry point for element type $T"))
+        end
+    end
+    _check(st)
+    return grad_u
+end
+
+function expmap0_vjp(ball::PoincareBall, u::AbstractVecOrMat{T}, grad::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    _bind!(dims, "u", u, (:n, :d, true)...)
+    _bind!(dims, "grad", grad, (:n, :d, true)...)
+    grad_u = _alloc(T, dims, (:n, :d, true)...)
+    return expmap0_vjp!(ball, grad_u, u, grad)
+end
+
+"""
+    expmap_vjp(ball, x, u, grad) -> (grad_x, grad_u)
+    expmap_vjp!(ball, grad_x, grad_u, x, u, grad) -> (grad_x, grad_u)
+
+Vector-Jacobian product of `expmap`: gradients of `sum <grad, out>` with respect to `x`, `u`.
+
+C shapes (one point per row): `x[n,d] u[n,d] grad[n,d] grad_x[n,d] grad_u[n,d]`.
+Julia shapes (one point per column): x: d x n; u: d x n; grad: d x n; grad_x: d x n; grad_u: d x n.
+Vectors of length d stand for one point shared by all (broadcast).
+"""
+function expmap_vjp!(ball::PoincareBall, grad_x::AbstractVecOrMat{T}, grad_u::AbstractVecOrMat{T}, x::AbstractVecOrMat{T}, u::AbstractVecOrMat{T}, grad::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    x = _strided(x)
+    u = _strided(u)
+    grad = _strided(grad)
+    _bind!(dims, "x", x, (:n, :d, true)...)
+    _bind!(dims, "u", u, (:n, :d, true)...)
+    _bind!(dims, "grad", grad, (:n, :d, true)...)
+    st = GC.@preserve ball x u grad grad_x grad_u begin
+        if T === Float64
+            LibTessera.tsr_poincare_expmap_vjp_f64(ball.ptr, _ref(dims, x, (:n, :d, true)...), _ref(dims, u, (:n, :d, true)...), _ref(dims, grad, (:n, :d, true)...), _mut(dims, "grad_x", grad_x, (:n, :d, true)...), _mut(dims, "grad_u", grad_u, (:n, :d, true)...))
+        elseif T === Float32
+            LibTessera.tsr_poincare_expmap_vjp_f32(ball.ptr, _ref(dims, x, (:n, :d, true)...), _ref(dims, u, (:n, :d, true)...), _ref(dims, grad, (:n, :d, true)...), _mut(dims, "grad_x", grad_x, (:n, :d, true)...), _mut(dims, "grad_u", grad_u, (:n, :d, true)...))
+        else
+            throw(ArgumentError("expmap_vjp: no entry point for element type $T"))
+        end
+    end
+    _check(st)
+    return (grad_x, grad_u)
+end
+
+function expmap_vjp(ball::PoincareBall, x::AbstractVecOrMat{T}, u::AbstractVecOrMat{T}, grad::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    _bind!(dims, "x", x, (:n, :d, true)...)
+    _bind!(dims, "u", u, (:n, :d, true)...)
+    _bind!(dims, "grad", grad, (:n, :d, true)...)
+    grad_x = _alloc(T, dims, (:n, :d, true)...)
+    grad_u = _alloc(T, dims, (:n, :d, true)...)
+    return expmap_vjp!(ball, grad_x, grad_u, x, u, grad)
+end
+
+"""
+    geodesic(ball, x, y, t) -> out
+    geodesic!(ball, out, x, y, t) -> out
+
+Point at time `t` on the geodesic from `x` (t = 0) to `y` (t = 1): `out = x ⊕ (t ⊗ ((-x) ⊕ y))`.
+
+C shapes (one point per row): `x[n,d] y[n,d] t[n,1] out[n,d]`.
+Julia shapes (one point per column): x: d x n; y: d x n; t: length n; out: d x n.
+Vectors of length d stand for one point shared by all (broadcast).
+"""
+function geodesic!(ball::PoincareBall, out::AbstractVecOrMat{T}, x::AbstractVecOrMat{T}, y::AbstractVecOrMat{T}, t::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    x = _strided(x)
+    y = _strided(y)
+    t = _strided(t)
+    _bind!(dims, "x", x, (:n, :d, true)...)
+    _bind!(dims, "y", y, (:n, :d, true)...)
+    _bind!(dims, "t", t, (:n, :one, true)...)
+    st = GC.@preserve ball x y t out begin
+        if T === Float64
+            LibTessera.tsr_poincare_geodesic_f64(ball.ptr, _ref(dims, x, (:n, :d, true)...), _ref(dims, y, (:n, :d, true)...), _ref(dims, t, (:n, :one, true)...), _mut(dims, "out", out, (:n, :d, true)...))
+        elseif T === Float32
+            LibTessera.tsr_poincare_geodesic_f32(ball.ptr, _ref(dims, x, (:n, :d, true)...), _ref(dims, y, (:n, :d, true)...), _ref(dims, t, (:n, :one, true)...), _mut(dims, "out", out, (:n, :d, true)...))
+        else
+            throw(ArgumentError("geodesic: no entry point for element type $T"))
+        end
+    end
+    _check(st)
+    return out
+end
+
+function geodesic(ball::PoincareBall, x::AbstractVecOrMat{T}, y::AbstractVecOrMat{T}, t::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    _bind!(dims, "x", x, (:n, :d, true)...)
+    _bind!(dims, "y", y, (:n, :d, true)...)
+    _bind!(dims, "t", t, (:n, :one, true)...)
+    out = _alloc(T, dims, (:n, :d, true)...)
+    return geodesic!(ball, out, x, y, t)
+end
+
+"""
+    geodesic_vjp(ball, x, y, t, grad) -> (grad_x, grad_y, grad_t)
+    geodesic_vjp!(ball, grad_x, grad_y, grad_t, x, y, t, grad) -> (grad_x, grad_y, grad_t)
+
+Vector-Jacobian product of `geodesic`: gradients of `sum <grad, out>` with respect to `x`, `y`, `t`.
+
+C shapes (one point per row): `x[n,d] y[n,d] t[n,1] grad[n,d] grad_x[n,d] grad_y[n,d] grad_t[n,1]`.
+Julia shapes (one point per column): x: d x n; y: d x n; t: length n; grad: d x n; grad_x: d x n; grad_y: d x n; grad_t: length n.
+Vectors of length d stand for one point shared by all (broadcast).
+"""
+function geodesic_vjp!(ball::PoincareBall, grad_x::AbstractVecOrMat{T}, grad_y::AbstractVecOrMat{T}, grad_t::AbstractVecOrMat{T}, x::AbstractVecOrMat{T}, y::AbstractVecOrMat{T}, t::AbstractVecOrMat{T}, grad::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    x = _strided(x)
+    y = _strided(y)
+    t = _strided(t)
+    grad = _strided(grad)
+    _bind!(dims, "x", x, (:n, :d, true)...)
+    _bind!(dims, "y", y, (:n, :d, true)...)
+    _bind!(dims, "t", t, (:n, :one, true)...)
+    _bind!(dims, "grad", grad, (:n, :d, true)...)
+    st = GC.@preserve ball x y t grad grad_x grad_y grad_t begin
+        if T === Float64
+            LibTessera.tsr_poincare_geodesic_vjp_f64(ball.ptr, _ref(dims, x, (:n, :d, true)...), _ref(dims, y, (:n, :d, true)...), _ref(dims, t, (:n, :one, true)...), _ref(dims, grad, (:n, :d, true)...), _mut(dims, "grad_x", grad_x, (:n, :d, true)...), _mut(dims, "grad_y", grad_y, (:n, :d, true)...), _mut(dims, "grad_t", grad_t, (:n, :one, true)...))
+        elseif T === Float32
+            LibTessera.tsr_poincare_geodesic_vjp_f32(ball.ptr, _ref(dims, x, (:n, :d, true)...), _ref(dims, y, (:n, :d, true)...), _ref(dims, t, (:n, :one, true)...), _ref(dims, grad, (:n, :d, true)...), _mut(dims, "grad_x", grad_x, (:n, :d, true)...), _mut(dims, "grad_y", grad_y, (:n, :d, true)...), _mut(dims, "grad_t", grad_t, (:n, :one, true)...))
+        else
+            throw(ArgumentError("geodesic_vjp: no entry point for element type $T"))
+        end
+    end
+    _check(st)
+    return (grad_x, grad_y, grad_t)
+end
+
+function geodesic_vjp(ball::PoincareBall, x::AbstractVecOrMat{T}, y::AbstractVecOrMat{T}, t::AbstractVecOrMat{T}, grad::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    _bind!(dims, "x", x, (:n, :d, true)...)
+    _bind!(dims, "y", y, (:n, :d, true)...)
+    _bind!(dims, "t", t, (:n, :one, true)...)
+    _bind!(dims, "grad", grad, (:n, :d, true)...)
+    grad_x = _alloc(T, dims, (:n, :d, true)...)
+    grad_y = _alloc(T, dims, (:n, :d, true)...)
+    grad_t = _alloc(T, dims, (:n, :one, true)...)
+    return geodesic_vjp!(ball, grad_x, grad_y, grad_t, x, y, t, grad)
+end
+
+"""
+    gyration(ball, u, v, w) -> out
+    gyration!(ball, out, u, v, w) -> out
+
+Gyration `out = gyr[u, v] w`.
+
+C shapes (one point per row): `u[n,d] v[n,d] w[n,d] out[n,d]`.
+Julia shapes (one point per column): u: d x n; v: d x n; w: d x n; out: d x n.
+Vectors of length d stand for one point shared by all (broadcast).
+"""
+function gyration!(ball::PoincareBall, out::AbstractVecOrMat{T}, u::AbstractVecOrMat{T}, v::AbstractVecOrMat{T}, w::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    u = _strided(u)
+    v = _strided(v)
+    w = _strided(w)
+    _bind!(dims, "u", u, (:n, :d, true)...)
+    _bind!(dims, "v", v, (:n, :d, true)...)
+    _bind!(dims, "w", w, (:n, :d, true)...)
+    st = GC.@preserve ball u v w out begin
+        if T === Float64
+            LibTessera.tsr_poincare_gyration_f64(ball.ptr, _ref(dims, u, (:n, :d, true)...), _ref(dims, v, (:n, :d, true)...), _ref(dims, w, (:n, :d, true)...), _mut(dims, "out", out, (:n, :d, true)...))
+        elseif T === Float32
+            LibTessera.tsr_poincare_gyration_f32(ball.ptr, _ref(dims, u, (:n, :d, true)...), _ref(dims, v, (:n, :d, true)...), _ref(dims, w, (:n, :d, true)...), _mut(dims, "out", out, (:n, :d, true)...))
+        else
+            throw(ArgumentError("gyration: no entry point for element type $T"))
+        end
+    end
+    _check(st)
+    return out
+end
+
+function gyration(ball::PoincareBall, u::AbstractVecOrMat{T}, v::AbstractVecOrMat{T}, w::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    _bind!(dims, "u", u, (:n, :d, true)...)
+    _bind!(dims, "v", v, (:n, :d, true)...)
+    _bind!(dims, "w", w, (:n, :d, true)...)
+    out = _alloc(T, dims, (:n, :d, true)...)
+    return gyration!(ball, out, u, v, w)
+end
+
+"""
+    gyration_vjp(ball, u, v, w, grad) -> (grad_u, grad_v, grad_w)
+    gyration_vjp!(ball, grad_u, grad_v, grad_w, u, v, w, grad) -> (grad_u, grad_v, grad_w)
+
+Vector-Jacobian product of `gyration`: gradients of `sum <grad, out>` with respect to `u`, `v`, `w`.
+
+C shapes (one point per row): `u[n,d] v[n,d] w[n,d] grad[n,d] grad_u[n,d] grad_v[n,d] grad_w[n,d]`.
+Julia shapes (one point per column): u: d x n; v: d x n; w: d x n; grad: d x n; grad_u: d x n; grad_v: d x n; grad_w: d x n.
+Vectors of length d stand for one point shared by all (broadcast).
+"""
+function gyration_vjp!(ball::PoincareBall, grad_u::AbstractVecOrMat{T}, grad_v::AbstractVecOrMat{T}, grad_w::AbstractVecOrMat{T}, u::AbstractVecOrMat{T}, v::AbstractVecOrMat{T}, w::AbstractVecOrMat{T}, grad::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    u = _strided(u)
+    v = _strided(v)
+    w = _strided(w)
+    grad = _strided(grad)
+    _bind!(dims, "u", u, (:n, :d, true)...)
+    _bind!(dims, "v", v, (:n, :d, true)...)
+    _bind!(dims, "w", w, (:n, :d, true)...)
+    _bind!(dims, "grad", grad, (:n, :d, true)...)
+    st = GC.@preserve ball u v w grad grad_u grad_v grad_w begin
+        if T === Float64
+            LibTessera.tsr_poincare_gyration_vjp_f64(ball.ptr, _ref(dims, u, (:n, :d, true)...), _ref(dims, v, (:n, :d, true)...), _ref(dims, w, (:n, :d, true)...), _ref(dims, grad, (:n, :d, true)...), _mut(dims, "grad_u", grad_u, (:n, :d, true)...), _mut(dims, "grad_v", grad_v, (:n, :d, true)...), _mut(dims, "grad_w", grad_w, (:n, :d, true)...))
+        elseif T === Float32
+            LibTessera.tsr_poincare_gyration_vjp_f32(ball.ptr, _ref(dims, u, (:n, :d, true)...), _ref(dims, v, (:n, :d, true)...), _ref(dims, w, (:n, :d, true)...), _ref(dims, grad, (:n, :d, true)...), _mut(dims, "grad_u", grad_u, (:n, :d, true)...), _mut(dims, "grad_v", grad_v, (:n, :d, true)...), _mut(dims, "grad_w", grad_w, (:n, :d, true)...))
+        else
+            throw(ArgumentError("gyration_vjp: no entry point for element type $T"))
+        end
+    end
+    _check(st)
+    return (grad_u, grad_v, grad_w)
+end
+
+function gyration_vjp(ball::PoincareBall, u::AbstractVecOrMat{T}, v::AbstractVecOrMat{T}, w::AbstractVecOrMat{T}, grad::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    _bind!(dims, "u", u, (:n, :d, true)...)
+    _bind!(dims, "v", v, (:n, :d, true)...)
+    _bind!(dims, "w", w, (:n, :d, true)...)
+    _bind!(dims, "grad", grad, (:n, :d, true)...)
+    grad_u = _alloc(T, dims, (:n, :d, true)...)
+    grad_v = _alloc(T, dims, (:n, :d, true)...)
+    grad_w = _alloc(T, dims, (:n, :d, true)...)
+    return gyration_vjp!(ball, grad_u, grad_v, grad_w, u, v, w, grad)
+end
+
+"""
+    gyroplane_dist(ball, x, p, a) -> out
+    gyroplane_dist!(ball, out, x, p, a) -> out
+
+Signed distance of every point `x` to every gyroplane through `p` with normal `a` (pvae's gyroplane layer).
+
+C shapes (one point per row): `x[n,d] p[k,d] a[k,d] out[n,k]`.
+Julia shapes (one point per column): x: d x n; p: d x k; a: d x k; out: k x n.
+Vectors of length d stand for one point shared by all (broadcast).
+"""
+function gyroplane_dist!(ball::PoincareBall, out::AbstractVecOrMat{T}, x::AbstractVecOrMat{T}, p::AbstractVecOrMat{T}, a::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    x = _strided(x)
+    p = _strided(p)
+    a = _strided(a)
+    _bind!(dims, "x", x, (:n, :d, true)...)
+    _bind!(dims, "p", p, (:k, :d, true)...)
+    _bind!(dims, "a", a, (:k, :d, true)...)
+    st = GC.@preserve ball x p a out begin
+        if T === Float64
+            LibTessera.tsr_poincare_gyroplane_dist_f64(ball.ptr, _ref(dims, x, (:n, :d, true)...), _ref(dims, p, (:k, :d, true)...), _ref(dims, a, (:k, :d, true)...), _mut(dims, "out", out, (:n, :k, true)...))
+        elseif T === Float32
+            LibTessera.tsr_poincare_gyroplane_dist_f32(ball.ptr, _ref(dims, x, (:n, :d, true)...), _ref(dims, p, (:k, :d, true)...), _ref(dims, a, (:k, :d, true)...), _mut(dims, "out", out, (:n, :k, true)...))
+        else
+            throw(ArgumentError("gyroplane_dist: no entry point for element type $T"))
+        end
+    end
+    _check(st)
+    return out
+end
+
+function gyroplane_dist(ball::PoincareBall, x::AbstractVecOrMat{T}, p::AbstractVecOrMat{T}, a::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    _bind!(dims, "x", x, (:n, :d, true)...)
+    _bind!(dims, "p", p, (:k, :d, true)...)
+    _bind!(dims, "a", a, (:k, :d, true)...)
+    out = _alloc(T, dims, (:n, :k, true)...)
+    return gyroplane_dist!(ball, out, x, p, a)
+end
+
+"""
+    gyroplane_dist_vjp(ball, x, p, a, grad) -> (grad_x, grad_p, grad_a)
+    gyroplane_dist_vjp!(ball, grad_x, grad_p, grad_a, x, p, a, grad) -> (grad_x, grad_p, grad_a)
+
+Vector-Jacobian product of `gyroplane_dist`: gradients of `sum <grad, out>` with respect to `x`, `p`, `a`.
+
+C shapes (one point per row): `x[n,d] p[k,d] a[k,d] grad[n,k] grad_x[n,d] grad_p[k,d] grad_a[k,d]`.
+Julia shapes (one point per column): x: d x n; p: d x k; a: d x k; grad: k x n; grad_x: d x n; grad_p: d x k; grad_a: d x k.
+Vectors of length d stand for one point shared by all (broadcast).
+"""
+function gyroplane_dist_vjp!(ball::PoincareBall, grad_x::AbstractVecOrMat{T}, grad_p::AbstractVecOrMat{T}, grad_a::AbstractVecOrMat{T}, x::AbstractVecOrMat{T}, p::AbstractVecOrMat{T}, a::AbstractVecOrMat{T}, grad::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    x = _strided(x)
+    p = _strided(p)
+    a = _strided(a)
+    grad = _strided(grad)
+    _bind!(dims, "x", x, (:n, :d, true)...)
+    _bind!(dims, "p", p, (:k, :d, true)...)
+    _bind!(dims, "a", a, (:k, :d, true)...)
+    _bind!(dims, "grad", grad, (:n, :k, true)...)
+    st = GC.@preserve ball x p a grad grad_x grad_p grad_a begin
+        if T === Float64
+            LibTessera.tsr_poincare_gyroplane_dist_vjp_f64(ball.ptr, _ref(dims, x, (:n, :d, true)...), _ref(dims, p, (:k, :d, true)...), _ref(dims, a, (:k, :d, true)...), _ref(dims, grad, (:n, :k, true)...), _mut(dims, "grad_x", grad_x, (:n, :d, true)...), _mut(dims, "grad_p", grad_p, (:k, :d, true)...), _mut(dims, "grad_a", grad_a, (:k, :d, true)...))
+        elseif T === Float32
+            LibTessera.tsr_poincare_gyroplane_dist_vjp_f32(ball.ptr, _ref(dims, x, (:n, :d, true)...), _ref(dims, p, (:k, :d, true)...), _ref(dims, a, (:k, :d, true)...), _ref(dims, grad, (:n, :k, true)...), _mut(dims, "grad_x", grad_x, (:n, :d, true)...), _mut(dims, "grad_p", grad_p, (:k, :d, true)...), _mut(dims, "grad_a", grad_a, (:k, :d, true)...))
+        else
+            throw(ArgumentError("gyroplane_dist_vjp: no entry point for element type $T"))
+        end
+    end
+    _check(st)
+    return (grad_x, grad_p, grad_a)
+end
+
+function gyroplane_dist_vjp(ball::PoincareBall, x::AbstractVecOrMat{T}, p::AbstractVecOrMat{T}, a::AbstractVecOrMat{T}, grad::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    _bind!(dims, "x", x, (:n, :d, true)...)
+    _bind!(dims, "p", p, (:k, :d, true)...)
+    _bind!(dims, "a", a, (:k, :d, true)...)
+    _bind!(dims, "grad", grad, (:n, :k, true)...)
+    grad_x = _alloc(T, dims, (:n, :d, true)...)
+    grad_p = _alloc(T, dims, (:k, :d, true)...)
+    grad_a = _alloc(T, dims, (:k, :d, true)...)
+    return gyroplane_dist_vjp!(ball, grad_x, grad_p, grad_a, x, p, a, grad)
+end
+
+"""
+    logmap(ball, x, y) -> out
+    logmap!(ball, out, x, y) -> out
+
+Logarithmic map at `x`: `out = log_x(y)`.
+
+C shapes (one point per row): `x[n,d] y[n,d] out[n,d]`.
+Julia shapes (one point per column): x: d x n; y: d x n; out: d x n.
+Vectors of length d stand for one point shared by all (broadcast).
+"""
+function logmap!(ball::PoincareBall, out::AbstractVecOrMat{T}, x::AbstractVecOrMat{T}, y::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    x = _strided(x)
+    y = _strided(y)
+    _bind!(dims, "x", x, (:n, :d, true)...)
+    _bind!(dims, "y", y, (:n, :d, true)...)
+    st = GC.@preserve ball x y out begin
+        if T === Float64
+            LibTessera.tsr_poincare_logmap_f64(ball.ptr, _ref(dims, x, (:n, :d, true)...), _ref(dims, y, (:n, :d, true)...), _mut(dims, "out", out, (:n, :d, true)...))
+        elseif T === Float32
+            LibTessera.tsr_poincare_logmap_f32(ball.ptr, _ref(dims, x, (:n, :d, true)...), _ref(dims, y, (:n, :d, true)...), _mut(dims, "out", out, (:n, :d, true)...))
+        else
+            throw(ArgumentError("logmap: no entry point for element type $T"))
+        end
+    end
+    _check(st)
+    return out
+end
+
+function logmap(ball::PoincareBall, x::AbstractVecOrMat{T}, y::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    _bind!(dims, "x", x, (:n, :d, true)...)
+    _bind!(dims, "y", y, (:n, :d, true)...)
+    out = _alloc(T, dims, (:n, :d, true)...)
+    return logmap!(ball, out, x, y)
+end
+
+"""
+    logmap0(ball, y) -> out
+    logmap0!(ball, out, y) -> out
+
+Logarithmic map at the origin: `out = log_0(y)`.
+
+C shapes (one point per row): `y[n,d] out[n,d]`.
+Julia shapes (one point per column): y: d x n; out: d x n.
+Vectors of length d stand for one point shared by all (broadcast).
+"""
+function logmap0!(ball::PoincareBall, out::AbstractVecOrMat{T}, y::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    y = _strided(y)
+    _bind!(dims, "y", y, (:n, :d, true)...)
+    st = GC.@preserve ball y out begin
+        if T === Float64
+            LibTessera.tsr_poincare_logmap0_f64(ball.ptr, _ref(dims, y, (:n, :d, true)...), _mut(dims, "out", out, (:n, :d, true)...))
+        elseif T === Float32
+            LibTessera.tsr_poincare_logmap0_f32(ball.ptr, _ref(dims, y, (:n, :d, true)...), _mut(dims, "out", out, (:n, :d, true)...))
+        else
+            throw(ArgumentError("logmap0: no entry point for element type $T"))
+        end
+    end
+    _check(st)
+    return out
+end
+
+function logmap0(ball::PoincareBall, y::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    _bind!(dims, "y", y, (:n, :d, true)...)
+    out = _alloc(T, dims, (:n, :d, true)...)
+    return logmap0!(ball, out, y)
+end
+
+"""
+    logmap0_vjp(ball, y, grad) -> grad_y
+    logmap0_vjp!(ball, grad_y, y, grad) -> grad_y
+
+Vector-Jacobian product of `logmap0`: gradients of `sum <grad, out>` with respect to `y`.
+
+C shapes (one point per row): `y[n,d] grad[n,d] grad_y[n,d]`.
+Julia shapes (one point per column): y: d x n; grad: d x n; grad_y: d x n.
+Vectors of length d stand for one point shared by all (broadcast).
+"""
+function logmap0_vjp!(ball::PoincareBall, grad_y::AbstractVecOrMat{T}, y::AbstractVecOrMat{T}, grad::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    y = _strided(y)
+    grad = _strided(grad)
+    _bind!(dims, "y", y, (:n, :d, true)...)
+    _bind!(dims, "grad", grad, (:n, :d, true)...)
+    st = GC.@preserve ball y grad grad_y begin
+        if T === Float64
+            LibTessera.tsr_poincare_logmap0_vjp_f64(ball.ptr, _ref(dims, y, (:n, :d, true)...), _ref(dims, grad, (:n, :d, true)...), _mut(dims, "grad_y", grad_y, (:n, :d, true)...))
+        elseif T === Float32
+            LibTessera.tsr_poincare_logmap0_vjp_f32(ball.ptr, _ref(dims, y, (:n, :d, true)...), _ref(dims, grad, (:n, :d, true)...), _mut(dims, "grad_y", grad_y, (:n, :d, true)...))
+        else
+            throw(ArgumentError("logmap0_vjp: no entry point for element type $T"))
+        end
+    end
+    _check(st)
+    return grad_y
+end
+
+function logmap0_vjp(ball::PoincareBall, y::AbstractVecOrMat{T}, grad::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    _bind!(dims, "y", y, (:n, :d, true)...)
+    _bind!(dims, "grad", grad, (:n, :d, true)...)
+    grad_y = _alloc(T, dims, (:n, :d, true)...)
+    return logmap0_vjp!(ball, grad_y, y, grad)
+end
+
+"""
+    logmap_vjp(ball, x, y, grad) -> (grad_x, grad_y)
+    logmap_vjp!(ball, grad_x, grad_y, x, y, grad) -> (grad_x, grad_y)
+
+Vector-Jacobian product of `logmap`: gradients of `sum <grad, out>` with respect to `x`, `y`.
+
+C shapes (one point per row): `x[n,d] y[n,d] grad[n,d] grad_x[n,d] grad_y[n,d]`.
+Julia shapes (one point per column): x: d x n; y: d x n; grad: d x n; grad_x: d x n; grad_y: d x n.
+Vectors of length d stand for one point shared by all (broadcast).
+"""
+function logmap_vjp!(ball::PoincareBall, grad_x::AbstractVecOrMat{T}, grad_y::AbstractVecOrMat{T}, x::AbstractVecOrMat{T}, y::AbstractVecOrMat{T}, grad::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    x = _strided(x)
+    y = _strided(y)
+    grad = _strided(grad)
+    _bind!(dims, "x", x, (:n, :d, true)...)
+    _bind!(dims, "y", y, (:n, :d, true)...)
+    _bind!(dims, "grad", grad, (:n, :d, true)...)
+    st = GC.@preserve ball x y grad grad_x grad_y begin
+        if T === Float64
+            LibTessera.tsr_poincare_logmap_vjp_f64(ball.ptr, _ref(dims, x, (:n, :d, true)...), _ref(dims, y, (:n, :d, true)...), _ref(dims, grad, (:n, :d, true)...), _mut(dims, "grad_x", grad_x, (:n, :d, true)...), _mut(dims, "grad_y", grad_y, (:n, :d, true)...))
+        elseif T === Float32
+            LibTessera.tsr_poincare_logmap_vjp_f32(ball.ptr, _ref(dims, x, (:n, :d, true)...), _ref(dims, y, (:n, :d, true)...), _ref(dims, grad, (:n, :d, true)...), _mut(dims, "grad_x", grad_x, (:n, :d, true)...), _mut(dims, "grad_y", grad_y, (:n, :d, true)...))
+        else
+            throw(ArgumentError("logmap_vjp: no entry point for element type $T"))
+        end
+    end
+    _check(st)
+    return (grad_x, grad_y)
+end
+
+function logmap_vjp(ball::PoincareBall, x::AbstractVecOrMat{T}, y::AbstractVecOrMat{T}, grad::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    _bind!(dims, "x", x, (:n, :d, true)...)
+    _bind!(dims, "y", y, (:n, :d, true)...)
+    _bind!(dims, "grad", grad, (:n, :d, true)...)
+    grad_x = _alloc(T, dims, (:n, :d, true)...)
+    grad_y = _alloc(T, dims, (:n, :d, true)...)
+    return logmap_vjp!(ball, grad_x, grad_y, x, y, grad)
+end
+
+"""
     mobius_add(ball, x, y) -> out
     mobius_add!(ball, out, x, y) -> out
 
-`out = x ⊕_c y` (Möbius addition), row by row.
+Möbius addition `out = x ⊕_c y`.
 
 C shapes (one point per row): `x[n,d] y[n,d] out[n,d]`.
 Julia shapes (one point per column): x: d x n; y: d x n; out: d x n.
@@ -46,7 +897,7 @@ end
     mobius_add_vjp(ball, x, y, grad) -> (grad_x, grad_y)
     mobius_add_vjp!(ball, grad_x, grad_y, x, y, grad) -> (grad_x, grad_y)
 
-Gradients of `sum_i <grad_i, x_i ⊕ y_i>` with respect to `x` and `y`.
+Vector-Jacobian product of `mobius_add`: gradients of `sum <grad, out>` with respect to `x`, `y`.
 
 C shapes (one point per row): `x[n,d] y[n,d] grad[n,d] grad_x[n,d] grad_y[n,d]`.
 Julia shapes (one point per column): x: d x n; y: d x n; grad: d x n; grad_x: d x n; grad_y: d x n.
@@ -83,4 +934,472 @@ function mobius_add_vjp(ball::PoincareBall, x::AbstractVecOrMat{T}, y::AbstractV
     return mobius_add_vjp!(ball, grad_x, grad_y, x, y, grad)
 end
 
-export mobius_add, mobius_add!, mobius_add_vjp, mobius_add_vjp!
+"""
+    mobius_matvec(ball, m, x) -> out
+    mobius_matvec!(ball, out, m, x) -> out
+
+Möbius matrix-vector product `out = M ⊗_c x` with one q × p matrix for all points.
+
+C shapes (one point per row): `m[q,p] x[n,p] out[n,q]`.
+Julia shapes (one point per column): m: q x p; x: p x n; out: q x n.
+Vectors of length d stand for one point shared by all (broadcast).
+"""
+function mobius_matvec!(ball::PoincareBall, out::AbstractVecOrMat{T}, m::AbstractVecOrMat{T}, x::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    m = _strided(m)
+    x = _strided(x)
+    _bind!(dims, "m", m, (:q, :p, false)...)
+    _bind!(dims, "x", x, (:n, :p, true)...)
+    st = GC.@preserve ball m x out begin
+        if T === Float64
+            LibTessera.tsr_poincare_mobius_matvec_f64(ball.ptr, _ref(dims, m, (:q, :p, false)...), _ref(dims, x, (:n, :p, true)...), _mut(dims, "out", out, (:n, :q, true)...))
+        elseif T === Float32
+            LibTessera.tsr_poincare_mobius_matvec_f32(ball.ptr, _ref(dims, m, (:q, :p, false)...), _ref(dims, x, (:n, :p, true)...), _mut(dims, "out", out, (:n, :q, true)...))
+        else
+            throw(ArgumentError("mobius_matvec: no entry point for element type $T"))
+        end
+    end
+    _check(st)
+    return out
+end
+
+function mobius_matvec(ball::PoincareBall, m::AbstractVecOrMat{T}, x::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    _bind!(dims, "m", m, (:q, :p, false)...)
+    _bind!(dims, "x", x, (:n, :p, true)...)
+    out = _alloc(T, dims, (:n, :q, true)...)
+    return mobius_matvec!(ball, out, m, x)
+end
+
+"""
+    mobius_matvec_vjp(ball, m, x, grad) -> (grad_m, grad_x)
+    mobius_matvec_vjp!(ball, grad_m, grad_x, m, x, grad) -> (grad_m, grad_x)
+
+Vector-Jacobian product of `mobius_matvec`: gradients of `sum <grad, out>` with respect to `m`, `x`.
+
+C shapes (one point per row): `m[q,p] x[n,p] grad[n,q] grad_m[q,p] grad_x[n,p]`.
+Julia shapes (one point per column): m: q x p; x: p x n; grad: q x n; grad_m: q x p; grad_x: p x n.
+Vectors of length d stand for one point shared by all (broadcast).
+"""
+function mobius_matvec_vjp!(ball::PoincareBall, grad_m::AbstractVecOrMat{T}, grad_x::AbstractVecOrMat{T}, m::AbstractVecOrMat{T}, x::AbstractVecOrMat{T}, grad::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    m = _strided(m)
+    x = _strided(x)
+    grad = _strided(grad)
+    _bind!(dims, "m", m, (:q, :p, false)...)
+    _bind!(dims, "x", x, (:n, :p, true)...)
+    _bind!(dims, "grad", grad, (:n, :q, true)...)
+    st = GC.@preserve ball m x grad grad_m grad_x begin
+        if T === Float64
+            LibTessera.tsr_poincare_mobius_matvec_vjp_f64(ball.ptr, _ref(dims, m, (:q, :p, false)...), _ref(dims, x, (:n, :p, true)...), _ref(dims, grad, (:n, :q, true)...), _mut(dims, "grad_m", grad_m, (:q, :p, false)...), _mut(dims, "grad_x", grad_x, (:n, :p, true)...))
+        elseif T === Float32
+            LibTessera.tsr_poincare_mobius_matvec_vjp_f32(ball.ptr, _ref(dims, m, (:q, :p, false)...), _ref(dims, x, (:n, :p, true)...), _ref(dims, grad, (:n, :q, true)...), _mut(dims, "grad_m", grad_m, (:q, :p, false)...), _mut(dims, "grad_x", grad_x, (:n, :p, true)...))
+        else
+            throw(ArgumentError("mobius_matvec_vjp: no entry point for element type $T"))
+        end
+    end
+    _check(st)
+    return (grad_m, grad_x)
+end
+
+function mobius_matvec_vjp(ball::PoincareBall, m::AbstractVecOrMat{T}, x::AbstractVecOrMat{T}, grad::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    _bind!(dims, "m", m, (:q, :p, false)...)
+    _bind!(dims, "x", x, (:n, :p, true)...)
+    _bind!(dims, "grad", grad, (:n, :q, true)...)
+    grad_m = _alloc(T, dims, (:q, :p, false)...)
+    grad_x = _alloc(T, dims, (:n, :p, true)...)
+    return mobius_matvec_vjp!(ball, grad_m, grad_x, m, x, grad)
+end
+
+"""
+    mobius_scalar_mul(ball, r, x) -> out
+    mobius_scalar_mul!(ball, out, r, x) -> out
+
+Möbius scalar multiplication `out = r ⊗_c x`, one scalar per point.
+
+C shapes (one point per row): `r[n,1] x[n,d] out[n,d]`.
+Julia shapes (one point per column): r: length n; x: d x n; out: d x n.
+Vectors of length d stand for one point shared by all (broadcast).
+"""
+function mobius_scalar_mul!(ball::PoincareBall, out::AbstractVecOrMat{T}, r::AbstractVecOrMat{T}, x::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    r = _strided(r)
+    x = _strided(x)
+    _bind!(dims, "r", r, (:n, :one, true)...)
+    _bind!(dims, "x", x, (:n, :d, true)...)
+    st = GC.@preserve ball r x out begin
+        if T === Float64
+            LibTessera.tsr_poincare_mobius_scalar_mul_f64(ball.ptr, _ref(dims, r, (:n, :one, true)...), _ref(dims, x, (:n, :d, true)...), _mut(dims, "out", out, (:n, :d, true)...))
+        elseif T === Float32
+            LibTessera.tsr_poincare_mobius_scalar_mul_f32(ball.ptr, _ref(dims, r, (:n, :one, true)...), _ref(dims, x, (:n, :d, true)...), _mut(dims, "out", out, (:n, :d, true)...))
+        else
+            throw(ArgumentError("mobius_scalar_mul: no entry point for element type $T"))
+        end
+    end
+    _check(st)
+    return out
+end
+
+function mobius_scalar_mul(ball::PoincareBall, r::AbstractVecOrMat{T}, x::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    _bind!(dims, "r", r, (:n, :one, true)...)
+    _bind!(dims, "x", x, (:n, :d, true)...)
+    out = _alloc(T, dims, (:n, :d, true)...)
+    return mobius_scalar_mul!(ball, out, r, x)
+end
+
+"""
+    mobius_scalar_mul_vjp(ball, r, x, grad) -> (grad_r, grad_x)
+    mobius_scalar_mul_vjp!(ball, grad_r, grad_x, r, x, grad) -> (grad_r, grad_x)
+
+Vector-Jacobian product of `mobius_scalar_mul`: gradients of `sum <grad, out>` with respect to `r`, `x`.
+
+C shapes (one point per row): `r[n,1] x[n,d] grad[n,d] grad_r[n,1] grad_x[n,d]`.
+Julia shapes (one point per column): r: length n; x: d x n; grad: d x n; grad_r: length n; grad_x: d x n.
+Vectors of length d stand for one point shared by all (broadcast).
+"""
+function mobius_scalar_mul_vjp!(ball::PoincareBall, grad_r::AbstractVecOrMat{T}, grad_x::AbstractVecOrMat{T}, r::AbstractVecOrMat{T}, x::AbstractVecOrMat{T}, grad::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    r = _strided(r)
+    x = _strided(x)
+    grad = _strided(grad)
+    _bind!(dims, "r", r, (:n, :one, true)...)
+    _bind!(dims, "x", x, (:n, :d, true)...)
+    _bind!(dims, "grad", grad, (:n, :d, true)...)
+    st = GC.@preserve ball r x grad grad_r grad_x begin
+        if T === Float64
+            LibTessera.tsr_poincare_mobius_scalar_mul_vjp_f64(ball.ptr, _ref(dims, r, (:n, :one, true)...), _ref(dims, x, (:n, :d, true)...), _ref(dims, grad, (:n, :d, true)...), _mut(dims, "grad_r", grad_r, (:n, :one, true)...), _mut(dims, "grad_x", grad_x, (:n, :d, true)...))
+        elseif T === Float32
+            LibTessera.tsr_poincare_mobius_scalar_mul_vjp_f32(ball.ptr, _ref(dims, r, (:n, :one, true)...), _ref(dims, x, (:n, :d, true)...), _ref(dims, grad, (:n, :d, true)...), _mut(dims, "grad_r", grad_r, (:n, :one, true)...), _mut(dims, "grad_x", grad_x, (:n, :d, true)...))
+        else
+            throw(ArgumentError("mobius_scalar_mul_vjp: no entry point for element type $T"))
+        end
+    end
+    _check(st)
+    return (grad_r, grad_x)
+end
+
+function mobius_scalar_mul_vjp(ball::PoincareBall, r::AbstractVecOrMat{T}, x::AbstractVecOrMat{T}, grad::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    _bind!(dims, "r", r, (:n, :one, true)...)
+    _bind!(dims, "x", x, (:n, :d, true)...)
+    _bind!(dims, "grad", grad, (:n, :d, true)...)
+    grad_r = _alloc(T, dims, (:n, :one, true)...)
+    grad_x = _alloc(T, dims, (:n, :d, true)...)
+    return mobius_scalar_mul_vjp!(ball, grad_r, grad_x, r, x, grad)
+end
+
+"""
+    project(ball, x) -> out
+    project!(ball, out, x) -> out
+
+Projection onto the ball: rows longer than `(1 - margin)/√c` are pulled back to it. Accepts points outside the ball.
+
+C shapes (one point per row): `x[n,d] out[n,d]`.
+Julia shapes (one point per column): x: d x n; out: d x n.
+Vectors of length d stand for one point shared by all (broadcast).
+"""
+function project!(ball::PoincareBall, out::AbstractVecOrMat{T}, x::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    x = _strided(x)
+    _bind!(dims, "x", x, (:n, :d, true)...)
+    st = GC.@preserve ball x out begin
+        if T === Float64
+            LibTessera.tsr_poincare_project_f64(ball.ptr, _ref(dims, x, (:n, :d, true)...), _mut(dims, "out", out, (:n, :d, true)...))
+        elseif T === Float32
+            LibTessera.tsr_poincare_project_f32(ball.ptr, _ref(dims, x, (:n, :d, true)...), _mut(dims, "out", out, (:n, :d, true)...))
+        else
+            throw(ArgumentError("project: no entry point for element type $T"))
+        end
+    end
+    _check(st)
+    return out
+end
+
+function project(ball::PoincareBall, x::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    _bind!(dims, "x", x, (:n, :d, true)...)
+    out = _alloc(T, dims, (:n, :d, true)...)
+    return project!(ball, out, x)
+end
+
+"""
+    project_vjp(ball, x, grad) -> grad_x
+    project_vjp!(ball, grad_x, x, grad) -> grad_x
+
+Vector-Jacobian product of `project`: gradients of `sum <grad, out>` with respect to `x`.
+
+C shapes (one point per row): `x[n,d] grad[n,d] grad_x[n,d]`.
+Julia shapes (one point per column): x: d x n; grad: d x n; grad_x: d x n.
+Vectors of length d stand for one point shared by all (broadcast).
+"""
+function project_vjp!(ball::PoincareBall, grad_x::AbstractVecOrMat{T}, x::AbstractVecOrMat{T}, grad::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    x = _strided(x)
+    grad = _strided(grad)
+    _bind!(dims, "x", x, (:n, :d, true)...)
+    _bind!(dims, "grad", grad, (:n, :d, true)...)
+    st = GC.@preserve ball x grad grad_x begin
+        if T === Float64
+            LibTessera.tsr_poincare_project_vjp_f64(ball.ptr, _ref(dims, x, (:n, :d, true)...), _ref(dims, grad, (:n, :d, true)...), _mut(dims, "grad_x", grad_x, (:n, :d, true)...))
+        elseif T === Float32
+            LibTessera.tsr_poincare_project_vjp_f32(ball.ptr, _ref(dims, x, (:n, :d, true)...), _ref(dims, grad, (:n, :d, true)...), _mut(dims, "grad_x", grad_x, (:n, :d, true)...))
+        else
+            throw(ArgumentError("project_vjp: no entry point for element type $T"))
+        end
+    end
+    _check(st)
+    return grad_x
+end
+
+function project_vjp(ball::PoincareBall, x::AbstractVecOrMat{T}, grad::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    _bind!(dims, "x", x, (:n, :d, true)...)
+    _bind!(dims, "grad", grad, (:n, :d, true)...)
+    grad_x = _alloc(T, dims, (:n, :d, true)...)
+    return project_vjp!(ball, grad_x, x, grad)
+end
+
+"""
+    transport(ball, x, y, v) -> out
+    transport!(ball, out, x, y, v) -> out
+
+Parallel transport of the tangent vector `v` from `x` to `y`.
+
+C shapes (one point per row): `x[n,d] y[n,d] v[n,d] out[n,d]`.
+Julia shapes (one point per column): x: d x n; y: d x n; v: d x n; out: d x n.
+Vectors of length d stand for one point shared by all (broadcast).
+"""
+function transport!(ball::PoincareBall, out::AbstractVecOrMat{T}, x::AbstractVecOrMat{T}, y::AbstractVecOrMat{T}, v::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    x = _strided(x)
+    y = _strided(y)
+    v = _strided(v)
+    _bind!(dims, "x", x, (:n, :d, true)...)
+    _bind!(dims, "y", y, (:n, :d, true)...)
+    _bind!(dims, "v", v, (:n, :d, true)...)
+    st = GC.@preserve ball x y v out begin
+        if T === Float64
+            LibTessera.tsr_poincare_transport_f64(ball.ptr, _ref(dims, x, (:n, :d, true)...), _ref(dims, y, (:n, :d, true)...), _ref(dims, v, (:n, :d, true)...), _mut(dims, "out", out, (:n, :d, true)...))
+        elseif T === Float32
+            LibTessera.tsr_poincare_transport_f32(ball.ptr, _ref(dims, x, (:n, :d, true)...), _ref(dims, y, (:n, :d, true)...), _ref(dims, v, (:n, :d, true)...), _mut(dims, "out", out, (:n, :d, true)...))
+        else
+            throw(ArgumentError("transport: no entry point for element type $T"))
+        end
+    end
+    _check(st)
+    return out
+end
+
+function transport(ball::PoincareBall, x::AbstractVecOrMat{T}, y::AbstractVecOrMat{T}, v::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    _bind!(dims, "x", x, (:n, :d, true)...)
+    _bind!(dims, "y", y, (:n, :d, true)...)
+    _bind!(dims, "v", v, (:n, :d, true)...)
+    out = _alloc(T, dims, (:n, :d, true)...)
+    return transport!(ball, out, x, y, v)
+end
+
+"""
+    transport_from_origin(ball, y, v) -> out
+    transport_from_origin!(ball, out, y, v) -> out
+
+Parallel transport of `v` from the origin to `y`: `out = (1 - c‖y‖²) v`.
+
+C shapes (one point per row): `y[n,d] v[n,d] out[n,d]`.
+Julia shapes (one point per column): y: d x n; v: d x n; out: d x n.
+Vectors of length d stand for one point shared by all (broadcast).
+"""
+function transport_from_origin!(ball::PoincareBall, out::AbstractVecOrMat{T}, y::AbstractVecOrMat{T}, v::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    y = _strided(y)
+    v = _strided(v)
+    _bind!(dims, "y", y, (:n, :d, true)...)
+    _bind!(dims, "v", v, (:n, :d, true)...)
+    st = GC.@preserve ball y v out begin
+        if T === Float64
+            LibTessera.tsr_poincare_transport_from_origin_f64(ball.ptr, _ref(dims, y, (:n, :d, true)...), _ref(dims, v, (:n, :d, true)...), _mut(dims, "out", out, (:n, :d, true)...))
+        elseif T === Float32
+            LibTessera.tsr_poincare_transport_from_origin_f32(ball.ptr, _ref(dims, y, (:n, :d, true)...), _ref(dims, v, (:n, :d, true)...), _mut(dims, "out", out, (:n, :d, true)...))
+        else
+            throw(ArgumentError("transport_from_origin: no entry point for element type $T"))
+        end
+    end
+    _check(st)
+    return out
+end
+
+function transport_from_origin(ball::PoincareBall, y::AbstractVecOrMat{T}, v::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    _bind!(dims, "y", y, (:n, :d, true)...)
+    _bind!(dims, "v", v, (:n, :d, true)...)
+    out = _alloc(T, dims, (:n, :d, true)...)
+    return transport_from_origin!(ball, out, y, v)
+end
+
+"""
+    transport_from_origin_vjp(ball, y, v, grad) -> (grad_y, grad_v)
+    transport_from_origin_vjp!(ball, grad_y, grad_v, y, v, grad) -> (grad_y, grad_v)
+
+Vector-Jacobian product of `transport_from_origin`: gradients of `sum <grad, out>` with respect to `y`, `v`.
+
+C shapes (one point per row): `y[n,d] v[n,d] grad[n,d] grad_y[n,d] grad_v[n,d]`.
+Julia shapes (one point per column): y: d x n; v: d x n; grad: d x n; grad_y: d x n; grad_v: d x n.
+Vectors of length d stand for one point shared by all (broadcast).
+"""
+function transport_from_origin_vjp!(ball::PoincareBall, grad_y::AbstractVecOrMat{T}, grad_v::AbstractVecOrMat{T}, y::AbstractVecOrMat{T}, v::AbstractVecOrMat{T}, grad::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    y = _strided(y)
+    v = _strided(v)
+    grad = _strided(grad)
+    _bind!(dims, "y", y, (:n, :d, true)...)
+    _bind!(dims, "v", v, (:n, :d, true)...)
+    _bind!(dims, "grad", grad, (:n, :d, true)...)
+    st = GC.@preserve ball y v grad grad_y grad_v begin
+        if T === Float64
+            LibTessera.tsr_poincare_transport_from_origin_vjp_f64(ball.ptr, _ref(dims, y, (:n, :d, true)...), _ref(dims, v, (:n, :d, true)...), _ref(dims, grad, (:n, :d, true)...), _mut(dims, "grad_y", grad_y, (:n, :d, true)...), _mut(dims, "grad_v", grad_v, (:n, :d, true)...))
+        elseif T === Float32
+            LibTessera.tsr_poincare_transport_from_origin_vjp_f32(ball.ptr, _ref(dims, y, (:n, :d, true)...), _ref(dims, v, (:n, :d, true)...), _ref(dims, grad, (:n, :d, true)...), _mut(dims, "grad_y", grad_y, (:n, :d, true)...), _mut(dims, "grad_v", grad_v, (:n, :d, true)...))
+        else
+            throw(ArgumentError("transport_from_origin_vjp: no entry point for element type $T"))
+        end
+    end
+    _check(st)
+    return (grad_y, grad_v)
+end
+
+function transport_from_origin_vjp(ball::PoincareBall, y::AbstractVecOrMat{T}, v::AbstractVecOrMat{T}, grad::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    _bind!(dims, "y", y, (:n, :d, true)...)
+    _bind!(dims, "v", v, (:n, :d, true)...)
+    _bind!(dims, "grad", grad, (:n, :d, true)...)
+    grad_y = _alloc(T, dims, (:n, :d, true)...)
+    grad_v = _alloc(T, dims, (:n, :d, true)...)
+    return transport_from_origin_vjp!(ball, grad_y, grad_v, y, v, grad)
+end
+
+"""
+    transport_to_origin(ball, x, v) -> out
+    transport_to_origin!(ball, out, x, v) -> out
+
+Parallel transport of `v` from `x` to the origin: `out = v / (1 - c‖x‖²)`.
+
+C shapes (one point per row): `x[n,d] v[n,d] out[n,d]`.
+Julia shapes (one point per column): x: d x n; v: d x n; out: d x n.
+Vectors of length d stand for one point shared by all (broadcast).
+"""
+function transport_to_origin!(ball::PoincareBall, out::AbstractVecOrMat{T}, x::AbstractVecOrMat{T}, v::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    x = _strided(x)
+    v = _strided(v)
+    _bind!(dims, "x", x, (:n, :d, true)...)
+    _bind!(dims, "v", v, (:n, :d, true)...)
+    st = GC.@preserve ball x v out begin
+        if T === Float64
+            LibTessera.tsr_poincare_transport_to_origin_f64(ball.ptr, _ref(dims, x, (:n, :d, true)...), _ref(dims, v, (:n, :d, true)...), _mut(dims, "out", out, (:n, :d, true)...))
+        elseif T === Float32
+            LibTessera.tsr_poincare_transport_to_origin_f32(ball.ptr, _ref(dims, x, (:n, :d, true)...), _ref(dims, v, (:n, :d, true)...), _mut(dims, "out", out, (:n, :d, true)...))
+        else
+            throw(ArgumentError("transport_to_origin: no entry point for element type $T"))
+        end
+    end
+    _check(st)
+    return out
+end
+
+function transport_to_origin(ball::PoincareBall, x::AbstractVecOrMat{T}, v::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    _bind!(dims, "x", x, (:n, :d, true)...)
+    _bind!(dims, "v", v, (:n, :d, true)...)
+    out = _alloc(T, dims, (:n, :d, true)...)
+    return transport_to_origin!(ball, out, x, v)
+end
+
+"""
+    transport_to_origin_vjp(ball, x, v, grad) -> (grad_x, grad_v)
+    transport_to_origin_vjp!(ball, grad_x, grad_v, x, v, grad) -> (grad_x, grad_v)
+
+Vector-Jacobian product of `transport_to_origin`: gradients of `sum <grad, out>` with respect to `x`, `v`.
+
+C shapes (one point per row): `x[n,d] v[n,d] grad[n,d] grad_x[n,d] grad_v[n,d]`.
+Julia shapes (one point per column): x: d x n; v: d x n; grad: d x n; grad_x: d x n; grad_v: d x n.
+Vectors of length d stand for one point shared by all (broadcast).
+"""
+function transport_to_origin_vjp!(ball::PoincareBall, grad_x::AbstractVecOrMat{T}, grad_v::AbstractVecOrMat{T}, x::AbstractVecOrMat{T}, v::AbstractVecOrMat{T}, grad::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    x = _strided(x)
+    v = _strided(v)
+    grad = _strided(grad)
+    _bind!(dims, "x", x, (:n, :d, true)...)
+    _bind!(dims, "v", v, (:n, :d, true)...)
+    _bind!(dims, "grad", grad, (:n, :d, true)...)
+    st = GC.@preserve ball x v grad grad_x grad_v begin
+        if T === Float64
+            LibTessera.tsr_poincare_transport_to_origin_vjp_f64(ball.ptr, _ref(dims, x, (:n, :d, true)...), _ref(dims, v, (:n, :d, true)...), _ref(dims, grad, (:n, :d, true)...), _mut(dims, "grad_x", grad_x, (:n, :d, true)...), _mut(dims, "grad_v", grad_v, (:n, :d, true)...))
+        elseif T === Float32
+            LibTessera.tsr_poincare_transport_to_origin_vjp_f32(ball.ptr, _ref(dims, x, (:n, :d, true)...), _ref(dims, v, (:n, :d, true)...), _ref(dims, grad, (:n, :d, true)...), _mut(dims, "grad_x", grad_x, (:n, :d, true)...), _mut(dims, "grad_v", grad_v, (:n, :d, true)...))
+        else
+            throw(ArgumentError("transport_to_origin_vjp: no entry point for element type $T"))
+        end
+    end
+    _check(st)
+    return (grad_x, grad_v)
+end
+
+function transport_to_origin_vjp(ball::PoincareBall, x::AbstractVecOrMat{T}, v::AbstractVecOrMat{T}, grad::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    _bind!(dims, "x", x, (:n, :d, true)...)
+    _bind!(dims, "v", v, (:n, :d, true)...)
+    _bind!(dims, "grad", grad, (:n, :d, true)...)
+    grad_x = _alloc(T, dims, (:n, :d, true)...)
+    grad_v = _alloc(T, dims, (:n, :d, true)...)
+    return transport_to_origin_vjp!(ball, grad_x, grad_v, x, v, grad)
+end
+
+"""
+    transport_vjp(ball, x, y, v, grad) -> (grad_x, grad_y, grad_v)
+    transport_vjp!(ball, grad_x, grad_y, grad_v, x, y, v, grad) -> (grad_x, grad_y, grad_v)
+
+Vector-Jacobian product of `transport`: gradients of `sum <grad, out>` with respect to `x`, `y`, `v`.
+
+C shapes (one point per row): `x[n,d] y[n,d] v[n,d] grad[n,d] grad_x[n,d] grad_y[n,d] grad_v[n,d]`.
+Julia shapes (one point per column): x: d x n; y: d x n; v: d x n; grad: d x n; grad_x: d x n; grad_y: d x n; grad_v: d x n.
+Vectors of length d stand for one point shared by all (broadcast).
+"""
+function transport_vjp!(ball::PoincareBall, grad_x::AbstractVecOrMat{T}, grad_y::AbstractVecOrMat{T}, grad_v::AbstractVecOrMat{T}, x::AbstractVecOrMat{T}, y::AbstractVecOrMat{T}, v::AbstractVecOrMat{T}, grad::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    x = _strided(x)
+    y = _strided(y)
+    v = _strided(v)
+    grad = _strided(grad)
+    _bind!(dims, "x", x, (:n, :d, true)...)
+    _bind!(dims, "y", y, (:n, :d, true)...)
+    _bind!(dims, "v", v, (:n, :d, true)...)
+    _bind!(dims, "grad", grad, (:n, :d, true)...)
+    st = GC.@preserve ball x y v grad grad_x grad_y grad_v begin
+        if T === Float64
+            LibTessera.tsr_poincare_transport_vjp_f64(ball.ptr, _ref(dims, x, (:n, :d, true)...), _ref(dims, y, (:n, :d, true)...), _ref(dims, v, (:n, :d, true)...), _ref(dims, grad, (:n, :d, true)...), _mut(dims, "grad_x", grad_x, (:n, :d, true)...), _mut(dims, "grad_y", grad_y, (:n, :d, true)...), _mut(dims, "grad_v", grad_v, (:n, :d, true)...))
+        elseif T === Float32
+            LibTessera.tsr_poincare_transport_vjp_f32(ball.ptr, _ref(dims, x, (:n, :d, true)...), _ref(dims, y, (:n, :d, true)...), _ref(dims, v, (:n, :d, true)...), _ref(dims, grad, (:n, :d, true)...), _mut(dims, "grad_x", grad_x, (:n, :d, true)...), _mut(dims, "grad_y", grad_y, (:n, :d, true)...), _mut(dims, "grad_v", grad_v, (:n, :d, true)...))
+        else
+            throw(ArgumentError("transport_vjp: no entry point for element type $T"))
+        end
+    end
+    _check(st)
+    return (grad_x, grad_y, grad_v)
+end
+
+function transport_vjp(ball::PoincareBall, x::AbstractVecOrMat{T}, y::AbstractVecOrMat{T}, v::AbstractVecOrMat{T}, grad::AbstractVecOrMat{T}) where {T<:Union{Float32,Float64}}
+    dims = Dict{Symbol,Int}(:one => 1)
+    _bind!(dims, "x", x, (:n, :d, true)...)
+    _bind!(dims, "y", y, (:n, :d, true)...)
+    _bind!(dims, "v", v, (:n, :d, true)...)
+    _bind!(dims, "grad", grad, (:n, :d, true)...)
+    grad_x = _alloc(T, dims, (:n, :d, true)...)
+    grad_y = _alloc(T, dims, (:n, :d, true)...)
+    grad_v = _alloc(T, dims, (:n, :d, true)...)
+    return transport_vjp!(ball, grad_x, grad_y, grad_v, x, y, v, grad)
+end
+
+export conformal_factor, conformal_factor!, conformal_factor_vjp, conformal_factor_vjp!, dist, dist!, dist0, dist0!, dist0_vjp, dist0_vjp!, dist_vjp, dist_vjp!, egrad_to_rgrad, egrad_to_rgrad!, egrad_to_rgrad_vjp, egrad_to_rgrad_vjp!, expmap, expmap!, expmap0, expmap0!, expmap0_vjp, expmap0_vjp!, expmap_vjp, expmap_vjp!, geodesic, geodesic!, geodesic_vjp, geodesic_vjp!, gyration, gyration!, gyration_vjp, gyration_vjp!, gyroplane_dist, gyroplane_dist!, gyroplane_dist_vjp, gyroplane_dist_vjp!, logmap, logmap!, logmap0, logmap0!, logmap0_vjp, logmap0_vjp!, logmap_vjp, logmap_vjp!, mobius_add, mobius_add!, mobius_add_vjp, mobius_add_vjp!, mobius_matvec, mobius_matvec!, mobius_matvec_vjp, mobius_matvec_vjp!, mobius_scalar_mul, mobius_scalar_mul!, mobius_scalar_mul_vjp, mobius_scalar_mul_vjp!, project, project!, project_vjp, project_vjp!, transport, transport!, transport_from_origin, transport_from_origin!, transport_from_origin_vjp, transport_from_origin_vjp!, transport_to_origin, transport_to_origin!, transport_to_origin_vjp, transport_to_origin_vjp!, transport_vjp, transport_vjp!
