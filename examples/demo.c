@@ -3,7 +3,8 @@
  *
  * A complete ternary tree of depth 3 (40 nodes) is embedded in the 2-dimensional Poincare ball
  * by Riemannian SGD on the loss of Nickel & Kiela (2017): for every ancestor-descendant pair
- * (u, v), -log softmax of -d(u, v) against the distances from u to sampled unrelated nodes.
+ * (u, v), -log softmax of -d(v, u) against the distances from v to sampled nodes unrelated to v
+ * (neither its ancestors nor its descendants).
  * Every geometric step goes through the library: distances and their gradients
  * (tsr_poincare_dist_f64 / _vjp_f64), Euclidean-to-Riemannian gradients and the exponential-map
  * update. The output shows the hierarchy the geometry learned: depth grows with the distance
@@ -70,7 +71,7 @@ int main(void) {
   for (i = 0; i < NODES; i++)
     for (k = 0; k < DIM; k++) emb[i][k] = 1e-3 * (uniform() - 0.5);
 
-  /* Each row of a batch is one (u, v) with v the descendant (column 0) or a negative. */
+  /* Each row of a batch is (descendant, candidate): its true ancestor first, then NEG negatives. */
   enum { ROWS = NODES * DEPTH * (NEG + 1) };
   static double xu[ROWS][DIM], yv[ROWS][DIM], d[ROWS], gd[ROWS], gx[ROWS][DIM], gy[ROWS][DIM];
   static double egrad[NODES][DIM], rgrad[NODES][DIM], step[NODES][DIM], next[NODES][DIM];
@@ -85,12 +86,12 @@ int main(void) {
     for (int p = 0; p < npairs; p++) {
       int u = pairs[p][0], v = pairs[p][1];
       for (k = 0; k <= NEG; k++) {
-        int w = v;
+        int w = u;
         if (k > 0)
-          do w = (int)(uniform() * NODES); while (is_ancestor(u, w) || is_ancestor(w, u));
-        node_u[rows] = u;
+          do w = (int)(uniform() * NODES); while (is_ancestor(v, w) || is_ancestor(w, v));
+        node_u[rows] = v;
         node_v[rows] = w;
-        memcpy(xu[rows], emb[u], sizeof emb[u]);
+        memcpy(xu[rows], emb[v], sizeof emb[v]);
         memcpy(yv[rows], emb[w], sizeof emb[w]);
         rows++;
       }
