@@ -180,34 +180,58 @@ fn run_chunk<T: Real, const NI: usize, const NO: usize, F>(
     let in_total: usize = in_widths.iter().sum();
     let out_total: usize = out_widths.iter().sum();
     let mut buf = vec![0.0f64; in_total + out_total + needs.scratch];
+    // Rows of f64 views with unit column stride are used in place, without a copy.
+    let in_direct: [Option<MatRef<'_, f64>>; NI] = inputs.map(|m| T::as_f64_ref(m).filter(|m| m.col_stride() == 1));
+    let out_direct: [bool; NO] = core::array::from_fn(|j| T::as_f64_mut(outputs[j].rb_mut()).is_some_and(|m| m.col_stride() == 1));
     let nrows = inputs.first().map(|m| m.nrows()).unwrap_or_else(|| outputs[0].nrows());
     for i in 0..nrows {
         let (in_buf, rest) = buf.split_at_mut(in_total);
         let (out_buf, scratch) = rest.split_at_mut(out_total);
         let mut off = 0;
-        for (m, &w) in inputs.iter().zip(&in_widths) {
-            for (dst, src) in in_buf[off..off + w].iter_mut().zip(m.row(i).iter()) {
-                *dst = src.to_f64();
+        for ((m, &w), direct) in inputs.iter().zip(&in_widths).zip(&in_direct) {
+            if direct.is_none() {
+                for (dst, src) in in_buf[off..off + w].iter_mut().zip(m.row(i).iter()) {
+                    *dst = src.to_f64();
+                }
             }
             off += w;
         }
-        let ins = split_by(in_buf, &in_widths);
-        let outs = split_by_mut(out_buf, &out_widths);
-        kernel(Point {
-            row: first + i,
-            inputs: ins,
-            outputs: outs,
-            scratch,
-            acc,
+        let copied = split_by(in_buf, &in_widths);
+        let ins: [&[f64]; NI] = core::array::from_fn(|j| match &in_direct[j] {
+            Some(m) => row_slice(*m, i),
+            None => copied[j],
         });
+        let mut out_rows = outputs.iter_mut().zip(split_by_mut(out_buf, &out_widths)).zip(&out_direct);
+        let outs: [&mut [f64]; NO] = core::array::from_fn(|_| {
+            let ((m, b), &direct) = out_rows.next().expect("one per output");
+            match T::as_f64_mut(m.rb_mut()) {
+                Some(m) if direct => row_slice_mut(m, i),
+                _ => b,
+            }
+        });
+        drop(out_rows);
+        kernel(Point { row: first + i, inputs: ins, outputs: outs, scratch, acc });
         let mut off = 0;
-        for (m, &w) in outputs.iter_mut().zip(&out_widths) {
-            for (dst, src) in m.rb_mut().row_mut(i).iter_mut().zip(&out_buf[off..off + w]) {
-                *dst = T::from_f64(*src);
+        for ((m, &w), &direct) in outputs.iter_mut().zip(&out_widths).zip(&out_direct) {
+            if !direct {
+                for (dst, src) in m.rb_mut().row_mut(i).iter_mut().zip(&out_buf[off..off + w]) {
+                    *dst = T::from_f64(*src);
+                }
             }
             off += w;
         }
     }
+}
+
+/// Row `i` of a view with unit column stride, as a slice.
+#[inline(always)]
+fn row_slice(m: MatRef<'_, f64>, i: usize) -> &[f64] {
+    m.try_as_row_major().expect("unit column stride").row(i).as_slice()
+}
+
+#[inline(always)]
+fn row_slice_mut(m: MatMut<'_, f64>, i: usize) -> &mut [f64] {
+    m.try_as_row_major_mut().expect("unit column stride").row_mut(i).as_slice_mut()
 }
 
 #[inline(always)]

@@ -79,7 +79,7 @@ impl PoincareBall {
         self.check_points("x", x)?;
         self.check_points("y", y)?;
         let (c, sqrt_c) = (self.c, self.sqrt_c);
-        map_rows([x, y], [out], Needs::default(), par, |p| {
+        map_rows([x, y], [out], Needs::default(), par, #[inline(always)] |p| {
             let [x, y] = p.inputs;
             let [out] = p.outputs;
             out[0] = dist(c, sqrt_c, x, y);
@@ -105,7 +105,7 @@ impl PoincareBall {
         self.check_points("y", y)?;
         self.check_finite("grad", grad)?;
         let c = self.c;
-        map_rows([x, y, grad], [grad_x, grad_y], Needs { scratch: d, acc: 0 }, par, |p| {
+        map_rows([x, y, grad], [grad_x, grad_y], Needs { scratch: d, acc: 0 }, par, #[inline(always)] |p| {
             let [x, y, g] = p.inputs;
             let [gx, gy] = p.outputs;
             gx.fill(0.0);
@@ -125,7 +125,7 @@ impl PoincareBall {
         assert_width(1, &[("out", out.ncols())]);
         self.check_points("x", x)?;
         let (c, sqrt_c) = (self.c, self.sqrt_c);
-        map_rows([x], [out], Needs::default(), par, |p| {
+        map_rows([x], [out], Needs::default(), par, #[inline(always)] |p| {
             let [x] = p.inputs;
             let [out] = p.outputs;
             out[0] = dist0(c, sqrt_c, x);
@@ -147,7 +147,7 @@ impl PoincareBall {
         self.check_points("x", x)?;
         self.check_finite("grad", grad)?;
         let c = self.c;
-        map_rows([x, grad], [grad_x], Needs::default(), par, |p| {
+        map_rows([x, grad], [grad_x], Needs::default(), par, #[inline(always)] |p| {
             let [x, g] = p.inputs;
             let [gx] = p.outputs;
             gx.fill(0.0);

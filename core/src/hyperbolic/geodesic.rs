@@ -43,7 +43,7 @@ impl PoincareBall {
         self.check_finite("t", t)?;
         let (c, sqrt_c, max_norm) = (self.c, self.sqrt_c, self.max_norm::<T>());
         let max_e = self.max_norm::<f64>();
-        map_rows([x, y, t], [out], Needs { scratch: 2 * d, acc: 0 }, par, |p| {
+        map_rows([x, y, t], [out], Needs { scratch: 2 * d, acc: 0 }, par, #[inline(always)] |p| {
             let [x, y, t] = p.inputs;
             let [out] = p.outputs;
             let (l, e) = p.scratch[..2 * d].split_at_mut(d);
@@ -76,7 +76,7 @@ impl PoincareBall {
         self.check_finite("grad", grad)?;
         let (c, sqrt_c, max_e) = (self.c, self.sqrt_c, self.max_norm::<f64>());
         let needs = Needs { scratch: 4 * d, acc: 0 };
-        map_rows([x, y, t, grad], [grad_x, grad_y, grad_t], needs, par, |p| {
+        map_rows([x, y, t, grad], [grad_x, grad_y, grad_t], needs, par, #[inline(always)] |p| {
             let [x, y, t, g] = p.inputs;
             let [gx, gy, gt] = p.outputs;
             let (l, rest) = p.scratch[..4 * d].split_at_mut(d);

@@ -121,7 +121,7 @@ impl PoincareBall {
         self.check_points("v", v)?;
         self.check_finite("w", w)?;
         let c = self.c;
-        map_rows([u, v, w], [out], Needs { scratch: u.ncols(), acc: 0 }, par, |p| {
+        map_rows([u, v, w], [out], Needs { scratch: u.ncols(), acc: 0 }, par, #[inline(always)] |p| {
             let [u, v, w] = p.inputs;
             gyr(c, u, v, w, p.scratch, p.outputs[0]);
         });
@@ -159,7 +159,7 @@ impl PoincareBall {
         self.check_finite("grad", grad)?;
         let c = self.c;
         let needs = Needs { scratch: GYR_VJP_SCRATCH * d, acc: 0 };
-        map_rows([u, v, w, grad], [grad_u, grad_v, grad_w], needs, par, |p| {
+        map_rows([u, v, w, grad], [grad_u, grad_v, grad_w], needs, par, #[inline(always)] |p| {
             let [u, v, w, g] = p.inputs;
             let [gu, gv, gw] = p.outputs;
             gu.fill(0.0);

@@ -120,7 +120,7 @@ impl PoincareBall {
         self.check_points("x", x)?;
         let planes = Planes::new(self, p, a)?;
         let (c, sqrt_c) = (self.c, self.sqrt_c);
-        map_rows([x], [out], Needs::default(), par, |pt| {
+        map_rows([x], [out], Needs::default(), par, #[inline(always)] |pt| {
             let [x] = pt.inputs;
             let [out] = pt.outputs;
             let dx = conformal_denominator(c, x);
@@ -159,7 +159,7 @@ impl PoincareBall {
         self.check_finite("grad", grad)?;
         let (c, sqrt_c) = (self.c, self.sqrt_c);
         let needs = Needs { scratch: 0, acc: 2 * kk * d };
-        let total = map_rows([x, grad], [grad_x], needs, par, |pt| {
+        let total = map_rows([x, grad], [grad_x], needs, par, #[inline(always)] |pt| {
             let [x, g] = pt.inputs;
             let [gx] = pt.outputs;
             gx.fill(0.0);

@@ -231,7 +231,7 @@ impl PoincareBall {
         assert_width(u.ncols(), &[("out", out.ncols())]);
         self.check_finite("u", u)?;
         let (sqrt_c, max_norm) = (self.sqrt_c, self.max_norm::<T>());
-        map_rows([u], [out], Needs::default(), par, |p| {
+        map_rows([u], [out], Needs::default(), par, #[inline(always)] |p| {
             let [u] = p.inputs;
             let [out] = p.outputs;
             exp0(sqrt_c, 1.0, u, out);
@@ -253,7 +253,7 @@ impl PoincareBall {
         self.check_finite("u", u)?;
         self.check_finite("grad", grad)?;
         let sqrt_c = self.sqrt_c;
-        map_rows([u, grad], [grad_u], Needs::default(), par, |p| {
+        map_rows([u, grad], [grad_u], Needs::default(), par, #[inline(always)] |p| {
             let [u, g] = p.inputs;
             let [gu] = p.outputs;
             gu.fill(0.0);
@@ -277,7 +277,7 @@ impl PoincareBall {
         self.check_finite("u", u)?;
         let (c, sqrt_c, max_norm) = (self.c, self.sqrt_c, self.max_norm::<T>());
         let max_e = self.max_norm::<f64>();
-        map_rows([x, u], [out], Needs { scratch: d, acc: 0 }, par, |p| {
+        map_rows([x, u], [out], Needs { scratch: d, acc: 0 }, par, #[inline(always)] |p| {
             let [x, u] = p.inputs;
             let [out] = p.outputs;
             let e = &mut p.scratch[..d];
@@ -306,7 +306,7 @@ impl PoincareBall {
         self.check_finite("u", u)?;
         self.check_finite("grad", grad)?;
         let (c, sqrt_c, max_e) = (self.c, self.sqrt_c, self.max_norm::<f64>());
-        map_rows([x, u, grad], [grad_x, grad_u], Needs { scratch: 2 * d, acc: 0 }, par, |p| {
+        map_rows([x, u, grad], [grad_x, grad_u], Needs { scratch: 2 * d, acc: 0 }, par, #[inline(always)] |p| {
             let [x, u, g] = p.inputs;
             let [gx, gu] = p.outputs;
             let (e, ge) = p.scratch[..2 * d].split_at_mut(d);
@@ -334,7 +334,7 @@ impl PoincareBall {
         assert_width(y.ncols(), &[("out", out.ncols())]);
         self.check_points("y", y)?;
         let (c, sqrt_c) = (self.c, self.sqrt_c);
-        map_rows([y], [out], Needs::default(), par, |p| {
+        map_rows([y], [out], Needs::default(), par, #[inline(always)] |p| {
             let [y] = p.inputs;
             let [out] = p.outputs;
             log0(c, sqrt_c, y, out);
@@ -355,7 +355,7 @@ impl PoincareBall {
         self.check_points("y", y)?;
         self.check_finite("grad", grad)?;
         let (c, sqrt_c) = (self.c, self.sqrt_c);
-        map_rows([y, grad], [grad_y], Needs::default(), par, |p| {
+        map_rows([y, grad], [grad_y], Needs::default(), par, #[inline(always)] |p| {
             let [y, g] = p.inputs;
             let [gy] = p.outputs;
             gy.fill(0.0);
@@ -378,7 +378,7 @@ impl PoincareBall {
         self.check_points("x", x)?;
         self.check_points("y", y)?;
         let (c, sqrt_c) = (self.c, self.sqrt_c);
-        map_rows([x, y], [out], Needs::default(), par, |p| {
+        map_rows([x, y], [out], Needs::default(), par, #[inline(always)] |p| {
             let [x, y] = p.inputs;
             let [out] = p.outputs;
             let dx = log_sub(c, sqrt_c, x, y, out);
@@ -405,7 +405,7 @@ impl PoincareBall {
         self.check_points("y", y)?;
         self.check_finite("grad", grad)?;
         let (c, sqrt_c) = (self.c, self.sqrt_c);
-        map_rows([x, y, grad], [grad_x, grad_y], Needs { scratch: d, acc: 0 }, par, |p| {
+        map_rows([x, y, grad], [grad_x, grad_y], Needs { scratch: d, acc: 0 }, par, #[inline(always)] |p| {
             let [x, y, g] = p.inputs;
             let [gx, gy] = p.outputs;
             gx.fill(0.0);

@@ -129,7 +129,7 @@ impl PoincareBall {
         for_blocks(mt.as_ref(), x, par, |first, yt| {
             let len = yt.ncols();
             let (x, out) = (x.subrows(first, len), out.rb_mut().subrows_mut(first, len));
-            map_rows([x], [out], Needs::default(), par, |p| {
+            map_rows([x], [out], Needs::default(), par, #[inline(always)] |p| {
                 let [out] = p.outputs;
                 matvec(c, p.inputs[0], yt.col_as_slice(p.row), out);
                 clamp_norm(out, max_norm);
@@ -165,7 +165,7 @@ impl PoincareBall {
             let (x, grad) = (x.subrows(first, len), grad.subrows(first, len));
             let grad_x = grad_x.rb_mut().subrows_mut(first, len);
             let needs = Needs { scratch: d_out, acc: d_out * d_in };
-            let acc = map_rows([x, grad], [grad_x], needs, par, |p| {
+            let acc = map_rows([x, grad], [grad_x], needs, par, #[inline(always)] |p| {
                 let [x, g] = p.inputs;
                 let [gx] = p.outputs;
                 let gy = &mut p.scratch[..d_out];

@@ -77,7 +77,7 @@ impl PoincareBall {
         self.check_points("x", x)?;
         self.check_points("y", y)?;
         let (c, max_norm) = (self.c, self.max_norm::<T>());
-        map_rows([x, y], [out], Needs::default(), par, |p| {
+        map_rows([x, y], [out], Needs::default(), par, #[inline(always)] |p| {
             let [x, y] = p.inputs;
             let [out] = p.outputs;
             add(c, x, y, out);
@@ -100,7 +100,7 @@ impl PoincareBall {
         self.check_points("y", y)?;
         self.check_finite("grad", grad)?;
         let c = self.c;
-        map_rows([x, y, grad], [grad_x, grad_y], Needs::default(), par, |p| {
+        map_rows([x, y, grad], [grad_x, grad_y], Needs::default(), par, #[inline(always)] |p| {
             let [x, y, g] = p.inputs;
             let [gx, gy] = p.outputs;
             gx.fill(0.0);

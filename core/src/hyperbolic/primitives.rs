@@ -67,11 +67,11 @@ pub fn norm2_dd(a: &[f64]) -> (f64, f64) {
     dot2(a, a)
 }
 
-/// `‖a‖²`, rounded once from the compensated sum.
+/// `‖a‖²`. A sum of squares has no cancellation, so the plain sum is accurate to a few ulp
+/// relative; use [`conformal_denominator`] where `‖a‖²` is compared with `1/c`.
 #[inline(always)]
 pub fn norm2(a: &[f64]) -> f64 {
-    let (h, l) = norm2_dd(a);
-    h + l
+    dot(a, a)
 }
 
 /// `‖a − b‖²`, accurate (the differences are formed exactly enough, then compensated).
@@ -103,10 +103,16 @@ pub fn one_minus_c_times(c: f64, (hi, lo): (f64, f64)) -> f64 {
     ((1.0 - p) - pe) - c * lo
 }
 
-/// `1 − c‖x‖²`, accurate near the boundary.
+/// `1 − c‖x‖²`, accurate near the boundary: the plain sum when `c‖x‖² ≤ ½` (no cancellation
+/// then), the compensated one otherwise.
 #[inline(always)]
 pub fn conformal_denominator(c: f64, x: &[f64]) -> f64 {
-    one_minus_c_times(c, norm2_dd(x))
+    let cs = c * norm2(x);
+    if cs <= 0.5 {
+        1.0 - cs
+    } else {
+        one_minus_c_times(c, norm2_dd(x))
+    }
 }
 
 /// `out ← α a + β b`.
@@ -133,10 +139,17 @@ pub fn axpy(alpha: f64, a: &[f64], out: &mut [f64]) {
     }
 }
 
-/// Pulls `v` back to norm `max_norm` when it is longer (the output projection).
+/// Pulls `v` back to norm `max_norm` when it is longer (the output projection). The
+/// compensated norm decides only for rows within a relative 1e-12 of `max_norm`.
 #[inline(always)]
 pub fn clamp_norm(v: &mut [f64], max_norm: f64) {
-    let n = norm2(v).sqrt();
+    let limit = max_norm * max_norm;
+    let quick = norm2(v);
+    if quick < limit * (1.0 - 1e-12) {
+        return;
+    }
+    let (hi, lo) = norm2_dd(v);
+    let n = (hi + lo).sqrt();
     if n > max_norm {
         let s = max_norm / n;
         for x in v.iter_mut() {

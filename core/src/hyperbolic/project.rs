@@ -39,7 +39,7 @@ impl PoincareBall {
         assert_width(x.ncols(), &[("out", out.ncols())]);
         self.check_finite("x", x)?;
         let m = self.max_norm::<T>();
-        map_rows([x], [out], Needs::default(), par, |p| project(p.inputs[0], m, p.outputs[0]));
+        map_rows([x], [out], Needs::default(), par, #[inline(always)] |p| project(p.inputs[0], m, p.outputs[0]));
         Ok(())
     }
 
@@ -55,7 +55,7 @@ impl PoincareBall {
         self.check_finite("x", x)?;
         self.check_finite("grad", grad)?;
         let m = self.max_norm::<T>();
-        map_rows([x, grad], [grad_x], Needs::default(), par, |p| {
+        map_rows([x, grad], [grad_x], Needs::default(), par, #[inline(always)] |p| {
             let [x, g] = p.inputs;
             let [gx] = p.outputs;
             gx.fill(0.0);

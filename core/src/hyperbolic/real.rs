@@ -17,6 +17,10 @@ pub trait Real: Copy + Send + Sync + PartialEq + core::fmt::Debug + 'static {
     const NAME: &'static str;
     fn to_f64(self) -> f64;
     fn from_f64(v: f64) -> Self;
+    /// The view itself when the storage is already `f64`.
+    fn as_f64_ref(m: faer::MatRef<'_, Self>) -> Option<faer::MatRef<'_, f64>>;
+    /// The view itself when the storage is already `f64`.
+    fn as_f64_mut(m: faer::MatMut<'_, Self>) -> Option<faer::MatMut<'_, f64>>;
 }
 
 impl Real for f64 {
@@ -30,6 +34,12 @@ impl Real for f64 {
     fn from_f64(v: f64) -> Self {
         v
     }
+    fn as_f64_ref(m: faer::MatRef<'_, Self>) -> Option<faer::MatRef<'_, f64>> {
+        Some(m)
+    }
+    fn as_f64_mut(m: faer::MatMut<'_, Self>) -> Option<faer::MatMut<'_, f64>> {
+        Some(m)
+    }
 }
 
 impl Real for f32 {
@@ -42,5 +52,11 @@ impl Real for f32 {
     #[inline(always)]
     fn from_f64(v: f64) -> Self {
         v as f32
+    }
+    fn as_f64_ref(_: faer::MatRef<'_, Self>) -> Option<faer::MatRef<'_, f64>> {
+        None
+    }
+    fn as_f64_mut(_: faer::MatMut<'_, Self>) -> Option<faer::MatMut<'_, f64>> {
+        None
     }
 }

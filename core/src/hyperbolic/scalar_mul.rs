@@ -87,7 +87,7 @@ impl PoincareBall {
         self.check_finite("r", r)?;
         self.check_points("x", x)?;
         let (c, max_norm) = (self.c, self.max_norm::<T>());
-        map_rows([r, x], [out], Needs::default(), par, |p| {
+        map_rows([r, x], [out], Needs::default(), par, #[inline(always)] |p| {
             let [r, x] = p.inputs;
             let [out] = p.outputs;
             mul(c, r[0], x, out);
@@ -112,7 +112,7 @@ impl PoincareBall {
         self.check_points("x", x)?;
         self.check_finite("grad", grad)?;
         let c = self.c;
-        map_rows([r, x, grad], [grad_r, grad_x], Needs::default(), par, |p| {
+        map_rows([r, x, grad], [grad_r, grad_x], Needs::default(), par, #[inline(always)] |p| {
             let [r, x, g] = p.inputs;
             let [gr, gx] = p.outputs;
             gr[0] = 0.0;

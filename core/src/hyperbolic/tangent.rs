@@ -44,7 +44,7 @@ impl PoincareBall {
         assert_width(1, &[("out", out.ncols())]);
         self.check_points("x", x)?;
         let c = self.c;
-        map_rows([x], [out], Needs::default(), par, |p| {
+        map_rows([x], [out], Needs::default(), par, #[inline(always)] |p| {
             p.outputs[0][0] = 2.0 / conformal_denominator(c, p.inputs[0]);
         });
         Ok(())
@@ -63,7 +63,7 @@ impl PoincareBall {
         self.check_points("x", x)?;
         self.check_finite("grad", grad)?;
         let c = self.c;
-        map_rows([x, grad], [grad_x], Needs::default(), par, |p| {
+        map_rows([x, grad], [grad_x], Needs::default(), par, #[inline(always)] |p| {
             let [x, g] = p.inputs;
             let d = conformal_denominator(c, x);
             scaled(4.0 * c * g[0] / (d * d), x, p.outputs[0]);
@@ -110,7 +110,7 @@ impl PoincareBall {
         self.check_points(name, x)?;
         self.check_finite(vname, v)?;
         let c = self.c;
-        map_rows([x, v], [out], Needs::default(), par, |pt| {
+        map_rows([x, v], [out], Needs::default(), par, #[inline(always)] |pt| {
             let [x, v] = pt.inputs;
             conformal_scale(c, x, v, p, k, pt.outputs[0]);
         });
@@ -138,7 +138,7 @@ impl PoincareBall {
         self.check_finite(vname, v)?;
         self.check_finite("grad", grad)?;
         let c = self.c;
-        map_rows([x, v, grad], [grad_x, grad_v], Needs::default(), par, |pt| {
+        map_rows([x, v, grad], [grad_x, grad_v], Needs::default(), par, #[inline(always)] |pt| {
             let [x, v, g] = pt.inputs;
             let [gx, gv] = pt.outputs;
             gx.fill(0.0);

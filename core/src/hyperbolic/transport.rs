@@ -76,7 +76,7 @@ impl PoincareBall {
         self.check_points("y", y)?;
         self.check_finite("v", v)?;
         let c = self.c;
-        map_rows([x, y, v], [out], Needs { scratch: 2 * d, acc: 0 }, par, |p| {
+        map_rows([x, y, v], [out], Needs { scratch: 2 * d, acc: 0 }, par, #[inline(always)] |p| {
             let [x, y, v] = p.inputs;
             transport(c, x, y, v, p.scratch, p.outputs[0]);
         });
@@ -114,7 +114,7 @@ impl PoincareBall {
         self.check_finite("grad", grad)?;
         let c = self.c;
         let needs = Needs { scratch: TRANSPORT_VJP_SCRATCH * d, acc: 0 };
-        map_rows([x, y, v, grad], [grad_x, grad_y, grad_v], needs, par, |p| {
+        map_rows([x, y, v, grad], [grad_x, grad_y, grad_v], needs, par, #[inline(always)] |p| {
             let [x, y, v, g] = p.inputs;
             let [gx, gy, gv] = p.outputs;
             gx.fill(0.0);
