@@ -73,7 +73,7 @@ struct Inputs<T> {
 
 fn make_inputs<T: Real>(n: usize, d: usize, c: f64, seed: u64) -> Inputs<T> {
     let mut rng = Rng(seed | 1);
-    let mut points = |rng: &mut Rng| {
+    let points = |rng: &mut Rng| {
         let mut m = Mat::<f64>::from_fn(n, d, |_, _| rng.normal());
         for i in 0..n {
             let norm = (0..d).map(|j| m[(i, j)] * m[(i, j)]).sum::<f64>().sqrt();
@@ -87,7 +87,7 @@ fn make_inputs<T: Real>(n: usize, d: usize, c: f64, seed: u64) -> Inputs<T> {
     let cast = |m: Mat<f64>| Mat::<T>::from_fn(m.nrows(), m.ncols(), |i, j| T::from_f64(m[(i, j)]));
     let (x, y, z, p) = (points(&mut rng), points(&mut rng), points(&mut rng), points(&mut rng));
     let s = 1.0 / (d as f64).sqrt();
-    let mut vecs = |rows: usize, cols: usize, rng: &mut Rng| Mat::<f64>::from_fn(rows, cols, |_, _| s * rng.normal());
+    let vecs = |rows: usize, cols: usize, rng: &mut Rng| Mat::<f64>::from_fn(rows, cols, |_, _| s * rng.normal());
     let (u, v, a, m) = (vecs(n, d, &mut rng), vecs(n, d, &mut rng), vecs(n, d, &mut rng), vecs(d, d, &mut rng));
     let r = Mat::<f64>::from_fn(n, 1, |_, _| 4.0 * rng.uniform() - 2.0);
     let t = Mat::<f64>::from_fn(n, 1, |_, _| rng.uniform());

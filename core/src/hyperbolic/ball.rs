@@ -1,9 +1,9 @@
 //! The ball itself: curvature, input validation, errors.
 
-use super::batch::{map_rows, Needs};
+use super::batch::first_row_where;
 use super::primitives::{conformal_denominator, norm, norm2};
 use super::real::Real;
-use faer::{MatRef, Par};
+use faer::MatRef;
 
 /// What can be wrong with the input of a ball operation.
 #[derive(Debug, Clone, PartialEq)]
@@ -108,32 +108,23 @@ impl PoincareBall {
     }
 }
 
-/// Applies `test` to every row (sequentially: validation is a cheap pass) and returns the
-/// error of the first failing row, with its index filled in.
+/// Applies `test` to every row and returns the error of the first failing row, with its
+/// index filled in.
 #[inline(always)]
 fn first_bad_row<T: Real>(
     x: MatRef<'_, T>,
-    test: impl Fn(&[f64]) -> Option<HyperbolicError> + Sync,
+    test: impl Fn(&[f64]) -> Option<HyperbolicError>,
 ) -> Result<(), HyperbolicError> {
-    let bad = std::sync::Mutex::new(None::<(usize, HyperbolicError)>);
-    map_rows::<T, 1, 0, _>([x], [], Needs::default(), Par::Seq, #[inline(always)] |p| {
-        if let Some(e) = test(p.inputs[0]) {
-            let mut slot = bad.lock().unwrap_or_else(|e| e.into_inner());
-            if slot.is_none() {
-                *slot = Some((p.row, e));
-            }
-        }
-    });
-    match bad.into_inner().unwrap_or_else(|e| e.into_inner()) {
-        None => Ok(()),
-        Some((i, mut e)) => {
-            match &mut e {
-                HyperbolicError::NonFinite { row, .. }
-                | HyperbolicError::OutsideBall { row, .. }
-                | HyperbolicError::ZeroNormal { row, .. } => *row = i,
-                HyperbolicError::InvalidCurvature(_) => {}
-            }
-            Err(e)
-        }
+    let Some(i) = first_row_where(x, #[inline(always)] |row| test(row).is_some()) else {
+        return Ok(());
+    };
+    let row: Vec<f64> = x.row(i).iter().map(|v| v.to_f64()).collect();
+    let mut e = test(&row).expect("the same row fails again");
+    match &mut e {
+        HyperbolicError::NonFinite { row, .. }
+        | HyperbolicError::OutsideBall { row, .. }
+        | HyperbolicError::ZeroNormal { row, .. } => *row = i,
+        HyperbolicError::InvalidCurvature(_) => {}
     }
+    Err(e)
 }

@@ -72,7 +72,7 @@ where
         let len = CHUNK.min(nrows - first);
         let ins: [MatRef<'_, T>; NI] = core::array::from_fn(|j| inputs[j].subrows(first, len));
         let mut acc = vec![0.0; needs.acc];
-        run_chunk_dispatch(first, ins, outs, needs, &mut acc, &kernel);
+        dispatch(#[inline(always)] || run_chunk(first, ins, outs, needs, &mut acc, &kernel));
         acc
     };
     let parallel = matches!(par, Par::Rayon(n) if n.get() > 1) && nrows >= PARALLEL_MIN_ROWS;
@@ -110,58 +110,61 @@ fn split_outputs<'a, T, const NO: usize>(
     chunks
 }
 
-fn run_chunk_dispatch<T: Real, const NI: usize, const NO: usize, F>(
-    first: usize,
-    inputs: [MatRef<'_, T>; NI],
-    outputs: [MatMut<'_, T>; NO],
-    needs: Needs,
-    acc: &mut [f64],
-    kernel: &F,
-) where
-    F: Fn(Point<'_, NI, NO>) + Sync,
-{
+/// Runs `f` compiled for the widest SIMD instruction set the CPU offers. `f` and what it
+/// calls must be `#[inline(always)]` for the target features to reach them.
+#[inline(always)]
+pub fn dispatch<R>(f: impl FnOnce() -> R) -> R {
     #[cfg(target_arch = "x86_64")]
     {
         if std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512dq") {
             // SAFETY: the features were just detected.
-            return unsafe { run_chunk_avx512(first, inputs, outputs, needs, acc, kernel) };
+            return unsafe { with_avx512(f) };
         }
         if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
             // SAFETY: the features were just detected.
-            return unsafe { run_chunk_avx2(first, inputs, outputs, needs, acc, kernel) };
+            return unsafe { with_avx2(f) };
         }
     }
-    run_chunk(first, inputs, outputs, needs, acc, kernel)
+    f()
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
-unsafe fn run_chunk_avx512<T: Real, const NI: usize, const NO: usize, F>(
-    first: usize,
-    inputs: [MatRef<'_, T>; NI],
-    outputs: [MatMut<'_, T>; NO],
-    needs: Needs,
-    acc: &mut [f64],
-    kernel: &F,
-) where
-    F: Fn(Point<'_, NI, NO>) + Sync,
-{
-    run_chunk(first, inputs, outputs, needs, acc, kernel)
+unsafe fn with_avx512<R>(f: impl FnOnce() -> R) -> R {
+    f()
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn run_chunk_avx2<T: Real, const NI: usize, const NO: usize, F>(
-    first: usize,
-    inputs: [MatRef<'_, T>; NI],
-    outputs: [MatMut<'_, T>; NO],
-    needs: Needs,
-    acc: &mut [f64],
-    kernel: &F,
-) where
-    F: Fn(Point<'_, NI, NO>) + Sync,
-{
-    run_chunk(first, inputs, outputs, needs, acc, kernel)
+unsafe fn with_avx2<R>(f: impl FnOnce() -> R) -> R {
+    f()
+}
+
+/// Index of the first row of `m` (widened to `f64`) for which `bad` holds.
+pub fn first_row_where<T: Real>(m: MatRef<'_, T>, bad: impl Fn(&[f64]) -> bool) -> Option<usize> {
+    dispatch(
+        #[inline(always)]
+        || {
+            if let Some(rows) = T::as_f64_ref(m).and_then(|m| m.try_as_row_major()) {
+                for i in 0..rows.nrows() {
+                    if bad(rows.row(i).as_slice()) {
+                        return Some(i);
+                    }
+                }
+                return None;
+            }
+            let mut buf = vec![0.0; m.ncols()];
+            for i in 0..m.nrows() {
+                for (dst, src) in buf.iter_mut().zip(m.row(i).iter()) {
+                    *dst = src.to_f64();
+                }
+                if bad(&buf) {
+                    return Some(i);
+                }
+            }
+            None
+        },
+    )
 }
 
 #[inline(always)]
