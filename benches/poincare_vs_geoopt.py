@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+"""Tessera against geoopt on the same batch, same thread count: points per second and ratios.
+
+Runs `target/release/poincare` (build it with `cargo build --release -p tessera-benches`) and
+`benches/geoopt/geoopt_bench.py` under the peer venv (see benches/geoopt/README.md) one after
+the other with the same n, d, c, threads and k, and prints a Markdown table for
+docs/performance.md.
+
+    python3 benches/poincare_vs_geoopt.py [--n 1000000] [--d 16] [--threads 1] [--k 3]
+        [--dtypes f64,f32] [--python /opt/peers-venv/bin/python]
+"""
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# Tessera name -> geoopt benchmark name.
+PEER_NAME = {
+    "transport": "transp",
+    "transport_from_origin": "transp0",
+    "transport_to_origin": "transp0back",
+    "egrad_to_rgrad": "egrad2rgrad",
+    "gyroplane_dist": "dist2plane",
+}
+
+
+def run(cmd):
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=1_000_000)
+    ap.add_argument("--d", type=int, default=16)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--k", type=int, default=3)
+    ap.add_argument("--dtypes", default="f64,f32")
+    ap.add_argument("--python", default="/opt/peers-venv/bin/python")
+    a = ap.parse_args()
+    common = ["--n", str(a.n), "--d", str(a.d), "--threads", str(a.threads), "--k", str(a.k), "--dtypes", a.dtypes]
+    ours = run([str(ROOT / "target/release/poincare"), *common])
+    peer = run([a.python, str(ROOT / "benches/geoopt/geoopt_bench.py"), *common])
+    theirs = {(r["op"], r["dtype"], r["mode"]): r["points_per_s"] for r in peer}
+    print(f"n = {a.n}, d = {a.d}, threads = {a.threads}, best of {a.k}; points per second (millions)\n")
+    print("| op | dtype | mode | Tessera | geoopt | ratio |")
+    print("|---|---|---|---:|---:|---:|")
+    for r in ours:
+        key = (PEER_NAME.get(r["op"], r["op"]), r["dtype"], r["mode"])
+        p = theirs.get(key)
+        ratio = f"{r['points_per_s'] / p:.1f}x" if p else "n/a"
+        peer_s = f"{p / 1e6:.2f}" if p else "n/a"
+        print(f"| {r['op']} | {r['dtype']} | {r['mode']} | {r['points_per_s'] / 1e6:.2f} | {peer_s} | {ratio} |")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
