@@ -77,11 +77,10 @@ impl PoincareBall {
         x: MatRef<'_, T>,
     ) -> Result<(), HyperbolicError> {
         let c = self.c;
-        first_bad_row(x, #[inline(always)] move |row| {
-            // Fast path: a NaN or infinity makes the plain sum non-finite, and a sum clearly
-            // below 1/c needs no compensated second look.
-            let s = norm2(row);
-            if s.is_finite() && c * s < 1.0 - 1e-9 {
+        // Screen: a NaN or infinity makes the plain sum non-finite, and a sum clearly below
+        // 1/c (by a relative 1e-9, far more than its rounding error) needs no second look.
+        first_bad_row(x, #[inline(always)] move |s| clearly_inside(c, s), #[inline(always)] move |row| {
+            if clearly_inside(c, norm2(row)) {
                 return None;
             }
             if row.iter().any(|v| !v.is_finite()) {
@@ -100,7 +99,8 @@ impl PoincareBall {
         input: &'static str,
         v: MatRef<'_, T>,
     ) -> Result<(), HyperbolicError> {
-        first_bad_row(v, #[inline(always)] move |row| {
+        // A finite sum of squares proves every entry finite.
+        first_bad_row(v, #[inline(always)] |s: f64| s.is_finite(), #[inline(always)] move |row| {
             // A finite sum of squares (the vectorised fast path) proves every entry finite.
             (!norm2(row).is_finite() && row.iter().any(|v| !v.is_finite()))
                 .then_some(HyperbolicError::NonFinite { input, row: 0 })
@@ -108,14 +108,22 @@ impl PoincareBall {
     }
 }
 
-/// Applies `test` to every row and returns the error of the first failing row, with its
-/// index filled in.
+/// Whether a plain sum of squares `s` proves its row finite and inside the ball of `c`.
+#[inline(always)]
+fn clearly_inside(c: f64, s: f64) -> bool {
+    s.is_finite() && c * s < 1.0 - 1e-9
+}
+
+/// Applies `test` to every row not vouched for by `ok` (given its sum of squares, see
+/// [`first_row_where`]) and returns the error of the first failing row, with its index
+/// filled in.
 #[inline(always)]
 fn first_bad_row<T: Real>(
     x: MatRef<'_, T>,
+    ok: impl Fn(f64) -> bool,
     test: impl Fn(&[f64]) -> Option<HyperbolicError>,
 ) -> Result<(), HyperbolicError> {
-    let Some(i) = first_row_where(x, #[inline(always)] |row| test(row).is_some()) else {
+    let Some(i) = first_row_where(x, ok, #[inline(always)] |row| test(row).is_some()) else {
         return Ok(());
     };
     let row: Vec<f64> = x.row(i).iter().map(|v| v.to_f64()).collect();

@@ -10,7 +10,6 @@
 //! rounded to the storage type on the way back.
 
 use super::real::Real;
-use faer::reborrow::ReborrowMut;
 use faer::{MatMut, MatRef, Par};
 use rayon::prelude::*;
 
@@ -140,25 +139,168 @@ unsafe fn with_avx2<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
 
+/// A view reduced to a pointer and strides, read without faer's per-access checks.
+#[derive(Clone, Copy)]
+struct Raw<T> {
+    ptr: *const T,
+    rs: isize,
+    cs: isize,
+    ncols: usize,
+}
+
+// SAFETY: only the pointers of views that are `Sync` (and of outputs split into disjoint
+// chunks) are wrapped, and they are dereferenced only within the chunk they belong to.
+unsafe impl<T: Sync> Send for Raw<T> {}
+unsafe impl<T: Sync> Sync for Raw<T> {}
+
+impl<T: Real> Raw<T> {
+    #[inline(always)]
+    fn of(m: MatRef<'_, T>) -> Self {
+        Self { ptr: m.as_ptr(), rs: m.row_stride(), cs: m.col_stride(), ncols: m.ncols() }
+    }
+
+    #[inline(always)]
+    fn of_mut(m: MatMut<'_, T>) -> Self {
+        Self { ptr: m.as_ptr_mut() as *const T, rs: m.row_stride(), cs: m.col_stride(), ncols: m.ncols() }
+    }
+
+    /// Rows are contiguous `f64` slices usable in place.
+    #[inline(always)]
+    fn direct(&self) -> bool {
+        T::IS_F64 && (self.cs == 1 || self.ncols <= 1)
+    }
+
+    /// Row `i` in place (only when `direct`). SAFETY: `i` is a row of the view.
+    #[inline(always)]
+    unsafe fn row<'a>(&self, i: usize) -> &'a [f64] {
+        core::slice::from_raw_parts(self.ptr.wrapping_offset(i as isize * self.rs) as *const f64, self.ncols)
+    }
+
+    /// Row `i` in place, writable (only when `direct`). SAFETY: `i` is a row of an output
+    /// view no one else accesses.
+    #[inline(always)]
+    unsafe fn row_mut<'a>(&self, i: usize) -> &'a mut [f64] {
+        core::slice::from_raw_parts_mut(self.ptr.wrapping_offset(i as isize * self.rs) as *mut f64, self.ncols)
+    }
+
+    /// Rows `first..first + n` widened into `dst` (row-major, `ncols` per row).
+    /// SAFETY: the rows exist.
+    #[inline(always)]
+    unsafe fn gather(&self, first: usize, n: usize, dst: &mut [f64]) {
+        let w = self.ncols;
+        let dst = &mut dst[..n * w];
+        if self.rs == 1 {
+            // Column-major storage: read each column's run of rows contiguously.
+            for j in 0..w {
+                let col = self.ptr.wrapping_offset(j as isize * self.cs + first as isize);
+                for r in 0..n {
+                    *dst.get_unchecked_mut(r * w + j) = (*col.add(r)).to_f64();
+                }
+            }
+        } else {
+            for r in 0..n {
+                let row = self.ptr.wrapping_offset((first + r) as isize * self.rs);
+                for j in 0..w {
+                    *dst.get_unchecked_mut(r * w + j) = (*row.wrapping_offset(j as isize * self.cs)).to_f64();
+                }
+            }
+        }
+    }
+
+    /// Rows `first..first + n` of `src` (row-major) rounded into the view.
+    /// SAFETY: the rows exist and belong to an output no one else accesses.
+    #[inline(always)]
+    unsafe fn scatter(&self, first: usize, n: usize, src: &[f64]) {
+        let w = self.ncols;
+        let src = &src[..n * w];
+        let ptr = self.ptr as *mut T;
+        if self.rs == 1 {
+            for j in 0..w {
+                let col = ptr.wrapping_offset(j as isize * self.cs + first as isize);
+                for r in 0..n {
+                    *col.add(r) = T::from_f64(*src.get_unchecked(r * w + j));
+                }
+            }
+        } else {
+            for r in 0..n {
+                let row = ptr.wrapping_offset((first + r) as isize * self.rs);
+                for j in 0..w {
+                    *row.wrapping_offset(j as isize * self.cs) = T::from_f64(*src.get_unchecked(r * w + j));
+                }
+            }
+        }
+    }
+}
+
+/// Rows screened at once by [`first_row_where`] on column-major storage.
+const SCREEN: usize = 64;
+
 /// Index of the first row of `m` (widened to `f64`) for which `bad` holds.
-pub fn first_row_where<T: Real>(m: MatRef<'_, T>, bad: impl Fn(&[f64]) -> bool) -> Option<usize> {
+///
+/// `ok(s)`, given the plain sum of squares `s` of a row (in some order), may vouch for the
+/// row without calling `bad`; it must only do so when `bad` would be false for every rounding
+/// of `s` (it is a screen that decides nothing near its threshold). Column-major storage is
+/// screened many rows at a time, reading each column contiguously.
+pub fn first_row_where<T: Real>(
+    m: MatRef<'_, T>,
+    ok: impl Fn(f64) -> bool,
+    bad: impl Fn(&[f64]) -> bool,
+) -> Option<usize> {
+    let (nrows, w) = (m.nrows(), m.ncols());
+    if nrows == 0 {
+        return None;
+    }
+    let raw = Raw::of(m);
+    if raw.rs == 0 {
+        // One row broadcast to all: test it once.
+        let mut buf = vec![0.0; w];
+        // SAFETY: row 0 exists.
+        unsafe { raw.gather(0, 1, &mut buf) };
+        return bad(&buf).then_some(0);
+    }
     dispatch(
         #[inline(always)]
         || {
-            if let Some(rows) = T::as_f64_ref(m).and_then(|m| m.try_as_row_major()) {
-                for i in 0..rows.nrows() {
-                    if bad(rows.row(i).as_slice()) {
-                        return Some(i);
+            let mut buf = vec![0.0; w];
+            if raw.rs == 1 && w > 1 {
+                let mut s = [0.0f64; SCREEN];
+                let mut first = 0;
+                while first < nrows {
+                    let n = SCREEN.min(nrows - first);
+                    s.fill(0.0);
+                    for j in 0..w {
+                        // SAFETY: rows first..first + n of column j exist.
+                        let col = unsafe {
+                            core::slice::from_raw_parts(raw.ptr.wrapping_offset(j as isize * raw.cs + first as isize), n)
+                        };
+                        for (acc, v) in s.iter_mut().zip(col) {
+                            let v = v.to_f64();
+                            *acc = v.mul_add(v, *acc);
+                        }
                     }
+                    for r in 0..n {
+                        if !ok(s[r]) {
+                            // SAFETY: the row exists.
+                            unsafe { raw.gather(first + r, 1, &mut buf) };
+                            if bad(&buf) {
+                                return Some(first + r);
+                            }
+                        }
+                    }
+                    first += n;
                 }
                 return None;
             }
-            let mut buf = vec![0.0; m.ncols()];
-            for i in 0..m.nrows() {
-                for (dst, src) in buf.iter_mut().zip(m.row(i).iter()) {
-                    *dst = src.to_f64();
-                }
-                if bad(&buf) {
+            for i in 0..nrows {
+                let row = if raw.direct() {
+                    // SAFETY: `i` is a row.
+                    unsafe { raw.row(i) }
+                } else {
+                    // SAFETY: `i` is a row.
+                    unsafe { raw.gather(i, 1, &mut buf) };
+                    &buf[..]
+                };
+                if bad(row) {
                     return Some(i);
                 }
             }
@@ -167,93 +309,79 @@ pub fn first_row_where<T: Real>(m: MatRef<'_, T>, bad: impl Fn(&[f64]) -> bool) 
     )
 }
 
+/// Rows moved between the views and the row-major buffers at a time.
+const TILE: usize = 16;
+
 #[inline(always)]
 fn run_chunk<T: Real, const NI: usize, const NO: usize, F>(
     first: usize,
     inputs: [MatRef<'_, T>; NI],
-    mut outputs: [MatMut<'_, T>; NO],
+    outputs: [MatMut<'_, T>; NO],
     needs: Needs,
     acc: &mut [f64],
     kernel: &F,
 ) where
     F: Fn(Point<'_, NI, NO>) + Sync,
 {
-    let in_widths: [usize; NI] = inputs.map(|m| m.ncols());
-    let out_widths: [usize; NO] = core::array::from_fn(|j| outputs[j].ncols());
-    let in_total: usize = in_widths.iter().sum();
-    let out_total: usize = out_widths.iter().sum();
-    let mut buf = vec![0.0f64; in_total + out_total + needs.scratch];
-    // Rows of f64 views with unit column stride are used in place, without a copy.
-    let in_direct: [Option<MatRef<'_, f64>>; NI] = inputs.map(|m| T::as_f64_ref(m).filter(|m| m.col_stride() == 1));
-    let out_direct: [bool; NO] = core::array::from_fn(|j| T::as_f64_mut(outputs[j].rb_mut()).is_some_and(|m| m.col_stride() == 1));
     let nrows = inputs.first().map(|m| m.nrows()).unwrap_or_else(|| outputs[0].nrows());
-    for i in 0..nrows {
-        let (in_buf, rest) = buf.split_at_mut(in_total);
-        let (out_buf, scratch) = rest.split_at_mut(out_total);
-        let mut off = 0;
-        for ((m, &w), direct) in inputs.iter().zip(&in_widths).zip(&in_direct) {
-            if direct.is_none() {
-                for (dst, src) in in_buf[off..off + w].iter_mut().zip(m.row(i).iter()) {
-                    *dst = src.to_f64();
-                }
-            }
-            off += w;
-        }
-        let copied = split_by(in_buf, &in_widths);
-        let ins: [&[f64]; NI] = core::array::from_fn(|j| match &in_direct[j] {
-            Some(m) => row_slice(*m, i),
-            None => copied[j],
-        });
-        let mut out_rows = outputs.iter_mut().zip(split_by_mut(out_buf, &out_widths)).zip(&out_direct);
-        let outs: [&mut [f64]; NO] = core::array::from_fn(|_| {
-            let ((m, b), &direct) = out_rows.next().expect("one per output");
-            match T::as_f64_mut(m.rb_mut()) {
-                Some(m) if direct => row_slice_mut(m, i),
-                _ => b,
-            }
-        });
-        drop(out_rows);
-        kernel(Point { row: first + i, inputs: ins, outputs: outs, scratch, acc });
-        let mut off = 0;
-        for ((m, &w), &direct) in outputs.iter_mut().zip(&out_widths).zip(&out_direct) {
-            if !direct {
-                for (dst, src) in m.rb_mut().row_mut(i).iter_mut().zip(&out_buf[off..off + w]) {
-                    *dst = T::from_f64(*src);
-                }
-            }
-            off += w;
+    let ins: [Raw<T>; NI] = inputs.map(Raw::of);
+    let outs: [Raw<T>; NO] = outputs.map(Raw::of_mut);
+    // Row-major staging tiles of the inputs and outputs not used in place, then scratch.
+    let mut in_off = [0usize; NI];
+    let mut out_off = [0usize; NO];
+    let mut total = 0;
+    for (o, r) in in_off.iter_mut().zip(&ins) {
+        *o = total;
+        if !r.direct() {
+            total += TILE * r.ncols;
         }
     }
-}
-
-/// Row `i` of a view with unit column stride, as a slice.
-#[inline(always)]
-fn row_slice(m: MatRef<'_, f64>, i: usize) -> &[f64] {
-    m.try_as_row_major().expect("unit column stride").row(i).as_slice()
-}
-
-#[inline(always)]
-fn row_slice_mut(m: MatMut<'_, f64>, i: usize) -> &mut [f64] {
-    m.try_as_row_major_mut().expect("unit column stride").row_mut(i).as_slice_mut()
-}
-
-#[inline(always)]
-fn split_by<'a, const N: usize>(mut buf: &'a [f64], widths: &[usize; N]) -> [&'a [f64]; N] {
-    core::array::from_fn(|j| {
-        let (head, tail) = buf.split_at(widths[j]);
-        buf = tail;
-        head
-    })
-}
-
-#[inline(always)]
-fn split_by_mut<'a, const N: usize>(
-    mut buf: &'a mut [f64],
-    widths: &[usize; N],
-) -> [&'a mut [f64]; N] {
-    core::array::from_fn(|j| {
-        let (head, tail) = core::mem::take(&mut buf).split_at_mut(widths[j]);
-        buf = tail;
-        head
-    })
+    for (o, r) in out_off.iter_mut().zip(&outs) {
+        *o = total;
+        if !r.direct() {
+            total += TILE * r.ncols;
+        }
+    }
+    let mut buf = vec![0.0f64; total + needs.scratch];
+    let (tiles, scratch) = buf.split_at_mut(total);
+    let tiles_ptr = tiles.as_mut_ptr();
+    let mut t = 0;
+    while t < nrows {
+        let n = TILE.min(nrows - t);
+        for (r, &o) in ins.iter().zip(&in_off) {
+            if !r.direct() {
+                // SAFETY: rows t..t + n exist; the tile region [o, o + TILE·w) is this input's.
+                unsafe { r.gather(t, n, core::slice::from_raw_parts_mut(tiles_ptr.add(o), TILE * r.ncols)) };
+            }
+        }
+        for k in 0..n {
+            let i = t + k;
+            // SAFETY: `i` is a row of every view; staged rows live in disjoint tile regions
+            // that nothing else touches while the kernel runs.
+            let ins_k: [&[f64]; NI] = core::array::from_fn(|j| unsafe {
+                let r = &ins[j];
+                if r.direct() {
+                    r.row(i)
+                } else {
+                    core::slice::from_raw_parts(tiles_ptr.add(in_off[j] + k * r.ncols), r.ncols)
+                }
+            });
+            let outs_k: [&mut [f64]; NO] = core::array::from_fn(|j| unsafe {
+                let r = &outs[j];
+                if r.direct() {
+                    r.row_mut(i)
+                } else {
+                    core::slice::from_raw_parts_mut(tiles_ptr.add(out_off[j] + k * r.ncols), r.ncols)
+                }
+            });
+            kernel(Point { row: first + i, inputs: ins_k, outputs: outs_k, scratch: &mut *scratch, acc: &mut *acc });
+        }
+        for (r, &o) in outs.iter().zip(&out_off) {
+            if !r.direct() {
+                // SAFETY: rows t..t + n exist and belong to this chunk's output.
+                unsafe { r.scatter(t, n, core::slice::from_raw_parts(tiles_ptr.add(o), TILE * r.ncols)) };
+            }
+        }
+        t += n;
+    }
 }

@@ -15,6 +15,8 @@ pub trait Real: Copy + Send + Sync + PartialEq + core::fmt::Debug + 'static {
     const MARGIN: f64;
     /// Name used in messages and docs.
     const NAME: &'static str;
+    /// Whether `Self` is `f64` (rows can then be used in place).
+    const IS_F64: bool;
     fn to_f64(self) -> f64;
     fn from_f64(v: f64) -> Self;
     /// The view itself when the storage is already `f64`.
@@ -26,6 +28,7 @@ pub trait Real: Copy + Send + Sync + PartialEq + core::fmt::Debug + 'static {
 impl Real for f64 {
     const MARGIN: f64 = 1e-15;
     const NAME: &'static str = "f64";
+    const IS_F64: bool = true;
     #[inline(always)]
     fn to_f64(self) -> f64 {
         self
@@ -45,6 +48,7 @@ impl Real for f64 {
 impl Real for f32 {
     const MARGIN: f64 = 4.76837158203125e-7; // 2^-21
     const NAME: &'static str = "f32";
+    const IS_F64: bool = false;
     #[inline(always)]
     fn to_f64(self) -> f64 {
         self as f64
