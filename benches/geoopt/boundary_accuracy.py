@@ -22,6 +22,8 @@ Usage:  python boundary_accuracy.py [--pairs 3] [--d 16] [--seed 7] [--eps 1e-7,
 
 import argparse
 import json
+import sys
+from pathlib import Path
 import warnings
 
 warnings.filterwarnings("ignore", category=FutureWarning)
@@ -53,6 +55,15 @@ def reference(x, y):
     return dist, grad
 
 
+def tessera_ball():
+    """Tessera's Python binding on the repository's release library, for the side-by-side columns."""
+    root = Path(__file__).resolve().parents[2]
+    sys.path.insert(0, str(root / "bindings" / "python"))
+    import tessera
+
+    return tessera.PoincareBall(1.0, num_threads=1)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pairs", type=int, default=3, help="random pairs per eps")
@@ -65,6 +76,7 @@ def main():
     ball = geoopt.manifolds.PoincareBall(c=torch.tensor(1.0, dtype=dtype))
     assert ball.c.item() == 1.0
     rng = np.random.default_rng(args.seed)
+    tsr = tessera_ball()
 
     for eps in (float(e) for e in args.eps.split(",") if e):
         for pair in range(args.pairs):
@@ -78,9 +90,15 @@ def main():
             g = x.grad.detach().numpy().astype(np.float64)
             d_geo = float(dist.item())
 
+            d_tsr = float(tsr.dist(xy[:1], xy[1:])[0])
+            g_tsr = tsr.dist_vjp(xy[:1], xy[1:], np.ones(1))[0][0]
+
             d_ref, g_ref = reference(xy[0], xy[1])
             g_ref_norm = mpmath.sqrt(mpmath.fsum(v * v for v in g_ref))
-            g_err = mpmath.sqrt(mpmath.fsum((mpmath.mpf(float(a)) - b) ** 2 for a, b in zip(g, g_ref)))
+            def grad_err(g):
+                return mpmath.sqrt(mpmath.fsum((mpmath.mpf(float(a)) - b) ** 2 for a, b in zip(g, g_ref)))
+
+            g_err = grad_err(g)
             print(json.dumps({
                 "peer": "geoopt", "check": "boundary_dist", "dtype": "f64", "c": 1.0, "d": args.d,
                 "eps": eps, "pair": pair,
@@ -92,6 +110,9 @@ def main():
                 "grad_x_ref_norm": float(g_ref_norm),
                 "grad_x_rel_err": float(g_err / g_ref_norm),
                 "grad_x_is_zero": bool(np.all(g == 0.0)),
+                "dist_tessera": d_tsr,
+                "dist_tessera_rel_err": float(abs(mpmath.mpf(d_tsr) - d_ref) / d_ref),
+                "grad_x_tessera_rel_err": float(grad_err(g_tsr) / g_ref_norm),
                 "grad_x_geoopt": [float(v) for v in g],
                 "grad_x_ref": [float(v) for v in g_ref],
             }), flush=True)
