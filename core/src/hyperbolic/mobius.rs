@@ -10,7 +10,7 @@
 
 use super::ball::{HyperbolicError, PoincareBall};
 use super::batch::{map_rows, Needs};
-use super::primitives::{axpy, clamp_norm, conformal_denominator, dot};
+use super::primitives::{axpy, clamp_norm, conformal_denominator, dot, sum2};
 use super::real::Real;
 use faer::{MatMut, MatRef, Par};
 
@@ -57,12 +57,7 @@ pub(super) fn add_vjp(c: f64, x: &[f64], y: &[f64], g: &[f64], gx: &mut [f64], g
 /// `‖x + y‖² = ‖x − (−y)‖²`, formed without cancellation.
 #[inline(always)]
 fn neg_dist2(x: &[f64], y: &[f64]) -> f64 {
-    let mut s = 0.0;
-    for (a, b) in x.iter().zip(y) {
-        let t = a + b;
-        s = t.mul_add(t, s);
-    }
-    s
+    sum2(x, y)
 }
 
 impl PoincareBall {

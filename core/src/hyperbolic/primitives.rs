@@ -8,35 +8,62 @@
 
 const LANES: usize = 8;
 
-/// `Σ aᵢ bᵢ`, plain (used where no cancellation against 1 follows).
+/// One vector of lanes (a zmm register of `f64` under AVX-512).
+type Lanes = [f64; LANES];
+
+/// The full `LANES`-wide chunks of `a` as arrays (so that the per-lane loops below become
+/// single vector instructions), and the remainder.
 #[inline(always)]
-pub fn dot(a: &[f64], b: &[f64]) -> f64 {
+fn lanes(a: &[f64]) -> (impl Iterator<Item = &Lanes>, &[f64]) {
+    let it = a.chunks_exact(LANES);
+    let tail = it.remainder();
+    (it.map(|c| <&Lanes>::try_from(c).expect("chunk of LANES")), tail)
+}
+
+/// `Σ acc[l]`, pairwise (three vector additions instead of a serial chain of seven).
+#[inline(always)]
+fn hsum(acc: Lanes) -> f64 {
+    let h: [f64; 4] = core::array::from_fn(|l| acc[l] + acc[l + 4]);
+    let q = [h[0] + h[2], h[1] + h[3]];
+    q[0] + q[1]
+}
+
+/// `Σ f(aᵢ, bᵢ)ᵢ` accumulated as `acc ← term(a, b, acc)` lane-wise, lanes summed pairwise.
+#[inline(always)]
+fn reduce2(a: &[f64], b: &[f64], term: impl Fn(f64, f64, f64) -> f64) -> f64 {
     debug_assert_eq!(a.len(), b.len());
-    let mut acc = [0.0f64; LANES];
-    let (ac, at) = a.split_at(a.len() / LANES * LANES);
-    let (bc, bt) = b.split_at(ac.len());
-    for (ca, cb) in ac.chunks_exact(LANES).zip(bc.chunks_exact(LANES)) {
+    let mut acc: Lanes = [0.0; LANES];
+    let (ac, at) = lanes(a);
+    let (bc, bt) = lanes(&b[..a.len()]);
+    for (ca, cb) in ac.zip(bc) {
         for l in 0..LANES {
-            acc[l] = ca[l].mul_add(cb[l], acc[l]);
+            acc[l] = term(ca[l], cb[l], acc[l]);
         }
     }
     let mut s = 0.0;
     for (x, y) in at.iter().zip(bt) {
-        s = x.mul_add(*y, s);
+        s = term(*x, *y, s);
     }
-    acc.iter().sum::<f64>() + s
+    hsum(acc) + s
+}
+
+/// `Σ aᵢ bᵢ`, plain (used where no cancellation against 1 follows).
+#[inline(always)]
+pub fn dot(a: &[f64], b: &[f64]) -> f64 {
+    reduce2(a, b, #[inline(always)] |x, y, s| x.mul_add(y, s))
 }
 
 /// `Σ aᵢ bᵢ` as an unevaluated sum `hi + lo` accurate to about `eps²` relative to `Σ |aᵢ bᵢ|`
-/// (Ogita, Rump, Oishi's Dot2 with lane-wise accumulation).
+/// (Ogita, Rump, Oishi's Dot2 with lane-wise accumulation; the lanes are then combined
+/// pairwise by TwoSum, which keeps the same error bound).
 #[inline(always)]
 pub fn dot2(a: &[f64], b: &[f64]) -> (f64, f64) {
     debug_assert_eq!(a.len(), b.len());
-    let mut hi = [0.0f64; LANES];
-    let mut lo = [0.0f64; LANES];
-    let (ac, at) = a.split_at(a.len() / LANES * LANES);
-    let (bc, bt) = b.split_at(ac.len());
-    for (ca, cb) in ac.chunks_exact(LANES).zip(bc.chunks_exact(LANES)) {
+    let mut hi: Lanes = [0.0; LANES];
+    let mut lo: Lanes = [0.0; LANES];
+    let (ac, at) = lanes(a);
+    let (bc, bt) = lanes(&b[..a.len()]);
+    for (ca, cb) in ac.zip(bc) {
         for l in 0..LANES {
             let p = ca[l] * cb[l];
             let pe = ca[l].mul_add(cb[l], -p);
@@ -45,12 +72,16 @@ pub fn dot2(a: &[f64], b: &[f64]) -> (f64, f64) {
             lo[l] += pe + se;
         }
     }
-    let (mut h, mut e) = (0.0f64, 0.0f64);
-    for l in 0..LANES {
-        let (s, se) = two_sum(h, hi[l]);
-        h = s;
-        e += se + lo[l];
+    let mut width = LANES / 2;
+    while width > 0 {
+        for l in 0..width {
+            let (s, se) = two_sum(hi[l], hi[l + width]);
+            hi[l] = s;
+            lo[l] += lo[l + width] + se;
+        }
+        width /= 2;
     }
+    let (mut h, mut e) = (hi[0], lo[0]);
     for (x, y) in at.iter().zip(bt) {
         let p = x * y;
         let pe = x.mul_add(*y, -p);
@@ -77,21 +108,19 @@ pub fn norm2(a: &[f64]) -> f64 {
 /// `‖a − b‖²`, accurate (the differences are formed exactly enough, then compensated).
 #[inline(always)]
 pub fn dist2(a: &[f64], b: &[f64]) -> f64 {
-    let mut acc = [0.0f64; LANES];
-    let (ac, at) = a.split_at(a.len() / LANES * LANES);
-    let (bc, bt) = b.split_at(ac.len());
-    for (ca, cb) in ac.chunks_exact(LANES).zip(bc.chunks_exact(LANES)) {
-        for l in 0..LANES {
-            let t = ca[l] - cb[l];
-            acc[l] = t.mul_add(t, acc[l]);
-        }
-    }
-    let mut s = 0.0;
-    for (x, y) in at.iter().zip(bt) {
+    reduce2(a, b, #[inline(always)] |x, y, s| {
         let t = x - y;
-        s = t.mul_add(t, s);
-    }
-    acc.iter().sum::<f64>() + s
+        t.mul_add(t, s)
+    })
+}
+
+/// `‖a + b‖²` (a sum of squares: nothing cancels).
+#[inline(always)]
+pub fn sum2(a: &[f64], b: &[f64]) -> f64 {
+    reduce2(a, b, #[inline(always)] |x, y, s| {
+        let t = x + y;
+        t.mul_add(t, s)
+    })
 }
 
 /// `1 − c·s` for `s = hi + lo` given exactly, with one rounding in the leading term: the
