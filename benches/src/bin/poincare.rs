@@ -7,7 +7,7 @@
 //!
 //!     cargo run --release -p tessera-benches --bin poincare -- [--n 1000000] [--d 16] [--threads 1] [--k 5]
 
-use faer::{Mat, MatMut, MatRef, Par};
+use faer::{Mat, Par};
 use std::time::Instant;
 use tessera::hyperbolic::{PoincareBall, Real};
 
@@ -84,7 +84,9 @@ fn make_inputs<T: Real>(n: usize, d: usize, c: f64, seed: u64) -> Inputs<T> {
         }
         m
     };
-    let cast = |m: Mat<f64>| Mat::<T>::from_fn(m.nrows(), m.ncols(), |i, j| T::from_f64(m[(i, j)]));
+    // Stored transposed (d × n, column-major) and used through `.transpose()`: each point's
+    // coordinates are contiguous, as in a C or NumPy (n, d) array and in geoopt's tensors.
+    let cast = |m: Mat<f64>| Mat::<T>::from_fn(m.ncols(), m.nrows(), |j, i| T::from_f64(m[(i, j)]));
     let (x, y, z, p) = (points(&mut rng), points(&mut rng), points(&mut rng), points(&mut rng));
     let s = 1.0 / (d as f64).sqrt();
     let vecs = |rows: usize, cols: usize, rng: &mut Rng| Mat::<f64>::from_fn(rows, cols, |_, _| s * rng.normal());
@@ -94,8 +96,8 @@ fn make_inputs<T: Real>(n: usize, d: usize, c: f64, seed: u64) -> Inputs<T> {
     Inputs {
         x: cast(x), y: cast(y), z: cast(z), p: cast(p), u: cast(u), v: cast(v), a: cast(a),
         r: cast(r), t: cast(t), m: cast(m),
-        ones_d: Mat::from_fn(n, d, |_, _| T::from_f64(1.0)),
-        ones_1: Mat::from_fn(n, 1, |_, _| T::from_f64(1.0)),
+        ones_d: Mat::from_fn(d, n, |_, _| T::from_f64(1.0)),
+        ones_1: Mat::from_fn(1, n, |_, _| T::from_f64(1.0)),
     }
 }
 
@@ -123,16 +125,16 @@ macro_rules! bench_op {
     ($a:expr, $dtype:expr, $ball:expr, $inp:expr, $par:expr, $name:literal, $fwd:ident, $vjp:ident,
      out: ($orows:expr, $ocols:expr), ones: $ones:expr, [$($arg:ident),+]) => {{
         if $a.ops.as_ref().map_or(true, |ops| ops.iter().any(|o| o == $name)) {
-            let mut out = Mat::zeros($orows, $ocols);
+            let mut out = Mat::zeros($ocols, $orows);
             let secs = best_of($a.k, || {
-                $ball.$fwd($($inp.$arg.as_ref(),)+ out.as_mut(), $par).expect("forward");
+                $ball.$fwd($($inp.$arg.as_ref().transpose(),)+ out.as_mut().transpose_mut(), $par).expect("forward");
             });
             report($name, $dtype, &$a, "fwd", secs);
             let mut grads = [$(Mat::zeros($inp.$arg.nrows(), $inp.$arg.ncols()),)+];
             let secs = best_of($a.k, || {
-                $ball.$fwd($($inp.$arg.as_ref(),)+ out.as_mut(), $par).expect("forward");
+                $ball.$fwd($($inp.$arg.as_ref().transpose(),)+ out.as_mut().transpose_mut(), $par).expect("forward");
                 let mut it = grads.iter_mut();
-                $ball.$vjp($($inp.$arg.as_ref(),)+ $ones.as_ref(), $({ let _ = stringify!($arg); it.next().unwrap().as_mut() },)+ $par).expect("vjp");
+                $ball.$vjp($($inp.$arg.as_ref().transpose(),)+ $ones.as_ref().transpose(), $({ let _ = stringify!($arg); it.next().unwrap().as_mut().transpose_mut() },)+ $par).expect("vjp");
             });
             report($name, $dtype, &$a, "fwd+bwd", secs);
         }
@@ -143,7 +145,6 @@ fn run<T: Real + faer::traits::ComplexField>(a: &Args, dtype: &str, par: Par) {
     let ball = PoincareBall::new(a.c).expect("valid curvature");
     let i = make_inputs::<T>(a.n, a.d, a.c, 20240611);
     let (n, d) = (a.n, a.d);
-    let _: (MatRef<'_, T>, Option<MatMut<'_, T>>) = (i.x.as_ref(), None);
     bench_op!(a, dtype, ball, i, par, "mobius_add", mobius_add, mobius_add_vjp, out: (n, d), ones: i.ones_d, [x, y]);
     bench_op!(a, dtype, ball, i, par, "mobius_scalar_mul", mobius_scalar_mul, mobius_scalar_mul_vjp, out: (n, d), ones: i.ones_d, [r, x]);
     bench_op!(a, dtype, ball, i, par, "mobius_matvec", mobius_matvec, mobius_matvec_vjp, out: (n, d), ones: i.ones_d, [m, x]);
@@ -162,7 +163,7 @@ fn run<T: Real + faer::traits::ComplexField>(a: &Args, dtype: &str, par: Par) {
     bench_op!(a, dtype, ball, i, par, "egrad_to_rgrad", egrad_to_rgrad, egrad_to_rgrad_vjp, out: (n, d), ones: i.ones_d, [x, u]);
     // geoopt's dist2plane pairs point i with plane i; one plane per point is our k = 1 column
     // only when every point shares the plane, so time the paired case as n points x 1 plane.
-    let (p1, a1) = (i.p.subrows(0, 1).to_owned(), i.a.subrows(0, 1).to_owned());
+    let (p1, a1) = (i.p.subcols(0, 1).to_owned(), i.a.subcols(0, 1).to_owned());
     let planes = Planes { x: i.x.clone(), p: p1, a: a1 };
     bench_op!(a, dtype, ball, planes, par, "gyroplane_dist", gyroplane_dist, gyroplane_dist_vjp, out: (n, 1), ones: i.ones_1, [x, p, a]);
 }
