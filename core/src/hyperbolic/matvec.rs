@@ -9,12 +9,12 @@
 //! `β = ρ sech²(ρa) (1/δ − a/z) ⟨g,ŷ⟩` (the dependence through `‖x‖`), and `∇_M = Σᵢ g_yᵢ xᵢᵀ`.
 //!
 //! The products `Mxᵢ` are formed by faer's matmul on blocks of rows, one call per fixed chunk of
-//! [`CHUNK`] points, so the result does not depend on the thread count; `∇_M` is reduced over
-//! points through the batch driver's chunk-ordered accumulator.
+//! [`CHUNK`] points, so the result does not depend on the thread count. In the VJP, `∇_X` gets
+//! `G_y M` and `∇_M` the chunk shares `G_yᵀ X` as faer products, added in chunk order.
 
 use super::ball::{HyperbolicError, PoincareBall};
-use super::batch::{map_rows, Needs, CHUNK};
-use super::primitives::{axpy, clamp_norm, conformal_denominator, dot, lincomb, norm, scaled};
+use super::batch::{dispatch, map_rows, Needs, CHUNK};
+use super::primitives::{clamp_norm, conformal_denominator, dot, lincomb, norm, scaled};
 use super::real::Real;
 use super::scalar_mul::Profile;
 use super::shape::assert_width;
@@ -64,16 +64,6 @@ pub(super) fn matvec_vjp(c: f64, x: &[f64], y: &[f64], g: &[f64], gy: &mut [f64]
     let g_yhat = dot(g, y) / ny;
     lincomb(q, g, (a_z * p.sech2 - q) * g_yhat / ny, y, gy);
     (ny / nx) * p.sech2 * (1.0 / p.delta - a_z) * g_yhat / nx
-}
-
-/// `gx += Mᵀ gy` and `acc += gy xᵀ` (row-major `d_out × d_in`), `mt` being `Mᵀ`.
-#[inline(always)]
-fn add_rank_one_terms(mt: MatRef<'_, f64>, x: &[f64], gy: &[f64], gx: &mut [f64], acc: &mut [f64]) {
-    for (k, (&gyk, acc_k)) in gy.iter().zip(acc.chunks_exact_mut(x.len())).enumerate() {
-        let m_k = mt.col(k).try_as_col_major().expect("contiguous").as_slice();
-        axpy(gyk, m_k, gx);
-        axpy(gyk, x, acc_k);
-    }
 }
 
 /// `Mᵀ` widened to `f64` (`d_in × d_out`, column `k` is row `k` of `M`, contiguous).
@@ -158,29 +148,53 @@ impl PoincareBall {
         self.check_finite("grad", grad)?;
         let c = self.c;
         let mt = transposed_f64(m);
+        let parallel = matches!(par, Par::Rayon(t) if t.get() > 1);
         let mut grad_x = grad_x;
-        let mut total = vec![0.0; d_out * d_in];
+        let mut total = Mat::<f64>::zeros(d_out, d_in);
         for_blocks(mt.as_ref(), x, par, |first, yt| {
+            // Per fixed chunk: the per-point parts (g_y, β), then ∇_X = βx + G_y M and the
+            // chunk's share G_yᵀ X of ∇_M as two products; shares are added in chunk order.
             let len = yt.ncols();
-            let (x, grad) = (x.subrows(first, len), grad.subrows(first, len));
-            let grad_x = grad_x.rb_mut().subrows_mut(first, len);
-            let needs = Needs { scratch: d_out, acc: d_out * d_in };
-            let acc = map_rows([x, grad], [grad_x], needs, par, #[inline(always)] |p| {
-                let [x, g] = p.inputs;
-                let [gx] = p.outputs;
-                let gy = &mut p.scratch[..d_out];
-                let beta = matvec_vjp(c, x, yt.col_as_slice(p.row), g, gy);
-                scaled(beta, x, gx);
-                add_rank_one_terms(mt.as_ref(), x, gy, gx, p.acc);
-            });
-            for (t, a) in total.iter_mut().zip(&acc) {
-                *t += a;
+            let job = |k: usize| {
+                let (start, w) = (first + k * CHUNK, CHUNK.min(len - k * CHUNK));
+                let xt = Mat::from_fn(d_in, w, |j, i| x.get(start + i, j).to_f64());
+                let gt = Mat::from_fn(d_out, w, |j, i| grad.get(start + i, j).to_f64());
+                let (mut gyt, mut gxt) = (Mat::<f64>::zeros(d_out, w), Mat::<f64>::zeros(d_in, w));
+                dispatch(
+                    #[inline(always)]
+                    || {
+                        for i in 0..w {
+                            let xi = xt.col_as_slice(i);
+                            let beta = matvec_vjp(c, xi, yt.col_as_slice(k * CHUNK + i), gt.col_as_slice(i), gyt.col_as_slice_mut(i));
+                            scaled(beta, xi, gxt.col_as_slice_mut(i));
+                        }
+                    },
+                );
+                matmul(gxt.as_mut(), Accum::Add, mt.as_ref(), gyt.as_ref(), 1.0, Par::Seq);
+                let mut share = Mat::<f64>::zeros(d_out, d_in);
+                matmul(share.as_mut(), Accum::Replace, gyt.as_ref(), xt.transpose(), 1.0, Par::Seq);
+                (gxt, share)
+            };
+            let chunks = len.div_ceil(CHUNK);
+            let parts: Vec<(Mat<f64>, Mat<f64>)> = if parallel {
+                (0..chunks).into_par_iter().map(job).collect()
+            } else {
+                (0..chunks).map(job).collect()
+            };
+            for (k, (gxt, share)) in parts.iter().enumerate() {
+                let start = first + k * CHUNK;
+                for i in 0..gxt.ncols() {
+                    for j in 0..d_in {
+                        *grad_x.rb_mut().get_mut(start + i, j) = T::from_f64(gxt[(j, i)]);
+                    }
+                }
+                total += share;
             }
         });
         let mut grad_m = grad_m;
         for k in 0..d_out {
             for j in 0..d_in {
-                *grad_m.rb_mut().get_mut(k, j) = T::from_f64(total[k * d_in + j]);
+                *grad_m.rb_mut().get_mut(k, j) = T::from_f64(total[(k, j)]);
             }
         }
         Ok(())
