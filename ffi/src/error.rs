@@ -38,8 +38,14 @@ pub extern "C" fn tsr_last_error_message() -> *const c_char {
 }
 
 pub(crate) fn set_last_error(message: &str) {
-    let c = CString::new(message.replace('\0', " ")).unwrap_or_default();
-    LAST_ERROR.with(|m| *m.borrow_mut() = c);
+    LAST_ERROR.with(|m| {
+        let mut m = m.borrow_mut();
+        // Every successful call clears the message: skip the allocation when it is already clear.
+        if message.is_empty() && m.as_bytes().is_empty() {
+            return;
+        }
+        *m = CString::new(message.replace('\0', " ")).unwrap_or_default();
+    });
 }
 
 /// Marks the current thread as running library code for the rest of its life (pool workers).
