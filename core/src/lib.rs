@@ -1,1 +1,2 @@
 pub mod hyperbolic;
+pub mod tensor;
