@@ -6,7 +6,9 @@
 //! product of the Gram matrices), until the relative fit `1 − ‖X − X̂‖/‖X‖` changes by less than
 //! `tol`. The starting point is the HOSVD (top left singular vectors of each unfolding), padded
 //! with seeded Gaussian columns when `R > n_k`. Signs are fixed so that in every mode but the
-//! last the largest-magnitude entry of each column is positive.
+//! last the largest-magnitude entry of each column is positive. The fit is computed from the
+//! Gram matrices (`‖X‖² − 2⟨X, X̂⟩ + ‖X̂‖²`), so it resolves residuals down to about
+//! `√ε ‖X‖`; a tighter `tol` only runs more sweeps.
 
 use super::rng::SplitMix64;
 use super::shape::Shape;

@@ -11,6 +11,7 @@
 //! ```
 
 mod cp;
+mod elementwise;
 mod error;
 mod latent;
 mod observations;

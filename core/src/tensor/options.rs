@@ -126,9 +126,11 @@ pub enum Termination {
 pub struct Progress {
     /// Iterations done (1-based).
     pub iteration: usize,
-    /// Primal objective at the current iterate.
+    /// Primal objective at the current iterate; while the gap is certainly above `tol`, a
+    /// cheap upper bound on it (see docs/tensor.md).
     pub objective: f64,
-    /// Relative duality gap `(f − d)/f` at the current iterate.
+    /// Relative duality gap `(f − d)/f` at the current iterate (an upper bound on it when
+    /// `objective` is).
     pub duality_gap: f64,
     /// Largest per-mode ADMM constraint violation (Frobenius norm).
     pub primal_residual: f64,
@@ -142,7 +144,8 @@ pub struct Info {
     pub iterations: usize,
     /// ADMM penalty used.
     pub eta: f64,
-    /// Primal objective of the returned estimate.
+    /// Primal objective of the returned estimate (exact on convergence and at `max_iter`; after
+    /// a cancellation possibly the upper bound reported to the callback).
     pub objective: f64,
     /// Best dual objective found (a lower bound on the optimum).
     pub dual_objective: f64,

@@ -5,18 +5,24 @@
 //! `K = |T|`, one iteration is
 //! 1. `X = (Σ_k (ηZ_k − A_k) + Ω*y/λ) ⊘ (Ω*1/λ + Kη)`; for `λ = 0`, `X = Σ_k (ηZ_k − A_k)/(Kη)`
 //!    then `X_Ω = y` (the exact minimiser of the augmented Lagrangian in `X`);
-//! 2. `Z_k = prox_{(γ_k/η)‖·‖_*}(X_(k) + A_k/η)`;
-//! 3. `A_k += η (X_(k) − Z_k)`.
+//! 2. `Z_k = prox_{(γ_k/η)‖·‖_*}(P_k)`, `P_k = X_(k) + A_k/η`;
+//! 3. `A_k += η (X_(k) − Z_k)`, so that `A_k = η(P_k − Z_k)` and `‖A_k‖_op = min(ησ_1(P_k), γ_k)`.
 //!
 //! Duality gap: the primal objective at `X` against the dual objective `βᵀy − (λ/2)‖β‖²` of a
 //! feasible point built from the multipliers: `ΣA_k` is made to vanish off `Ω` by removing
-//! `(ΣA_k)_{Ωᶜ}/K` from every `A_k`, then all `A_k` are scaled by one common factor
-//! `min(1, min_k γ_k/‖A_k‖_op)` so that `‖A_k‖_op ≤ γ_k`; `β = (ΣA_k)_Ω`. (The reference code
-//! takes the factor of the last mode only, which can leave the point infeasible; a common
-//! factor keeps `ΣA_k` supported on `Ω` and every norm constraint satisfied.)
+//! `M = (ΣA_k)_{Ωᶜ}/K` from every `A_k`; then all are scaled by one common factor
+//! `s = min(1, min_k γ_k/‖A_k − M‖_op)`; `β = s(ΣA_k)_Ω`. (The reference code estimates each
+//! `‖A_k − M‖_op` by a randomised method, which can only underestimate it, and applies the last
+//! mode's factor to every mode, which can leave the point infeasible; Tessera computes the
+//! norms exactly and uses the common factor.) Between exact evaluations the triangle
+//! inequality `|‖A_k − M‖_op − ‖A_k‖_op| ≤ ‖M‖_F` brackets `s` at no cost.
+//!
+//! Objective bounds: `|‖X_(k)‖_* − ‖Z_k‖_*| ≤ ‖X_(k) − Z_k‖_* ≤ √min(n_k, N/n_k) ‖X_(k) − Z_k‖_F`
+//! with `‖Z_k‖_*` known from the thresholding.
 
+use super::elementwise::{reduce, update};
 use super::observations::Observations;
-use super::solve::{Admm, Step};
+use super::solve::{feasible_scale, scaled_dual, Admm, Step};
 use super::svt::ModeSpectrum;
 use super::TensorError;
 use faer::Par;
@@ -27,14 +33,16 @@ pub(crate) struct Overlapped<'a> {
     terms: Vec<(usize, f64)>,
     lambda: f64,
     eta: f64,
+    par: Par,
     x: Vec<f64>,
     z: Vec<Vec<f64>>,
     a: Vec<Vec<f64>>,
     spectra: Vec<ModeSpectrum>,
     ranks: Vec<usize>,
-    scratch: Vec<f64>,
-    unobserved_sum: Vec<f64>,
     mask: Vec<bool>,
+    /// `M = (ΣA_k)_{Ωᶜ}/K` and `A_k − M`, for the exact dual.
+    mean_off_support: Vec<f64>,
+    scratch: Vec<f64>,
 }
 
 impl<'a> Overlapped<'a> {
@@ -42,20 +50,20 @@ impl<'a> Overlapped<'a> {
         let shape = obs.shape();
         let len = shape.len();
         let spectra = terms.iter().map(|&(k, _)| ModeSpectrum::new(shape, k, par)).collect();
-        let zeros = || vec![0.0; len];
         Self {
             obs,
             lambda,
             eta,
-            x: zeros(),
-            z: terms.iter().map(|_| zeros()).collect(),
-            a: terms.iter().map(|_| zeros()).collect(),
+            par,
+            x: vec![0.0; len],
+            z: terms.iter().map(|_| vec![0.0; len]).collect(),
+            a: terms.iter().map(|_| vec![0.0; len]).collect(),
             spectra,
             ranks: vec![0; terms.len()],
             terms,
-            scratch: zeros(),
-            unobserved_sum: zeros(),
             mask: obs.mask(),
+            mean_off_support: vec![0.0; len],
+            scratch: vec![0.0; len],
         }
     }
 
@@ -63,20 +71,23 @@ impl<'a> Overlapped<'a> {
     fn update_x(&mut self) {
         let (eta, lambda) = (self.eta, self.lambda);
         let count = self.terms.len() as f64;
-        self.x.fill(0.0);
-        for (z, a) in self.z.iter().zip(&self.a) {
-            for ((x, &z), &a) in self.x.iter_mut().zip(z).zip(a) {
-                *x += eta * z - a;
-            }
-        }
         let off = 1.0 / (count * eta);
-        self.x.iter_mut().for_each(|x| *x *= off);
+        let (z, a) = (&self.z, &self.a);
+        update(self.par, &mut self.x, |start, x| {
+            x.fill(0.0);
+            for (z, a) in z.iter().zip(a) {
+                let (z, a) = (&z[start..start + x.len()], &a[start..start + x.len()]);
+                x.iter_mut().zip(z).zip(a).for_each(|((x, &z), &a)| *x += eta * z - a);
+            }
+            x.iter_mut().for_each(|x| *x *= off);
+            0.0
+        });
         let (indices, values) = (self.obs.indices(), self.obs.values());
         if lambda > 0.0 {
             // x_Ω = (s + y/λ)/(1/λ + Kη) where s = Kη·x_Ω before the update.
-            let on = 1.0 / (1.0 + lambda * count * eta);
+            let (w, on) = (lambda * count * eta, 1.0 / (1.0 + lambda * count * eta));
             for (&i, &y) in indices.iter().zip(values) {
-                self.x[i] = (lambda * count * eta * self.x[i] + y) * on;
+                self.x[i] = (w * self.x[i] + y) * on;
             }
         } else {
             for (&i, &y) in indices.iter().zip(values) {
@@ -85,72 +96,128 @@ impl<'a> Overlapped<'a> {
         }
     }
 
-    /// Primal objective `Σ γ_k ‖X_(k)‖_* + (1/2λ)‖Ω(X) − y‖²`.
-    fn objective(&mut self) -> Result<f64, TensorError> {
-        let mut f = 0.0;
-        for (spectrum, &(_, gamma)) in self.spectra.iter_mut().zip(&self.terms) {
-            f += gamma * spectrum.nuclear_norm(&self.x)?;
+    /// `(1/2λ)‖Ω(X) − y‖²` (0 when `λ = 0`).
+    fn misfit(&self) -> f64 {
+        if self.lambda == 0.0 {
+            return 0.0;
         }
-        if self.lambda > 0.0 {
-            let misfit: f64 =
-                self.obs.indices().iter().zip(self.obs.values()).map(|(&i, &y)| (self.x[i] - y).powi(2)).sum();
-            f += 0.5 * misfit / self.lambda;
-        }
-        Ok(f)
+        let ss: f64 = self.obs.indices().iter().zip(self.obs.values()).map(|(&i, &y)| (self.x[i] - y).powi(2)).sum();
+        0.5 * ss / self.lambda
     }
 
-    /// Dual objective at the feasible point built from the multipliers (see the module docs).
-    fn dual(&mut self) -> Result<f64, TensorError> {
+    /// `(βᵀy, ‖β‖²)` for the unscaled candidate `β = (ΣA_k)_Ω`.
+    fn candidate(&self) -> (f64, f64) {
+        let (mut by, mut bb) = (0.0, 0.0);
+        for (&i, &y) in self.obs.indices().iter().zip(self.obs.values()) {
+            let b: f64 = self.a.iter().map(|a| a[i]).sum();
+            by += b * y;
+            bb += b * b;
+        }
+        (by, bb)
+    }
+
+    fn gammas(&self) -> Vec<f64> {
+        self.terms.iter().map(|&(_, g)| g).collect()
+    }
+
+    /// Dual bracket from `‖A_k‖_op` (`op_norms`) and `‖M‖_F`, without spectral computations.
+    fn dual_bounds(&self, op_norms: &[f64]) -> (f64, f64) {
         let count = self.terms.len() as f64;
-        self.unobserved_sum.fill(0.0);
-        for a in &self.a {
-            self.unobserved_sum.iter_mut().zip(a).for_each(|(s, &a)| *s += a);
-        }
-        let mut beta: Vec<f64> = self.obs.indices().iter().map(|&i| self.unobserved_sum[i]).collect();
-        for (s, &observed) in self.unobserved_sum.iter_mut().zip(&self.mask) {
-            *s = if observed { 0.0 } else { *s / count };
-        }
-        let mut scale: f64 = 1.0;
-        for ((spectrum, a), &(_, gamma)) in self.spectra.iter_mut().zip(&self.a).zip(&self.terms) {
-            for ((s, &a), &m) in self.scratch.iter_mut().zip(a).zip(&self.unobserved_sum) {
-                *s = a - m;
+        let (a, mask) = (&self.a, &self.mask);
+        let off_support = reduce(self.par, self.x.len(), |range| {
+            range
+                .filter(|&i| !mask[i])
+                .map(|i| {
+                    let s: f64 = a.iter().map(|a| a[i]).sum();
+                    s * s
+                })
+                .sum()
+        });
+        let m = off_support.sqrt() / count;
+        let gamma = self.gammas();
+        let s_lo = feasible_scale(&gamma, op_norms.iter().map(|n| n + m));
+        let s_hi = feasible_scale(&gamma, op_norms.iter().map(|n| (n - m).max(0.0)));
+        let (by, bb) = self.candidate();
+        scaled_dual(by, bb, self.lambda, s_lo, s_hi)
+    }
+
+    /// The dual objective with exact spectral norms `‖A_k − M‖_op`.
+    fn exact_dual(&mut self) -> Result<f64, TensorError> {
+        let count = self.terms.len() as f64;
+        let (a, mask) = (&self.a, &self.mask);
+        update(self.par, &mut self.mean_off_support, |start, out| {
+            for (j, m) in out.iter_mut().enumerate() {
+                let i = start + j;
+                *m = if mask[i] { 0.0 } else { a.iter().map(|a| a[i]).sum::<f64>() / count };
             }
-            let norm = spectrum.spectral_norm(&self.scratch)?;
-            if norm > 0.0 {
-                scale = scale.min(gamma / norm);
-            }
+            0.0
+        });
+        let mut norms = Vec::with_capacity(self.terms.len());
+        for t in 0..self.terms.len() {
+            let (a, m) = (&self.a[t], &self.mean_off_support);
+            update(self.par, &mut self.scratch, |start, s| {
+                let (a, m) = (&a[start..start + s.len()], &m[start..start + s.len()]);
+                s.iter_mut().zip(a).zip(m).for_each(|((s, &a), &m)| *s = a - m);
+                0.0
+            });
+            norms.push(self.spectra[t].spectral_norm(&self.scratch)?);
         }
-        beta.iter_mut().for_each(|b| *b *= scale);
-        let by: f64 = beta.iter().zip(self.obs.values()).map(|(b, y)| b * y).sum();
-        let bb: f64 = beta.iter().map(|b| b * b).sum();
-        Ok(by - 0.5 * self.lambda * bb)
+        let scale = feasible_scale(&self.gammas(), norms);
+        let (by, bb) = self.candidate();
+        Ok(scaled_dual(by, bb, self.lambda, scale, scale).0)
     }
 }
 
 impl Admm for Overlapped<'_> {
     fn step(&mut self) -> Result<Step, TensorError> {
         self.update_x();
-        let eta = self.eta;
+        let (eta, inv_eta) = (self.eta, 1.0 / self.eta);
+        let (mut lo, mut hi) = (0.0, 0.0);
         let mut primal_residual: f64 = 0.0;
+        let mut op_norms = vec![0.0; self.terms.len()];
         for t in 0..self.terms.len() {
-            let (z, a) = (&mut self.z[t], &mut self.a[t]);
-            for ((z, &x), &a) in z.iter_mut().zip(&self.x).zip(a.iter()) {
-                *z = x + a / eta;
-            }
-            self.ranks[t] = self.spectra[t].shrink(z, self.terms[t].1 / eta)?.rank;
-            let mut violation = 0.0;
-            for ((a, &x), &z) in a.iter_mut().zip(&self.x).zip(z.iter()) {
-                let v = x - z;
-                *a += eta * v;
-                violation += v * v;
-            }
-            primal_residual = primal_residual.max(violation.sqrt());
+            let (x, a) = (&self.x, &self.a[t]);
+            update(self.par, &mut self.z[t], |start, z| {
+                let (x, a) = (&x[start..start + z.len()], &a[start..start + z.len()]);
+                z.iter_mut().zip(x).zip(a).for_each(|((z, &x), &a)| *z = x + a * inv_eta);
+                0.0
+            });
+            let gamma = self.terms[t].1;
+            let shrink = self.spectra[t].shrink(&mut self.z[t], gamma * inv_eta)?;
+            self.ranks[t] = shrink.rank;
+            op_norms[t] = (eta * shrink.sigma_max).min(gamma);
+            let z = &self.z[t];
+            let violation = update(self.par, &mut self.a[t], |start, a| {
+                let (x, z) = (&x[start..start + a.len()], &z[start..start + a.len()]);
+                a.iter_mut().zip(x).zip(z).fold(0.0, |acc, ((a, &x), &z)| {
+                    let v = x - z;
+                    *a += eta * v;
+                    acc + v * v
+                })
+            })
+            .sqrt();
+            primal_residual = primal_residual.max(violation);
+            let slack = self.spectra[t].nuclear_norm_slack() * violation;
+            lo += gamma * (shrink.nuclear_norm - slack).max(0.0);
+            hi += gamma * (shrink.nuclear_norm + slack);
         }
-        Ok(Step { objective: self.objective()?, dual: self.dual()?, primal_residual })
+        let misfit = self.misfit();
+        Ok(Step { objective: (lo + misfit, hi + misfit), dual: self.dual_bounds(&op_norms), primal_residual })
+    }
+
+    fn exact(&mut self) -> Result<(f64, f64), TensorError> {
+        let mut f = self.misfit();
+        for (spectrum, &(_, gamma)) in self.spectra.iter_mut().zip(&self.terms) {
+            f += gamma * spectrum.nuclear_norm(&self.x)?;
+        }
+        Ok((f, self.exact_dual()?))
     }
 
     fn estimate(&self, x: &mut [f64]) {
-        x.copy_from_slice(&self.x);
+        update(self.par, x, |start, out| {
+            out.copy_from_slice(&self.x[start..start + out.len()]);
+            0.0
+        });
     }
 
     fn component_ranks(&self) -> Vec<usize> {

@@ -92,6 +92,13 @@ impl ModeSpectrum {
         }
     }
 
+    /// `√min(n_k, N/n_k)`: the largest ratio `‖M‖_* / ‖M‖_F` over matrices of the
+    /// unfolding's shape.
+    pub fn nuclear_norm_slack(&self) -> f64 {
+        let s = self.unfolding.split();
+        (s.n.min(s.cols()) as f64).sqrt()
+    }
+
     fn is_short_fat(&self) -> bool {
         let s = self.unfolding.split();
         s.n <= s.cols()

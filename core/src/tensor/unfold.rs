@@ -23,6 +23,9 @@ use rayon::prelude::*;
 /// Leading extent below which lanes are used instead of slabs.
 const LANE_LEFT_MAX: usize = 16;
 
+/// Number of partial Gram matrices when an unfolding has many pieces.
+const GRAM_GROUPS: usize = 8;
+
 /// One mode of a tensor, seen as pieces of its unfolding.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Unfolding {
@@ -88,29 +91,29 @@ impl Unfolding {
         !self.lanes
     }
 
-    /// `out ← X_(k) X_(k)ᵀ` (lower triangle only; the upper one is left untouched).
+    /// `out ← X_(k) X_(k)ᵀ` (lower triangle only; the upper one is left untouched). Pieces are
+    /// summed in a fixed grouping, so the result does not depend on the thread count.
     pub fn gram(&self, x: &[f64], mut out: MatMut<'_, f64>, par: Par) {
-        let threads = par.degree();
         let count = self.count();
-        if threads > 1 && count >= 2 * threads {
+        let group = count.div_ceil(GRAM_GROUPS);
+        out.fill(0.0);
+        if count >= 2 * GRAM_GROUPS {
             let n = self.split.n;
-            let chunk = count.div_ceil(threads);
-            let partial: Vec<Mat<f64>> = (0..count)
-                .step_by(chunk)
-                .collect::<Vec<_>>()
-                .into_par_iter()
-                .map(|start| {
-                    let mut g = Mat::zeros(n, n);
-                    self.gram_range(x, g.as_mut(), start..(start + chunk).min(count), Par::Seq);
-                    g
-                })
-                .collect();
-            out.fill(0.0);
+            let starts: Vec<usize> = (0..count).step_by(group).collect();
+            let partial_gram = |&start: &usize| {
+                let mut g = Mat::zeros(n, n);
+                self.gram_range(x, g.as_mut(), start..(start + group).min(count), Par::Seq);
+                g
+            };
+            let partial: Vec<Mat<f64>> = if par.degree() > 1 {
+                starts.par_iter().map(partial_gram).collect()
+            } else {
+                starts.iter().map(partial_gram).collect()
+            };
             for g in &partial {
                 faer::zip!(out.rb_mut(), g.as_ref()).for_each(|faer::unzip!(o, g)| *o += *g);
             }
         } else {
-            out.fill(0.0);
             self.gram_range(x, out, 0..count, par);
         }
     }

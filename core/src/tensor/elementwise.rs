@@ -1,0 +1,32 @@
+//! Chunked element-wise passes over tensors, parallel when the solve is, with reductions
+//! summed in a fixed chunk order so that results do not depend on the thread count.
+
+use core::ops::Range;
+use faer::Par;
+use rayon::prelude::*;
+
+/// Elements per chunk (128 KiB of `f64`).
+const CHUNK: usize = 1 << 14;
+
+/// Runs `f(offset, out_chunk)` over consecutive chunks of `out` and returns the sum of the
+/// results in chunk order.
+pub(crate) fn update(par: Par, out: &mut [f64], f: impl Fn(usize, &mut [f64]) -> f64 + Sync) -> f64 {
+    if par.degree() > 1 && out.len() > CHUNK {
+        let partial: Vec<f64> = out.par_chunks_mut(CHUNK).enumerate().map(|(c, o)| f(c * CHUNK, o)).collect();
+        partial.iter().sum()
+    } else {
+        out.chunks_mut(CHUNK).enumerate().map(|(c, o)| f(c * CHUNK, o)).sum()
+    }
+}
+
+/// Sum of `f(range)` over consecutive chunks of `0..len`, in chunk order.
+pub(crate) fn reduce(par: Par, len: usize, f: impl Fn(Range<usize>) -> f64 + Sync) -> f64 {
+    let chunk = |c: usize| c * CHUNK..((c + 1) * CHUNK).min(len);
+    let count = len.div_ceil(CHUNK);
+    if par.degree() > 1 && count > 1 {
+        let partial: Vec<f64> = (0..count).into_par_iter().map(|c| f(chunk(c))).collect();
+        partial.iter().sum()
+    } else {
+        (0..count).map(|c| f(chunk(c))).sum()
+    }
+}
