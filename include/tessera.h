@@ -12,6 +12,27 @@
 #include <stdint.h>
 #include <stddef.h>
 
+// Largest supported tensor order.
+#define TSR_TENSOR_MAX_ORDER 16
+
+// Overlapped trace norm, "Constraint" (Tomioka et al. 2011).
+#define TSR_TENSOR_OVERLAPPED 0
+
+// Latent trace norm, "Mixture" (dual ADMM).
+#define TSR_TENSOR_LATENT 1
+
+// Trace norm of one unfolding, "As a matrix" (option `mode`).
+#define TSR_TENSOR_AS_MATRIX 2
+
+// `gamma_k = 1` for every mode.
+#define TSR_TENSOR_WEIGHTS_ONES 0
+
+// `gamma_k = 1/sqrt(n_k)` (with `TSR_TENSOR_LATENT`: the scaled latent norm).
+#define TSR_TENSOR_WEIGHTS_SCALED 1
+
+// `gamma_k` from the option `gamma` (`ndim` positive values).
+#define TSR_TENSOR_WEIGHTS_CUSTOM 2
+
 #define TSR_VERSION_MAJOR 0
 
 #define TSR_VERSION_MINOR 1
@@ -71,6 +92,94 @@ typedef struct tsr_matmut_f32 {
   int64_t row_stride;
   int64_t col_stride;
 } tsr_matmut_f32;
+
+// What a solver reports after each iteration.
+typedef struct tsr_progress {
+  // `sizeof(tsr_progress)`; fields are only ever appended.
+  uint32_t struct_size;
+  // Iterations done (1-based).
+  int64_t iteration;
+  // Current objective value (see the solver's documentation for its exact meaning).
+  double objective;
+  // The quantity the stopping rule compares with the tolerance (for the tensor solvers the
+  // relative duality gap).
+  double gap;
+  // A secondary residual (for the ADMM solvers the largest constraint violation).
+  double residual;
+} tsr_progress;
+
+// A progress callback: `user` is passed through untouched; return non-zero to cancel.
+typedef int32_t (*tsr_progress_fn)(void *user, const struct tsr_progress *progress);
+
+// Options of `tsr_tensor_complete_*`. Fill with `tsr_tensor_options_default`.
+typedef struct tsr_tensor_options {
+  // `sizeof(tsr_tensor_options)`.
+  uint32_t struct_size;
+  // `TSR_TENSOR_OVERLAPPED` (default), `TSR_TENSOR_LATENT` or `TSR_TENSOR_AS_MATRIX`.
+  uint32_t method;
+  // Mode (0-based) whose unfolding `TSR_TENSOR_AS_MATRIX` uses; default 0.
+  int32_t mode;
+  // `TSR_TENSOR_WEIGHTS_ONES` (default), `_SCALED` or `_CUSTOM`.
+  uint32_t weights;
+  // `ndim` weights when `weights == TSR_TENSOR_WEIGHTS_CUSTOM`, else ignored (may be NULL).
+  const double *gamma;
+  // `lambda >= 0`: 0 (default) fits the observed entries exactly; `lambda > 0` adds the
+  // squared loss `(1/2 lambda) ||Omega(X) - y||^2` instead.
+  double lambda;
+  // ADMM penalty; 0 (default) takes the reference code's `1/(10 std y)` (overlapped, as a
+  // matrix) or `10 std y` (latent).
+  double eta;
+  // Tolerance on the relative duality gap; default 1e-3.
+  double tol;
+  // Iteration limit; default 2000.
+  int64_t max_iter;
+  // Relative singular value threshold of the rank estimates; default 0.01.
+  double rank_threshold;
+  // Threads; 0 (default) follows `tsr_set_num_threads` and the environment.
+  int32_t num_threads;
+  // Optional progress callback, called on the calling thread after every iteration.
+  tsr_progress_fn progress;
+  // Passed to `progress` untouched.
+  void *progress_user;
+} tsr_tensor_options;
+
+// Options of `tsr_tensor_components_f64`. Fill with `tsr_tensor_cp_options_default`.
+typedef struct tsr_tensor_cp_options {
+  // `sizeof(tsr_tensor_cp_options)`.
+  uint32_t struct_size;
+  // Number of components `R >= 1`; default 1.
+  int64_t rank;
+  // Sweep limit; default 500.
+  int64_t max_iter;
+  // Stop when the fit changes by less than this; default 1e-10.
+  double tol;
+  // Seed of the starting point's random columns (used when `R > n_k`).
+  uint64_t seed;
+} tsr_tensor_cp_options;
+
+// What a completion did. Set `struct_size = sizeof(tsr_tensor_info)` before the call.
+typedef struct tsr_tensor_info {
+  // Set by the caller to `sizeof(tsr_tensor_info)`; only that many bytes are written.
+  uint32_t struct_size;
+  // Iterations run.
+  int64_t iterations;
+  // ADMM penalty used.
+  double eta;
+  // Primal objective of the estimate.
+  double objective;
+  // Best dual objective found (a lower bound on the optimum).
+  double dual_objective;
+  // Relative duality gap of the estimate.
+  double duality_gap;
+  // Largest per-mode ADMM constraint violation (Frobenius norm).
+  double primal_residual;
+  // `||Omega(X) - y||_2`.
+  double data_residual;
+  // Estimated rank of every mode of the estimate (entries past `ndim` are 0).
+  int64_t ranks[TSR_TENSOR_MAX_ORDER];
+  // Rank of each latent component (latent method) or split variable (others) in its mode.
+  int64_t component_ranks[TSR_TENSOR_MAX_ORDER];
+} tsr_tensor_info;
 
 // Success.
 #define TSR_OK 0
@@ -447,6 +556,40 @@ tsr_status tsr_poincare_gyroplane_dist_vjp_f32(const struct tsr_poincare *ball, 
 // Static, NUL-terminated name of a status code (`"TSR_OK"`, `"TSR_ERR_DOMAIN"`, ...);
 // `"TSR_ERR_UNKNOWN"` for a code this version does not define. Never NULL.
 const char *tsr_status_str(tsr_status status);
+
+// Fills `options` with the defaults.
+tsr_status tsr_tensor_options_default(struct tsr_tensor_options *options);
+
+// Fills `options` with the defaults.
+tsr_status tsr_tensor_cp_options_default(struct tsr_tensor_cp_options *options);
+
+// Completes (or, with every entry observed, denoises) a tensor from a dense array of
+// `values` and a `mask` (entry observed where `mask != 0`; values elsewhere are not read).
+// Writes the estimate (`shape` elements) and, if `info` is not NULL, the report.
+// Returns `TSR_ERR_NOT_CONVERGED` or `TSR_ERR_CANCELLED` with the best iterate written.
+// Shapes: values, mask, estimate: prod(shape[0..ndim]), column-major.
+tsr_status tsr_tensor_complete_dense_f64(int32_t ndim, const int64_t *shape, const double *values, const uint8_t *mask, const struct tsr_tensor_options *options, double *estimate, struct tsr_tensor_info *info);
+
+// Completes a tensor from `nobs` coordinate-list observations: `coords[obs * ndim + k]` is
+// the 0-based index in mode `k` of observation `obs`, `obs_values[obs]` its value. Indices
+// out of range and duplicates are errors. Otherwise as `tsr_tensor_complete_dense_f64`.
+// Shapes: coords: nobs*ndim; obs_values: nobs; estimate: prod(shape[0..ndim]).
+tsr_status tsr_tensor_complete_coo_f64(int32_t ndim, const int64_t *shape, int64_t nobs, const int64_t *coords, const double *obs_values, const struct tsr_tensor_options *options, double *estimate, struct tsr_tensor_info *info);
+
+// Tucker decomposition of `x` with the given `ranks` (e.g. `info.ranks` of a completion):
+// `factors[k]` receives the top `ranks[k]` left singular vectors of the mode-k unfolding
+// (`shape[k] × ranks[k]`, column-major, orthonormal columns) and `core` the core tensor
+// `x ×_1 U_1ᵀ … ×_K U_Kᵀ` (`ranks[0] × … × ranks[K-1]`). `num_threads` as in the options.
+// Shapes: x: prod(shape); core: prod(ranks); factors[k]: shape[k]*ranks[k].
+tsr_status tsr_tensor_tucker_f64(int32_t ndim, const int64_t *shape, const double *x, const int64_t *ranks, int32_t num_threads, double *core, double *const *factors);
+
+// The interpretability heuristic of Tomioka, Hayashi, Kashima (2011): Tucker decomposition of
+// `x` with `ranks`, a rank-R CP decomposition of the small core by alternating least squares
+// (R = `options->rank`), mapped back: `x ≈ Σ_c weights[c] l_1c ∘ … ∘ l_Kc` with unit-norm
+// loadings `loadings[k]` (`shape[k] × R`, column-major). `fit` (may be NULL) receives
+// `1 − ||core − CP||/||core||`.
+// Shapes: x: prod(shape); weights: R; loadings[k]: shape[k]*R.
+tsr_status tsr_tensor_components_f64(int32_t ndim, const int64_t *shape, const double *x, const int64_t *ranks, const struct tsr_tensor_cp_options *options, double *weights, double *const *loadings, double *fit);
 
 // Sets the default thread count of later calls; 0 restores the automatic choice.
 // Returns `TSR_ERR_INVALID_PARAMETER` for a negative count.
