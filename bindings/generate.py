@@ -66,23 +66,31 @@ class HeaderError(Exception):
 
 @dataclass
 class CType:
-    """`[const] base *...` (`base` a primitive, a typedef, a struct name, or `void`)."""
+    """`[const] [struct] base *[const] *[const]...` (`base` a primitive, a typedef, a struct
+    name, or `void`)."""
 
     base: str
-    const: bool = False  # const on the pointee (the only const cbindgen emits)
+    const: bool = False  # const on the pointee (`const double *`)
     ptr: int = 0
     is_struct: bool = False  # spelled `struct base`
+    # const on each pointer level, outermost last: `double *const *` is (True, False). The
+    # bindings pass every pointer as a plain address, so this only matters for `c()`.
+    ptr_const: tuple = ()
 
     def c(self) -> str:
         s = ("const " if self.const else "") + ("struct " if self.is_struct else "") + self.base
-        return s + (" " + "*" * self.ptr if self.ptr else "")
+        if not self.ptr:
+            return s
+        consts = self.ptr_const or (False,) * self.ptr
+        return s + " " + "".join("*const " if c else "*" for c in consts).rstrip()
 
 
 @dataclass
 class Param:
     name: str
     type: CType
-    array: int | None = None  # fixed-size array field `T name[N]`
+    array: int | None = None  # fixed-size array field `T name[N]` (N's value)
+    array_name: str | None = None  # N as spelled in the header when it is a constant
 
 
 @dataclass
@@ -143,31 +151,55 @@ PRIMITIVES = {
 
 
 def parse_ctype(text: str) -> CType:
-    t = text.strip()
-    ptr = t.count("*")
-    t = t.replace("*", " ").split()
+    """`[const] [struct] base` followed by `*` and `*const` levels; nothing else (no `const`
+    after the base name, no arrays, no function types)."""
+    toks = re.findall(r"\*|[A-Za-z_]\w*|\S", text)
     const = False
-    if t and t[0] == "const":
-        const = True
-        t = t[1:]
-    if "const" in t:
-        raise HeaderError(f"unsupported const placement in type `{text}`")
-    is_struct = bool(t) and t[0] == "struct"
+    if toks and toks[0] == "const":
+        const, toks = True, toks[1:]
+    is_struct = bool(toks) and toks[0] == "struct"
     if is_struct:
-        t = t[1:]
-    base = " ".join(t)
+        toks = toks[1:]
+    base_toks = []
+    while toks and toks[0] != "*":
+        base_toks.append(toks.pop(0))
+    if "const" in base_toks:
+        raise HeaderError(f"unsupported const placement in type `{text}`")
+    base = " ".join(base_toks)
     if not re.fullmatch(r"[A-Za-z_]\w*( [A-Za-z_]\w*)?", base):
         raise HeaderError(f"cannot parse type `{text}`")
-    return CType(base, const, ptr, is_struct)
+    levels = []
+    while toks:
+        if toks.pop(0) != "*":
+            raise HeaderError(f"cannot parse type `{text}`")
+        c = bool(toks) and toks[0] == "const"
+        if c:
+            toks.pop(0)
+        levels.append(c)
+    return CType(base, const, len(levels), is_struct, tuple(levels) if any(levels) else ())
 
 
-def parse_decl(text: str) -> Param:
-    """`<type> name` or `<type> name[N]`."""
+def parse_decl(text: str, known: dict | None = None) -> Param:
+    """`<type> name`, or (struct fields only, `known` given) `<type> name[N]` with N a literal
+    or an integer constant defined earlier."""
     text = text.strip()
-    m = re.fullmatch(r"(.*?)([A-Za-z_]\w*)\s*(?:\[(\d+)\])?", text)
+    m = re.fullmatch(r"(.*?)([A-Za-z_]\w*)\s*(?:\[\s*(\w+)\s*\])?", text)
     if not m or "(" in text:
         raise HeaderError(f"cannot parse declaration `{text}` (function pointers need a typedef)")
-    return Param(m.group(2), parse_ctype(m.group(1)), int(m.group(3)) if m.group(3) else None)
+    size, name = m.group(3), None
+    if size is not None:
+        if known is None:
+            raise HeaderError(f"array parameter `{text}` (use a pointer)")
+        if size.isdigit():
+            n = int(size)
+        elif isinstance(known.get(size), int) and not isinstance(known.get(size), bool):
+            n, name = known[size], size
+        else:
+            raise HeaderError(f"array size `{size}` in `{text}` is not an integer constant defined earlier")
+        if n < 1:
+            raise HeaderError(f"array size of `{text}` is {n}")
+        size = n
+    return Param(m.group(2), parse_ctype(m.group(1)), size, name)
 
 
 def parse_params(text: str) -> list[Param]:
@@ -261,7 +293,7 @@ def parse_header(text: str) -> Header:
                     continue
                 if not fl.endswith(";"):
                     raise HeaderError(f"cannot parse field `{fl}` of `{m.group(1)}`")
-                p = parse_decl(fl[:-1])
+                p = parse_decl(fl[:-1], known)
                 fields.append(p)
                 fdocs[p.name] = fdoc
                 fdoc = []
@@ -516,7 +548,7 @@ def gen_python(h: Header, ops: list[Op]) -> str:
                 for f in it.fields:
                     t = py_type(f.type, types)
                     if f.array:
-                        t = f"{t} * {f.array}"
+                        t = f"{t} * {f.array_name or f.array}"
                     for d in it.field_docs.get(f.name, []):
                         out.append(f"        # {d}\n")
                     out.append(f"        ({f.name!r}, {t}),\n")
@@ -650,7 +682,7 @@ def gen_julia(h: Header) -> str:
                         out.append(f"    # {d}\n")
                     t = jl_type(f.type, types)
                     if f.array:
-                        t = f"NTuple{{{f.array},{t}}}"
+                        t = f"NTuple{{{f.array_name or f.array},{t}}}"
                     out.append(f"    {jl_name(f.name)}::{t}\n")
                 out.append("end\n")
     out.append("\n# Functions\n")
@@ -820,7 +852,7 @@ def gen_fortran(h: Header) -> str:
             out.append(f"  type, bind(C) :: {it.name}\n")
             for f in it.fields:
                 out.append(f_comment(it.field_docs.get(f.name, []), "    "))
-                dim = f", dimension({f.array})" if f.array else ""
+                dim = f", dimension({cnames[f.array_name] if f.array_name else f.array})" if f.array else ""
                 out.append(f"    {f_type(f.type, types)}{dim} :: {f.name}\n")
             out.append("  end type\n\n")
         elif isinstance(it, (Alias, FnPtr)) or (isinstance(it, Struct) and it.fields is None):

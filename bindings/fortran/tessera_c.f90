@@ -11,6 +11,27 @@ module tessera_c
   implicit none
   public
 
+  ! Largest supported tensor order.
+  integer(c_int32_t), parameter :: TSR_TENSOR_MAX_ORDER = 16_c_int32_t
+
+  ! Overlapped trace norm, "Constraint" (Tomioka et al. 2011).
+  integer(c_int32_t), parameter :: TSR_TENSOR_OVERLAPPED = 0_c_int32_t
+
+  ! Latent trace norm, "Mixture" (dual ADMM).
+  integer(c_int32_t), parameter :: TSR_TENSOR_LATENT = 1_c_int32_t
+
+  ! Trace norm of one unfolding, "As a matrix" (option `mode`).
+  integer(c_int32_t), parameter :: TSR_TENSOR_AS_MATRIX = 2_c_int32_t
+
+  ! `gamma_k = 1` for every mode.
+  integer(c_int32_t), parameter :: TSR_TENSOR_WEIGHTS_ONES = 0_c_int32_t
+
+  ! `gamma_k = 1/sqrt(n_k)` (with `TSR_TENSOR_LATENT`: the scaled latent norm).
+  integer(c_int32_t), parameter :: TSR_TENSOR_WEIGHTS_SCALED = 1_c_int32_t
+
+  ! `gamma_k` from the option `gamma` (`ndim` positive values).
+  integer(c_int32_t), parameter :: TSR_TENSOR_WEIGHTS_CUSTOM = 2_c_int32_t
+
   integer(c_int32_t), parameter :: TSR_VERSION_MAJOR = 0_c_int32_t
 
   integer(c_int32_t), parameter :: TSR_VERSION_MINOR = 1_c_int32_t
@@ -121,6 +142,93 @@ module tessera_c
     integer(c_int64_t) :: ncols
     integer(c_int64_t) :: row_stride
     integer(c_int64_t) :: col_stride
+  end type
+
+  ! What a solver reports after each iteration.
+  type, bind(C) :: tsr_progress
+    ! `sizeof(tsr_progress)`; fields are only ever appended.
+    integer(c_int32_t) :: struct_size
+    ! Iterations done (1-based).
+    integer(c_int64_t) :: iteration
+    ! Current objective value (see the solver's documentation for its exact meaning).
+    real(c_double) :: objective
+    ! The quantity the stopping rule compares with the tolerance (for the tensor solvers the
+    ! relative duality gap).
+    real(c_double) :: gap
+    ! A secondary residual (for the ADMM solvers the largest constraint violation).
+    real(c_double) :: residual
+  end type
+
+  ! tsr_progress_fn function pointer: use type(c_funptr)
+
+  ! Options of `tsr_tensor_complete_*`. Fill with `tsr_tensor_options_default`.
+  type, bind(C) :: tsr_tensor_options
+    ! `sizeof(tsr_tensor_options)`.
+    integer(c_int32_t) :: struct_size
+    ! `TSR_TENSOR_OVERLAPPED` (default), `TSR_TENSOR_LATENT` or `TSR_TENSOR_AS_MATRIX`.
+    integer(c_int32_t) :: method
+    ! Mode (0-based) whose unfolding `TSR_TENSOR_AS_MATRIX` uses; default 0.
+    integer(c_int32_t) :: mode
+    ! `TSR_TENSOR_WEIGHTS_ONES` (default), `_SCALED` or `_CUSTOM`.
+    integer(c_int32_t) :: weights
+    ! `ndim` weights when `weights == TSR_TENSOR_WEIGHTS_CUSTOM`, else ignored (may be NULL).
+    type(c_ptr) :: gamma
+    ! `lambda >= 0`: 0 (default) fits the observed entries exactly; `lambda > 0` adds the
+    ! squared loss `(1/2 lambda) ||Omega(X) - y||^2` instead.
+    real(c_double) :: lambda
+    ! ADMM penalty; 0 (default) takes the reference code's `1/(10 std y)` (overlapped, as a
+    ! matrix) or `10 std y` (latent).
+    real(c_double) :: eta
+    ! Tolerance on the relative duality gap; default 1e-3.
+    real(c_double) :: tol
+    ! Iteration limit; default 2000.
+    integer(c_int64_t) :: max_iter
+    ! Relative singular value threshold of the rank estimates; default 0.01.
+    real(c_double) :: rank_threshold
+    ! Threads; 0 (default) follows `tsr_set_num_threads` and the environment.
+    integer(c_int32_t) :: num_threads
+    ! Optional progress callback, called on the calling thread after every iteration.
+    type(c_funptr) :: progress
+    ! Passed to `progress` untouched.
+    type(c_ptr) :: progress_user
+  end type
+
+  ! Options of `tsr_tensor_components_f64`. Fill with `tsr_tensor_cp_options_default`.
+  type, bind(C) :: tsr_tensor_cp_options
+    ! `sizeof(tsr_tensor_cp_options)`.
+    integer(c_int32_t) :: struct_size
+    ! Number of components `R >= 1`; default 1.
+    integer(c_int64_t) :: rank
+    ! Sweep limit; default 500.
+    integer(c_int64_t) :: max_iter
+    ! Stop when the fit changes by less than this; default 1e-10.
+    real(c_double) :: tol
+    ! Seed of the starting point's random columns (used when `R > n_k`).
+    integer(c_int64_t) :: seed
+  end type
+
+  ! What a completion did. Set `struct_size = sizeof(tsr_tensor_info)` before the call.
+  type, bind(C) :: tsr_tensor_info
+    ! Set by the caller to `sizeof(tsr_tensor_info)`; only that many bytes are written.
+    integer(c_int32_t) :: struct_size
+    ! Iterations run.
+    integer(c_int64_t) :: iterations
+    ! ADMM penalty used.
+    real(c_double) :: eta
+    ! Primal objective of the estimate.
+    real(c_double) :: objective
+    ! Best dual objective found (a lower bound on the optimum).
+    real(c_double) :: dual_objective
+    ! Relative duality gap of the estimate.
+    real(c_double) :: duality_gap
+    ! Largest per-mode ADMM constraint violation (Frobenius norm).
+    real(c_double) :: primal_residual
+    ! `||Omega(X) - y||_2`.
+    real(c_double) :: data_residual
+    ! Estimated rank of every mode of the estimate (entries past `ndim` are 0).
+    integer(c_int64_t), dimension(TSR_TENSOR_MAX_ORDER) :: ranks
+    ! Rank of each latent component (latent method) or split variable (others) in its mode.
+    integer(c_int64_t), dimension(TSR_TENSOR_MAX_ORDER) :: component_ranks
   end type
 
   interface
@@ -1116,6 +1224,96 @@ module tessera_c
       import
       integer(c_int32_t), value :: status
       type(c_ptr) :: res
+    end function
+
+    ! Fills `options` with the defaults.
+    function tsr_tensor_options_default(options) result(res) bind(C, &
+        name='tsr_tensor_options_default')
+      import
+      type(c_ptr), value :: options
+      integer(c_int32_t) :: res
+    end function
+
+    ! Fills `options` with the defaults.
+    function tsr_tensor_cp_options_default(options) result(res) bind(C, &
+        name='tsr_tensor_cp_options_default')
+      import
+      type(c_ptr), value :: options
+      integer(c_int32_t) :: res
+    end function
+
+    ! Completes (or, with every entry observed, denoises) a tensor from a dense array of
+    ! `values` and a `mask` (entry observed where `mask != 0`; values elsewhere are not read).
+    ! Writes the estimate (`shape` elements) and, if `info` is not NULL, the report.
+    ! Returns `TSR_ERR_NOT_CONVERGED` or `TSR_ERR_CANCELLED` with the best iterate written.
+    ! Shapes: values, mask, estimate: prod(shape[0..ndim]), column-major.
+    function tsr_tensor_complete_dense_f64(ndim, shape, values, mask, options, estimate, &
+        info) result(res) bind(C, name='tsr_tensor_complete_dense_f64')
+      import
+      integer(c_int32_t), value :: ndim
+      type(c_ptr), value :: shape
+      type(c_ptr), value :: values
+      type(c_ptr), value :: mask
+      type(c_ptr), value :: options
+      type(c_ptr), value :: estimate
+      type(c_ptr), value :: info
+      integer(c_int32_t) :: res
+    end function
+
+    ! Completes a tensor from `nobs` coordinate-list observations: `coords[obs * ndim + k]` is
+    ! the 0-based index in mode `k` of observation `obs`, `obs_values[obs]` its value. Indices
+    ! out of range and duplicates are errors. Otherwise as `tsr_tensor_complete_dense_f64`.
+    ! Shapes: coords: nobs*ndim; obs_values: nobs; estimate: prod(shape[0..ndim]).
+    function tsr_tensor_complete_coo_f64(ndim, shape, nobs, coords, obs_values, options, &
+        estimate, info) result(res) bind(C, name='tsr_tensor_complete_coo_f64')
+      import
+      integer(c_int32_t), value :: ndim
+      type(c_ptr), value :: shape
+      integer(c_int64_t), value :: nobs
+      type(c_ptr), value :: coords
+      type(c_ptr), value :: obs_values
+      type(c_ptr), value :: options
+      type(c_ptr), value :: estimate
+      type(c_ptr), value :: info
+      integer(c_int32_t) :: res
+    end function
+
+    ! Tucker decomposition of `x` with the given `ranks` (e.g. `info.ranks` of a completion):
+    ! `factors[k]` receives the top `ranks[k]` left singular vectors of the mode-k unfolding
+    ! (`shape[k] x ranks[k]`, column-major, orthonormal columns) and `core` the core tensor
+    ! `x x_1 U_1? ? x_K U_K?` (`ranks[0] x ? x ranks[K-1]`). `num_threads` as in the options.
+    ! Shapes: x: prod(shape); core: prod(ranks); factors[k]: shape[k]*ranks[k].
+    function tsr_tensor_tucker_f64(ndim, shape, x, ranks, num_threads, core, &
+        factors) result(res) bind(C, name='tsr_tensor_tucker_f64')
+      import
+      integer(c_int32_t), value :: ndim
+      type(c_ptr), value :: shape
+      type(c_ptr), value :: x
+      type(c_ptr), value :: ranks
+      integer(c_int32_t), value :: num_threads
+      type(c_ptr), value :: core
+      type(c_ptr), value :: factors
+      integer(c_int32_t) :: res
+    end function
+
+    ! The interpretability heuristic of Tomioka, Hayashi, Kashima (2011): Tucker decomposition of
+    ! `x` with `ranks`, a rank-R CP decomposition of the small core by alternating least squares
+    ! (R = `options->rank`), mapped back: `x ? ?_c weights[c] l_1c ? ? ? l_Kc` with unit-norm
+    ! loadings `loadings[k]` (`shape[k] x R`, column-major). `fit` (may be NULL) receives
+    ! `1 ? ||core ? CP||/||core||`.
+    ! Shapes: x: prod(shape); weights: R; loadings[k]: shape[k]*R.
+    function tsr_tensor_components_f64(ndim, shape, x, ranks, options, weights, loadings, &
+        fit) result(res) bind(C, name='tsr_tensor_components_f64')
+      import
+      integer(c_int32_t), value :: ndim
+      type(c_ptr), value :: shape
+      type(c_ptr), value :: x
+      type(c_ptr), value :: ranks
+      type(c_ptr), value :: options
+      type(c_ptr), value :: weights
+      type(c_ptr), value :: loadings
+      type(c_ptr), value :: fit
+      integer(c_int32_t) :: res
     end function
 
     ! Sets the default thread count of later calls; 0 restores the automatic choice.

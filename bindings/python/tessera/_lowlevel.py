@@ -7,6 +7,20 @@ outputs and symbolic shapes) for the idiomatic layer in `tessera/__init__.py`.
 import ctypes
 
 # Constants
+# Largest supported tensor order.
+TSR_TENSOR_MAX_ORDER = 16
+# Overlapped trace norm, "Constraint" (Tomioka et al. 2011).
+TSR_TENSOR_OVERLAPPED = 0
+# Latent trace norm, "Mixture" (dual ADMM).
+TSR_TENSOR_LATENT = 1
+# Trace norm of one unfolding, "As a matrix" (option `mode`).
+TSR_TENSOR_AS_MATRIX = 2
+# `gamma_k = 1` for every mode.
+TSR_TENSOR_WEIGHTS_ONES = 0
+# `gamma_k = 1/sqrt(n_k)` (with `TSR_TENSOR_LATENT`: the scaled latent norm).
+TSR_TENSOR_WEIGHTS_SCALED = 1
+# `gamma_k` from the option `gamma` (`ndim` positive values).
+TSR_TENSOR_WEIGHTS_CUSTOM = 2
 TSR_VERSION_MAJOR = 0
 TSR_VERSION_MINOR = 1
 TSR_VERSION_PATCH = 0
@@ -117,6 +131,106 @@ class tsr_matmut_f32(ctypes.Structure):
         ('ncols', ctypes.c_int64),
         ('row_stride', ctypes.c_int64),
         ('col_stride', ctypes.c_int64),
+    ]
+
+
+
+class tsr_progress(ctypes.Structure):
+    """What a solver reports after each iteration."""
+    _fields_ = [
+        # `sizeof(tsr_progress)`; fields are only ever appended.
+        ('struct_size', ctypes.c_uint32),
+        # Iterations done (1-based).
+        ('iteration', ctypes.c_int64),
+        # Current objective value (see the solver's documentation for its exact meaning).
+        ('objective', ctypes.c_double),
+        # The quantity the stopping rule compares with the tolerance (for the tensor solvers the
+        # relative duality gap).
+        ('gap', ctypes.c_double),
+        # A secondary residual (for the ADMM solvers the largest constraint violation).
+        ('residual', ctypes.c_double),
+    ]
+
+
+# A progress callback: `user` is passed through untouched; return non-zero to cancel.
+tsr_progress_fn = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.POINTER(tsr_progress))
+
+
+class tsr_tensor_options(ctypes.Structure):
+    """Options of `tsr_tensor_complete_*`. Fill with `tsr_tensor_options_default`."""
+    _fields_ = [
+        # `sizeof(tsr_tensor_options)`.
+        ('struct_size', ctypes.c_uint32),
+        # `TSR_TENSOR_OVERLAPPED` (default), `TSR_TENSOR_LATENT` or `TSR_TENSOR_AS_MATRIX`.
+        ('method', ctypes.c_uint32),
+        # Mode (0-based) whose unfolding `TSR_TENSOR_AS_MATRIX` uses; default 0.
+        ('mode', ctypes.c_int32),
+        # `TSR_TENSOR_WEIGHTS_ONES` (default), `_SCALED` or `_CUSTOM`.
+        ('weights', ctypes.c_uint32),
+        # `ndim` weights when `weights == TSR_TENSOR_WEIGHTS_CUSTOM`, else ignored (may be NULL).
+        ('gamma', ctypes.POINTER(ctypes.c_double)),
+        # `lambda >= 0`: 0 (default) fits the observed entries exactly; `lambda > 0` adds the
+        # squared loss `(1/2 lambda) ||Omega(X) - y||^2` instead.
+        ('lambda', ctypes.c_double),
+        # ADMM penalty; 0 (default) takes the reference code's `1/(10 std y)` (overlapped, as a
+        # matrix) or `10 std y` (latent).
+        ('eta', ctypes.c_double),
+        # Tolerance on the relative duality gap; default 1e-3.
+        ('tol', ctypes.c_double),
+        # Iteration limit; default 2000.
+        ('max_iter', ctypes.c_int64),
+        # Relative singular value threshold of the rank estimates; default 0.01.
+        ('rank_threshold', ctypes.c_double),
+        # Threads; 0 (default) follows `tsr_set_num_threads` and the environment.
+        ('num_threads', ctypes.c_int32),
+        # Optional progress callback, called on the calling thread after every iteration.
+        ('progress', tsr_progress_fn),
+        # Passed to `progress` untouched.
+        ('progress_user', ctypes.c_void_p),
+    ]
+
+
+
+class tsr_tensor_cp_options(ctypes.Structure):
+    """Options of `tsr_tensor_components_f64`. Fill with `tsr_tensor_cp_options_default`."""
+    _fields_ = [
+        # `sizeof(tsr_tensor_cp_options)`.
+        ('struct_size', ctypes.c_uint32),
+        # Number of components `R >= 1`; default 1.
+        ('rank', ctypes.c_int64),
+        # Sweep limit; default 500.
+        ('max_iter', ctypes.c_int64),
+        # Stop when the fit changes by less than this; default 1e-10.
+        ('tol', ctypes.c_double),
+        # Seed of the starting point's random columns (used when `R > n_k`).
+        ('seed', ctypes.c_uint64),
+    ]
+
+
+
+class tsr_tensor_info(ctypes.Structure):
+    """What a completion did. Set `struct_size = sizeof(tsr_tensor_info)` before the call."""
+    _fields_ = [
+        # Set by the caller to `sizeof(tsr_tensor_info)`; only that many bytes are written.
+        ('struct_size', ctypes.c_uint32),
+        # Iterations run.
+        ('iterations', ctypes.c_int64),
+        # ADMM penalty used.
+        ('eta', ctypes.c_double),
+        # Primal objective of the estimate.
+        ('objective', ctypes.c_double),
+        # Best dual objective found (a lower bound on the optimum).
+        ('dual_objective', ctypes.c_double),
+        # Relative duality gap of the estimate.
+        ('duality_gap', ctypes.c_double),
+        # Largest per-mode ADMM constraint violation (Frobenius norm).
+        ('primal_residual', ctypes.c_double),
+        # `||Omega(X) - y||_2`.
+        ('data_residual', ctypes.c_double),
+        # Estimated rank of every mode of the estimate (entries past `ndim` are 0).
+        ('ranks', ctypes.c_int64 * TSR_TENSOR_MAX_ORDER),
+        # Rank of each latent component (latent method) or split variable (others) in its mode.
+        ('component_ranks', ctypes.c_int64 * TSR_TENSOR_MAX_ORDER),
     ]
 
 
@@ -601,6 +715,42 @@ FUNCTIONS = {
         (tsr_status, ),
         ('status', ),
         'Static, NUL-terminated name of a status code (`"TSR_OK"`, `"TSR_ERR_DOMAIN"`, ...); `"TSR_ERR_UNKNOWN"` for a code this version does not define. Never NULL.',
+    ),
+    'tsr_tensor_options_default': (
+        tsr_status,
+        (ctypes.POINTER(tsr_tensor_options), ),
+        ('options', ),
+        'Fills `options` with the defaults.',
+    ),
+    'tsr_tensor_cp_options_default': (
+        tsr_status,
+        (ctypes.POINTER(tsr_tensor_cp_options), ),
+        ('options', ),
+        'Fills `options` with the defaults.',
+    ),
+    'tsr_tensor_complete_dense_f64': (
+        tsr_status,
+        (ctypes.c_int32, ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_uint8), ctypes.POINTER(tsr_tensor_options), ctypes.POINTER(ctypes.c_double), ctypes.POINTER(tsr_tensor_info), ),
+        ('ndim', 'shape', 'values', 'mask', 'options', 'estimate', 'info', ),
+        'Completes (or, with every entry observed, denoises) a tensor from a dense array of `values` and a `mask` (entry observed where `mask != 0`; values elsewhere are not read). Writes the estimate (`shape` elements) and, if `info` is not NULL, the report. Returns `TSR_ERR_NOT_CONVERGED` or `TSR_ERR_CANCELLED` with the best iterate written. Shapes: values, mask, estimate: prod(shape[0..ndim]), column-major.',
+    ),
+    'tsr_tensor_complete_coo_f64': (
+        tsr_status,
+        (ctypes.c_int32, ctypes.POINTER(ctypes.c_int64), ctypes.c_int64, ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(ctypes.c_double), ctypes.POINTER(tsr_tensor_options), ctypes.POINTER(ctypes.c_double), ctypes.POINTER(tsr_tensor_info), ),
+        ('ndim', 'shape', 'nobs', 'coords', 'obs_values', 'options', 'estimate', 'info', ),
+        'Completes a tensor from `nobs` coordinate-list observations: `coords[obs * ndim + k]` is the 0-based index in mode `k` of observation `obs`, `obs_values[obs]` its value. Indices out of range and duplicates are errors. Otherwise as `tsr_tensor_complete_dense_f64`. Shapes: coords: nobs*ndim; obs_values: nobs; estimate: prod(shape[0..ndim]).',
+    ),
+    'tsr_tensor_tucker_f64': (
+        tsr_status,
+        (ctypes.c_int32, ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_int64), ctypes.c_int32, ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.POINTER(ctypes.c_double)), ),
+        ('ndim', 'shape', 'x', 'ranks', 'num_threads', 'core', 'factors', ),
+        'Tucker decomposition of `x` with the given `ranks` (e.g. `info.ranks` of a completion): `factors[k]` receives the top `ranks[k]` left singular vectors of the mode-k unfolding (`shape[k] × ranks[k]`, column-major, orthonormal columns) and `core` the core tensor `x ×_1 U_1ᵀ … ×_K U_Kᵀ` (`ranks[0] × … × ranks[K-1]`). `num_threads` as in the options. Shapes: x: prod(shape); core: prod(ranks); factors[k]: shape[k]*ranks[k].',
+    ),
+    'tsr_tensor_components_f64': (
+        tsr_status,
+        (ctypes.c_int32, ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(tsr_tensor_cp_options), ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.POINTER(ctypes.c_double)), ctypes.POINTER(ctypes.c_double), ),
+        ('ndim', 'shape', 'x', 'ranks', 'options', 'weights', 'loadings', 'fit', ),
+        'The interpretability heuristic of Tomioka, Hayashi, Kashima (2011): Tucker decomposition of `x` with `ranks`, a rank-R CP decomposition of the small core by alternating least squares (R = `options->rank`), mapped back: `x ≈ Σ_c weights[c] l_1c ∘ … ∘ l_Kc` with unit-norm loadings `loadings[k]` (`shape[k] × R`, column-major). `fit` (may be NULL) receives `1 − ||core − CP||/||core||`. Shapes: x: prod(shape); weights: R; loadings[k]: shape[k]*R.',
     ),
     'tsr_set_num_threads': (
         tsr_status,

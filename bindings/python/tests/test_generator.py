@@ -211,3 +211,43 @@ def test_python_layer_on_every_shape_pattern(generated, monkeypatch):
     assert g.shape == (6, 5) and g.dtype == np.float32 and np.allclose(g, x @ a.T, atol=1e-5)
     assert np.allclose(op("fixture_scaled")(x, 0.5), 0.5 * x)
     assert np.allclose(op("fixture_scaled")(x=x, alpha=3.0), 3.0 * x)
+
+
+def test_tensor_constructs_are_bound():
+    """Fixed-size array fields sized by a constant, function-pointer fields and `T *const *`
+    parameters (the tensor entry points) reach every low-level layer."""
+    files = generate.generate(HEADER)
+    py, jl, f90 = files["python"], files["julia"], files["fortran"]
+    assert "('ranks', ctypes.c_int64 * TSR_TENSOR_MAX_ORDER)" in py
+    assert "('progress', tsr_progress_fn)" in py
+    assert "ranks::NTuple{TSR_TENSOR_MAX_ORDER,Int64}" in jl
+    assert "progress::Ptr{Cvoid}" in jl
+    assert "integer(c_int64_t), dimension(TSR_TENSOR_MAX_ORDER) :: ranks" in f90
+    assert "type(c_funptr) :: progress" in f90
+    h = generate.parse_header(HEADER)
+    tucker = {f.name: f for f in h.functions}["tsr_tensor_tucker_f64"]
+    factors = tucker.params[-1]
+    assert factors.type.ptr == 2 and factors.type.ptr_const == (True, False)
+    assert factors.type.c() == "double *const *"
+
+
+@pytest.mark.parametrize("decl, complaint", [
+    ("int64_t ranks[TSR_NO_SUCH_CONSTANT];", "not an integer constant"),
+    ("int64_t ranks[TSR_ERR_INTERNAL];", "defined earlier"),  # defined after the struct
+    ("int64_t ranks[0];", "array size"),
+    ("double const *p;", "const placement"),
+    ("double *const const *p;", "cannot parse type"),
+    ("int32_t (*f)(void);", "function pointers need a typedef"),
+])
+def test_unknown_field_constructs_are_errors(decl, complaint):
+    field = "int64_t ranks[TSR_TENSOR_MAX_ORDER];"
+    assert field in HEADER
+    with pytest.raises(generate.HeaderError, match=complaint):
+        generate.generate(HEADER.replace(field, decl, 1))
+
+
+def test_array_parameters_are_errors():
+    proto = "int64_t nobs,"
+    assert proto in HEADER
+    with pytest.raises(generate.HeaderError, match="array parameter"):
+        generate.generate(HEADER.replace(proto, "int64_t nobs[4],", 1))

@@ -28,6 +28,20 @@ function _sym(name::Symbol)
 end
 
 # Constants
+# Largest supported tensor order.
+const TSR_TENSOR_MAX_ORDER = 16
+# Overlapped trace norm, "Constraint" (Tomioka et al. 2011).
+const TSR_TENSOR_OVERLAPPED = 0
+# Latent trace norm, "Mixture" (dual ADMM).
+const TSR_TENSOR_LATENT = 1
+# Trace norm of one unfolding, "As a matrix" (option `mode`).
+const TSR_TENSOR_AS_MATRIX = 2
+# `gamma_k = 1` for every mode.
+const TSR_TENSOR_WEIGHTS_ONES = 0
+# `gamma_k = 1/sqrt(n_k)` (with `TSR_TENSOR_LATENT`: the scaled latent norm).
+const TSR_TENSOR_WEIGHTS_SCALED = 1
+# `gamma_k` from the option `gamma` (`ndim` positive values).
+const TSR_TENSOR_WEIGHTS_CUSTOM = 2
 const TSR_VERSION_MAJOR = 0
 const TSR_VERSION_MINOR = 1
 const TSR_VERSION_PATCH = 0
@@ -133,6 +147,102 @@ struct tsr_matmut_f32
     ncols::Int64
     row_stride::Int64
     col_stride::Int64
+end
+
+"""
+What a solver reports after each iteration.
+"""
+struct tsr_progress
+    # `sizeof(tsr_progress)`; fields are only ever appended.
+    struct_size::UInt32
+    # Iterations done (1-based).
+    iteration::Int64
+    # Current objective value (see the solver's documentation for its exact meaning).
+    objective::Cdouble
+    # The quantity the stopping rule compares with the tolerance (for the tensor solvers the
+    # relative duality gap).
+    gap::Cdouble
+    # A secondary residual (for the ADMM solvers the largest constraint violation).
+    residual::Cdouble
+end
+
+# A progress callback: `user` is passed through untouched; return non-zero to cancel.
+const tsr_progress_fn = Ptr{Cvoid}  # C function pointer (@cfunction)
+
+"""
+Options of `tsr_tensor_complete_*`. Fill with `tsr_tensor_options_default`.
+"""
+struct tsr_tensor_options
+    # `sizeof(tsr_tensor_options)`.
+    struct_size::UInt32
+    # `TSR_TENSOR_OVERLAPPED` (default), `TSR_TENSOR_LATENT` or `TSR_TENSOR_AS_MATRIX`.
+    method::UInt32
+    # Mode (0-based) whose unfolding `TSR_TENSOR_AS_MATRIX` uses; default 0.
+    mode::Int32
+    # `TSR_TENSOR_WEIGHTS_ONES` (default), `_SCALED` or `_CUSTOM`.
+    weights::UInt32
+    # `ndim` weights when `weights == TSR_TENSOR_WEIGHTS_CUSTOM`, else ignored (may be NULL).
+    gamma::Ptr{Cdouble}
+    # `lambda >= 0`: 0 (default) fits the observed entries exactly; `lambda > 0` adds the
+    # squared loss `(1/2 lambda) ||Omega(X) - y||^2` instead.
+    lambda::Cdouble
+    # ADMM penalty; 0 (default) takes the reference code's `1/(10 std y)` (overlapped, as a
+    # matrix) or `10 std y` (latent).
+    eta::Cdouble
+    # Tolerance on the relative duality gap; default 1e-3.
+    tol::Cdouble
+    # Iteration limit; default 2000.
+    max_iter::Int64
+    # Relative singular value threshold of the rank estimates; default 0.01.
+    rank_threshold::Cdouble
+    # Threads; 0 (default) follows `tsr_set_num_threads` and the environment.
+    num_threads::Int32
+    # Optional progress callback, called on the calling thread after every iteration.
+    progress::Ptr{Cvoid}
+    # Passed to `progress` untouched.
+    progress_user::Ptr{Cvoid}
+end
+
+"""
+Options of `tsr_tensor_components_f64`. Fill with `tsr_tensor_cp_options_default`.
+"""
+struct tsr_tensor_cp_options
+    # `sizeof(tsr_tensor_cp_options)`.
+    struct_size::UInt32
+    # Number of components `R >= 1`; default 1.
+    rank::Int64
+    # Sweep limit; default 500.
+    max_iter::Int64
+    # Stop when the fit changes by less than this; default 1e-10.
+    tol::Cdouble
+    # Seed of the starting point's random columns (used when `R > n_k`).
+    seed::UInt64
+end
+
+"""
+What a completion did. Set `struct_size = sizeof(tsr_tensor_info)` before the call.
+"""
+struct tsr_tensor_info
+    # Set by the caller to `sizeof(tsr_tensor_info)`; only that many bytes are written.
+    struct_size::UInt32
+    # Iterations run.
+    iterations::Int64
+    # ADMM penalty used.
+    eta::Cdouble
+    # Primal objective of the estimate.
+    objective::Cdouble
+    # Best dual objective found (a lower bound on the optimum).
+    dual_objective::Cdouble
+    # Relative duality gap of the estimate.
+    duality_gap::Cdouble
+    # Largest per-mode ADMM constraint violation (Frobenius norm).
+    primal_residual::Cdouble
+    # `||Omega(X) - y||_2`.
+    data_residual::Cdouble
+    # Estimated rank of every mode of the estimate (entries past `ndim` are 0).
+    ranks::NTuple{TSR_TENSOR_MAX_ORDER,Int64}
+    # Rank of each latent component (latent method) or split variable (others) in its mode.
+    component_ranks::NTuple{TSR_TENSOR_MAX_ORDER,Int64}
 end
 
 # Functions
@@ -933,6 +1043,76 @@ Static, NUL-terminated name of a status code (`"TSR_OK"`, `"TSR_ERR_DOMAIN"`, ..
 """
 function tsr_status_str(status)
     ccall(_sym(:tsr_status_str), Ptr{Cchar}, (tsr_status, ), status)
+end
+
+"""
+    tsr_tensor_options_default(options)
+
+Fills `options` with the defaults.
+"""
+function tsr_tensor_options_default(options)
+    ccall(_sym(:tsr_tensor_options_default), tsr_status, (Ptr{tsr_tensor_options}, ), options)
+end
+
+"""
+    tsr_tensor_cp_options_default(options)
+
+Fills `options` with the defaults.
+"""
+function tsr_tensor_cp_options_default(options)
+    ccall(_sym(:tsr_tensor_cp_options_default), tsr_status, (Ptr{tsr_tensor_cp_options}, ), options)
+end
+
+"""
+    tsr_tensor_complete_dense_f64(ndim, shape, values, mask, options, estimate, info)
+
+Completes (or, with every entry observed, denoises) a tensor from a dense array of
+`values` and a `mask` (entry observed where `mask != 0`; values elsewhere are not read).
+Writes the estimate (`shape` elements) and, if `info` is not NULL, the report.
+Returns `TSR_ERR_NOT_CONVERGED` or `TSR_ERR_CANCELLED` with the best iterate written.
+Shapes: values, mask, estimate: prod(shape[0..ndim]), column-major.
+"""
+function tsr_tensor_complete_dense_f64(ndim, shape, values, mask, options, estimate, info)
+    ccall(_sym(:tsr_tensor_complete_dense_f64), tsr_status, (Int32, Ptr{Int64}, Ptr{Cdouble}, Ptr{UInt8}, Ptr{tsr_tensor_options}, Ptr{Cdouble}, Ptr{tsr_tensor_info}, ), ndim, shape, values, mask, options, estimate, info)
+end
+
+"""
+    tsr_tensor_complete_coo_f64(ndim, shape, nobs, coords, obs_values, options, estimate, info)
+
+Completes a tensor from `nobs` coordinate-list observations: `coords[obs * ndim + k]` is
+the 0-based index in mode `k` of observation `obs`, `obs_values[obs]` its value. Indices
+out of range and duplicates are errors. Otherwise as `tsr_tensor_complete_dense_f64`.
+Shapes: coords: nobs*ndim; obs_values: nobs; estimate: prod(shape[0..ndim]).
+"""
+function tsr_tensor_complete_coo_f64(ndim, shape, nobs, coords, obs_values, options, estimate, info)
+    ccall(_sym(:tsr_tensor_complete_coo_f64), tsr_status, (Int32, Ptr{Int64}, Int64, Ptr{Int64}, Ptr{Cdouble}, Ptr{tsr_tensor_options}, Ptr{Cdouble}, Ptr{tsr_tensor_info}, ), ndim, shape, nobs, coords, obs_values, options, estimate, info)
+end
+
+"""
+    tsr_tensor_tucker_f64(ndim, shape, x, ranks, num_threads, core, factors)
+
+Tucker decomposition of `x` with the given `ranks` (e.g. `info.ranks` of a completion):
+`factors[k]` receives the top `ranks[k]` left singular vectors of the mode-k unfolding
+(`shape[k] × ranks[k]`, column-major, orthonormal columns) and `core` the core tensor
+`x ×_1 U_1ᵀ … ×_K U_Kᵀ` (`ranks[0] × … × ranks[K-1]`). `num_threads` as in the options.
+Shapes: x: prod(shape); core: prod(ranks); factors[k]: shape[k]*ranks[k].
+"""
+function tsr_tensor_tucker_f64(ndim, shape, x, ranks, num_threads, core, factors)
+    ccall(_sym(:tsr_tensor_tucker_f64), tsr_status, (Int32, Ptr{Int64}, Ptr{Cdouble}, Ptr{Int64}, Int32, Ptr{Cdouble}, Ptr{Ptr{Cdouble}}, ), ndim, shape, x, ranks, num_threads, core, factors)
+end
+
+"""
+    tsr_tensor_components_f64(ndim, shape, x, ranks, options, weights, loadings, fit)
+
+The interpretability heuristic of Tomioka, Hayashi, Kashima (2011): Tucker decomposition of
+`x` with `ranks`, a rank-R CP decomposition of the small core by alternating least squares
+(R = `options->rank`), mapped back: `x ≈ Σ_c weights[c] l_1c ∘ … ∘ l_Kc` with unit-norm
+loadings `loadings[k]` (`shape[k] × R`, column-major). `fit` (may be NULL) receives
+`1 − ||core − CP||/||core||`.
+Shapes: x: prod(shape); weights: R; loadings[k]: shape[k]*R.
+"""
+function tsr_tensor_components_f64(ndim, shape, x, ranks, options, weights, loadings, fit)
+    ccall(_sym(:tsr_tensor_components_f64), tsr_status, (Int32, Ptr{Int64}, Ptr{Cdouble}, Ptr{Int64}, Ptr{tsr_tensor_cp_options}, Ptr{Cdouble}, Ptr{Ptr{Cdouble}}, Ptr{Cdouble}, ), ndim, shape, x, ranks, options, weights, loadings, fit)
 end
 
 """
