@@ -31,7 +31,8 @@ import numpy as np
 from . import _lowlevel as ll
 from ._lowlevel import *  # noqa: F401,F403  (TSR_* constants and C structs)
 
-__all__ = ["PoincareBall", "TesseraError", "lib", "version", "set_num_threads", "get_num_threads", "status_name"]
+__all__ = ["PoincareBall", "TesseraError", "lib", "version", "set_num_threads", "get_num_threads", "status_name",
+           "complete", "tucker", "components", "Progress", "NotConvergedWarning"]
 
 
 def _library_name() -> str:
@@ -252,3 +253,6 @@ class PoincareBall:
 for _name, _spec in ll.POINCARE_OPS.items():
     setattr(PoincareBall, _name, _make_op(_name, _spec))
 del _name, _spec
+
+# Tensor completion, Tucker and components (tensor.py), over the tsr_tensor_* entry points.
+from .tensor import NotConvergedWarning, Progress, complete, components, tucker  # noqa: E402
