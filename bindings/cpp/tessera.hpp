@@ -7,7 +7,9 @@
 // Views are {pointer, nrows, ncols, row_stride, col_stride} with strides in elements, exactly
 // the C views; one point per row. Every failing call throws tessera::error (status code and the
 // library's message). The Poincare operations themselves come from tessera_ops.hpp, generated
-// by bindings/generate.py from the header, so every entry point has a method here.
+// by bindings/generate.py from the header, so every entry point has a method here. Tensor
+// completion, Tucker and components (tessera::complete, tucker, components) are in
+// tessera_tensor.hpp, included at the end.
 #pragma once
 
 #include <cstddef>
@@ -193,3 +195,5 @@ class PoincareBall : public detail::PoincareOps<PoincareBall> {
 };
 
 }  // namespace tessera
+
+#include "tessera_tensor.hpp"
