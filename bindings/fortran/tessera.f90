@@ -15,6 +15,8 @@
 ! TSR_ERR_* code, message from tsr_error_message()); when absent, a failure prints the message
 ! on error_unit and stops with ERROR STOP. The operations (type-bound generics for real32 and
 ! real64 kinds) are generated from the C header into tessera_ops_bind.inc/tessera_ops_impl.inc.
+! Tensor completion, Tucker and components (tsr_complete, tsr_complete_coo, tsr_tucker,
+! tsr_components) are hand-written in tessera_tensor.inc; see there.
 module tessera
   use, intrinsic :: iso_c_binding
   use, intrinsic :: iso_fortran_env, only: error_unit
@@ -23,7 +25,20 @@ module tessera
   private
   public :: tsr_ball, tsr_error_message, tsr_status_name, tsr_version_str
   public :: tsr_set_threads, tsr_get_threads
+  public :: tsr_complete, tsr_complete_n, tsr_complete_coo, tsr_tucker, tsr_components, tsr_matrix
+  public :: tsr_tensor_info, tsr_progress
   include 'tessera_public.inc'
+
+  ! A matrix of the Tucker factors and component loadings (one per mode).
+  type :: tsr_matrix
+    real(c_double), allocatable :: a(:,:)
+  end type
+
+  ! Tensor completion (tessera_tensor.inc): rank 1-4 assumed-shape; any order is
+  ! tsr_complete_n(dims, values, mask, estimate) with assumed-size arrays.
+  interface tsr_complete
+    module procedure complete_r1, complete_r2, complete_r3, complete_r4
+  end interface
 
   ! A Poincare ball of curvature -c: owns a tsr_poincare handle. Free it with ball%free();
   ! copies share the handle (do not free twice).
@@ -149,5 +164,7 @@ contains
   end function
 
   include 'tessera_ops_impl.inc'
+
+  include 'tessera_tensor.inc'
 
 end module tessera

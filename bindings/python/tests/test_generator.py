@@ -72,7 +72,8 @@ def test_python_table(generated):
 
 @pytest.mark.skipif(not shutil.which("g++"), reason="no g++")
 def test_cpp_compiles(generated, tmp_path):
-    shutil.copy(BINDINGS / "cpp" / "tessera.hpp", tmp_path / "tessera.hpp")
+    for hand_written in ("tessera.hpp", "tessera_tensor.hpp"):
+        shutil.copy(BINDINGS / "cpp" / hand_written, tmp_path / hand_written)
     shutil.copy(generated / generate.OUTPUTS["cpp_ops"], tmp_path / "tessera_ops.hpp")
     src = tmp_path / "use.cpp"
     src.write_text(
@@ -92,7 +93,8 @@ def test_cpp_compiles(generated, tmp_path):
 @pytest.mark.skipif(not shutil.which("gfortran"), reason="no gfortran")
 def test_fortran_compiles(generated, tmp_path):
     fdir = generated / "bindings" / "fortran"
-    shutil.copy(BINDINGS / "fortran" / "tessera.f90", fdir / "tessera.f90")
+    for hand_written in ("tessera.f90", "tessera_tensor.inc", "tessera_tensor_args.inc"):
+        shutil.copy(BINDINGS / "fortran" / hand_written, fdir / hand_written)
     (fdir / "use.f90").write_text(
         "subroutine use_it(b, x, r, m, xf)\n"
         "  use, intrinsic :: iso_c_binding\n  use tessera\n  implicit none\n"
