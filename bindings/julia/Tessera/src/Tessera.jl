@@ -6,7 +6,8 @@ d is a `d × n` matrix, passed to C without a copy (the C view `x[n,d]` with row
 `stride(x, 2)`). Every Poincaré operation of the C header is a function `op(ball, inputs...)`
 returning new arrays and `op!(ball, outputs..., inputs...)` writing into yours; they are
 generated from the header into `ops.jl` by `bindings/generate.py`, the 1:1 `ccall` layer into
-`LibTessera.jl`.
+`LibTessera.jl`. Tensor completion, Tucker and components (`complete`, `tucker`,
+`components`) are in `tensor.jl` (hand-written, untested: no Julia here).
 
 The library is `ENV["TESSERA_LIB"]` (a path) when the package is loaded, else `libtessera` on
 the system search path.
@@ -17,6 +18,7 @@ include("LibTessera.jl")
 using .LibTessera: LibTessera
 
 export PoincareBall, TesseraError, curvature, version
+export complete, tucker, components, CompletionInfo
 
 """
     TesseraError(status, name, message)
@@ -143,5 +145,6 @@ function _alloc(::Type{T}, dims, rows::Symbol, cols::Symbol, batch::Bool) where 
 end
 
 include("ops.jl")
+include("tensor.jl")
 
 end # module

@@ -1,4 +1,5 @@
 # Run with: TESSERA_LIB=/path/to/libtessera.so julia --project=bindings/julia/Tessera -e 'using Pkg; Pkg.test()'
+using Random
 using Test
 using Tessera
 using Tessera: LibTessera
@@ -71,5 +72,58 @@ end
         b = PoincareBall(1.0)
         close(b)
         @test err(() -> Tessera.mobius_add(b, x, y)).status == LibTessera.TSR_ERR_NULL_POINTER
+    end
+    @testset "tensor completion" begin
+        modeprod(x, m, k) = begin
+            p = (k, setdiff(1:ndims(x), k)...)
+            y = reshape(m * reshape(permutedims(x, p), size(x, k), :), (size(m, 1), size(x)[collect(p[2:end])]...))
+            permutedims(y, invperm(p))
+        end
+        Random.seed!(20)  # recovery is typical, not certain, for a random draw (see test_tensor.py)
+        dims, r = (20, 15, 10), (2, 2, 2)
+        x = randn(r...)
+        for k in 1:3
+            x = modeprod(x, randn(dims[k], r[k]), k)
+        end
+        mask = rand(dims...) .< 0.5
+        rel(a, b) = sqrt(sum(abs2, a .- b) / sum(abs2, b))
+
+        est, info = complete(x, mask; tol = 1e-4)
+        @test size(est) == dims && info.converged && info.status == LibTessera.TSR_OK
+        @test rel(est, x) < 1e-2   # typical for this size; not guaranteed for every draw
+        @test info.ranks == [2, 2, 2]
+
+        idx = findall(mask)
+        coords = [idx[j][k] for k in 1:3, j in eachindex(idx)]   # 1-based, 3 × nobs
+        est2, info2 = complete(x[idx], coords, dims; tol = 1e-4)
+        @test est2 == est && info2.iterations == info.iterations
+        y = ifelse.(mask, x, NaN)
+        @test first(complete(y; tol = 1e-4)) == est             # mask defaults to !isnan
+
+        core, factors = tucker(x, (2, 2, 2))
+        @test size(core) == (2, 2, 2) && size(factors[1]) == (20, 2)
+        z = core
+        for k in 1:3
+            z = modeprod(z, factors[k], k)
+        end
+        @test rel(z, x) < 1e-12
+
+        w, loadings, fit = components(x, (2, 2, 2), 3; max_iter = 5000)
+        @test length(w) == 3 && size(loadings[2]) == (15, 3) && fit > 0.99
+
+        seen = Int[]
+        est3, info3 = complete(x, mask; tol = 1e-12, progress = p -> (push!(seen, p.iteration); p.iteration >= 3))
+        @test info3.status == LibTessera.TSR_ERR_CANCELLED && seen == [1, 2, 3] && all(isfinite, est3)
+
+        err(f) = try f(); nothing catch e; e end
+        z = copy(x); z[findfirst(mask)] = NaN
+        @test err(() -> complete(z, mask)).status == LibTessera.TSR_ERR_NON_FINITE
+        @test err(() -> complete(x, falses(dims...))).status == LibTessera.TSR_ERR_DOMAIN
+        @test err(() -> complete(x, mask; lambda = -1)).status == LibTessera.TSR_ERR_INVALID_PARAMETER
+        @test err(() -> complete(x, mask; method = :as_matrix, mode = 4)).status == LibTessera.TSR_ERR_INVALID_PARAMETER
+        bad = copy(coords); bad[2, 1] = 16
+        @test err(() -> complete(x[idx], bad, dims)).status == LibTessera.TSR_ERR_DOMAIN
+        @test err(() -> complete(x, mask; weights = [1.0, 2.0])) isa ArgumentError
+        @test err(() -> tucker(x, (2, 0, 2))).status == LibTessera.TSR_ERR_INVALID_PARAMETER
     end
 end
