@@ -56,13 +56,15 @@ function _tensor_options(ndim::Integer, method, mode, weights, lambda, eta, tol,
                          num_threads, gamma::Vector{Float64}, progress_fn::Ptr{Cvoid}, progress_user::Ptr{Cvoid})
     d = Ref{LibTessera.tsr_tensor_options}()
     _check(LibTessera.tsr_tensor_options_default(d))
-    m = method isa Symbol ? get(_METHODS, method) do
-        throw(ArgumentError("method must be one of $(collect(keys(_METHODS))), not :$method"))
-    end : UInt32(method)
+    if method isa Symbol
+        haskey(_METHODS, method) || throw(ArgumentError("method must be one of $(collect(keys(_METHODS))), not :$method"))
+        m = _METHODS[method]
+    else
+        m = UInt32(method)  # a TSR_TENSOR_* code; the library validates it
+    end
     if weights isa Symbol
-        w = get(_WEIGHTS, weights) do
-            throw(ArgumentError("weights must be :ones, :scaled or a vector, not :$weights"))
-        end
+        haskey(_WEIGHTS, weights) || throw(ArgumentError("weights must be :ones, :scaled or a vector, not :$weights"))
+        w = _WEIGHTS[weights]
         gptr = Ptr{Cdouble}(C_NULL)
     else
         # The C function reads `ndim` weights: a shorter vector must never reach it.
@@ -133,8 +135,10 @@ function complete(values::AbstractArray{<:Real,N}, mask::AbstractArray = .!isnan
     m = Array{UInt8,N}(mask .!= 0)
     shape = Int64[size(v)...]
     est = Array{Float64,N}(undef, size(v))
-    info = GC.@preserve v m shape est _run_completion(N; kwargs...) do opts, inf
-        LibTessera.tsr_tensor_complete_dense_f64(Int32(N), pointer(shape), pointer(v), pointer(m), opts, pointer(est), inf)
+    info = GC.@preserve v m shape est begin
+        _run_completion(N; kwargs...) do opts, inf
+            LibTessera.tsr_tensor_complete_dense_f64(Int32(N), pointer(shape), pointer(v), pointer(m), opts, pointer(est), inf)
+        end
     end
     return est, info
 end
@@ -152,9 +156,11 @@ function complete(values::AbstractVector{<:Real}, coords::AbstractMatrix{<:Integ
     v = Vector{Float64}(values)
     shape = Int64[dims...]
     est = all(>(0), dims) ? Array{Float64,N}(undef, dims) : Array{Float64,N}(undef, ntuple(_ -> 1, N))
-    info = GC.@preserve c v shape est _run_completion(N; kwargs...) do opts, inf
-        LibTessera.tsr_tensor_complete_coo_f64(Int32(N), pointer(shape), Int64(length(v)), pointer(c), pointer(v), opts,
-                                               pointer(est), inf)
+    info = GC.@preserve c v shape est begin
+        _run_completion(N; kwargs...) do opts, inf
+            LibTessera.tsr_tensor_complete_coo_f64(Int32(N), pointer(shape), Int64(length(v)), pointer(c), pointer(v), opts,
+                                                   pointer(est), inf)
+        end
     end
     return est, info
 end
