@@ -14,6 +14,9 @@ the entry point: all-float32 inputs call the `_f32` function, anything else is c
 float64. Failures raise `TesseraError` with the C status (`.status`, `.status_name`) and the
 library's message.
 
+Tensor completion, Tucker and components: `tessera.complete`, `tessera.tucker`,
+`tessera.components` (tensor.py).
+
 The library is found from the TESSERA_LIB environment variable (path of libtessera.so), else
 target/release of the source tree this package sits in, else the system search path.
 """
