@@ -3,7 +3,7 @@
 //! so that `benches/tensor_vs_octave.py` can put Tessera and the reference side by side.
 //!
 //!     tensor --data DIR --method constraint|mixture|matrix --lambda 0 --tol 1e-3 \
-//!            [--mode k (1-based, matrix only)] [--maxiter n] [--threads n] [--repeat n]
+//!            [--mode k (1-based, matrix only)] [--maxiter n] [--threads n] [--repeat n] [--verbose] [--eta e] [--eta-growth g]
 
 use faer::Par;
 use std::time::Instant;
@@ -41,7 +41,14 @@ fn main() {
     let tol: f64 = get("--tol").map_or(1e-3, |v| v.parse().expect("--tol"));
     let threads: usize = get("--threads").map_or(1, |v| v.parse().expect("--threads"));
     let repeat: usize = get("--repeat").map_or(1, |v| v.parse().expect("--repeat"));
+    let verbose = argv.iter().any(|a| a == "--verbose");
     let mut options = Options { lambda, tol, par: Par::rayon(threads), ..Options::default() };
+    if let Some(e) = get("--eta") {
+        options.eta = Some(e.parse().expect("--eta"));
+    }
+    if let Some(g) = get("--eta-growth") {
+        options.eta_growth = g.parse().expect("--eta-growth");
+    }
     if let Some(m) = get("--maxiter") {
         options.max_iter = m.parse().expect("--maxiter");
     }
@@ -63,7 +70,20 @@ fn main() {
         let start = Instant::now();
         let est = pool.install(|| {
             let obs = Observations::from_dense(&shape, &dense, &mask).expect("valid problem");
-            complete(&obs, method, &options, None).expect("solve")
+            let mut report = |p: &tessera::tensor::Progress| {
+                if verbose {
+                    eprintln!(
+                        "[{:4}] {:8.3} s  objective {:.6e}  gap {:.3e}  violation {:.3e}",
+                        p.iteration,
+                        start.elapsed().as_secs_f64(),
+                        p.objective,
+                        p.duality_gap,
+                        p.primal_residual
+                    );
+                }
+                core::ops::ControlFlow::Continue(())
+            };
+            complete(&obs, method, &options, Some(&mut report)).expect("solve")
         });
         best = best.min(start.elapsed().as_secs_f64());
         estimate = Some(est);
