@@ -141,10 +141,6 @@ typedef struct tsr_tensor_options {
   tsr_progress_fn progress;
   // Passed to `progress` untouched.
   void *progress_user;
-  // `eta` is multiplied by this factor (>= 1) after every iteration, up to 1e6 times its
-  // initial value; default 1 (fixed, as published). 1.05 converges in far fewer iterations
-  // near the recovery threshold.
-  double eta_growth;
 } tsr_tensor_options;
 
 // Options of `tsr_tensor_components_f64`. Fill with `tsr_tensor_cp_options_default`.
@@ -167,7 +163,7 @@ typedef struct tsr_tensor_info {
   uint32_t struct_size;
   // Iterations run.
   int64_t iterations;
-  // ADMM penalty at the end (the initial one unless `eta_growth > 1`).
+  // ADMM penalty used.
   double eta;
   // Primal objective of the estimate.
   double objective;

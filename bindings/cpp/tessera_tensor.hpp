@@ -54,7 +54,6 @@ struct TensorOptions {
   std::vector<double> gamma;  ///< with TensorWeights::custom: one weight per mode (order of `shape`)
   double lambda;              ///< 0: fit the observations exactly; > 0: squared loss
   double eta;                 ///< ADMM penalty; 0: the data-dependent default
-  double eta_growth;          ///< eta *= eta_growth after every iteration (1: fixed, as published)
   double tol;
   int64_t max_iter;
   double rank_threshold;
@@ -71,7 +70,6 @@ struct TensorOptions {
     weights = static_cast<TensorWeights>(o.weights);
     lambda = o.lambda;
     eta = o.eta;
-    eta_growth = o.eta_growth;
     tol = o.tol;
     max_iter = o.max_iter;
     rank_threshold = o.rank_threshold;
@@ -174,7 +172,6 @@ TensorResult run_complete(const std::vector<int64_t>& shape, const TensorOptions
   }
   o.lambda = opt.lambda;
   o.eta = opt.eta;
-  o.eta_growth = opt.eta_growth;
   o.tol = opt.tol;
   o.max_iter = opt.max_iter;
   o.rank_threshold = opt.rank_threshold;

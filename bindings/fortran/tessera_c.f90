@@ -191,10 +191,6 @@ module tessera_c
     type(c_funptr) :: progress
     ! Passed to `progress` untouched.
     type(c_ptr) :: progress_user
-    ! `eta` is multiplied by this factor (>= 1) after every iteration, up to 1e6 times its
-    ! initial value; default 1 (fixed, as published). 1.05 converges in far fewer iterations
-    ! near the recovery threshold.
-    real(c_double) :: eta_growth
   end type
 
   ! Options of `tsr_tensor_components_f64`. Fill with `tsr_tensor_cp_options_default`.
@@ -217,7 +213,7 @@ module tessera_c
     integer(c_int32_t) :: struct_size
     ! Iterations run.
     integer(c_int64_t) :: iterations
-    ! ADMM penalty at the end (the initial one unless `eta_growth > 1`).
+    ! ADMM penalty used.
     real(c_double) :: eta
     ! Primal objective of the estimate.
     real(c_double) :: objective

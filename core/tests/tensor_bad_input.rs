@@ -83,16 +83,3 @@ fn tucker_and_cp_are_validated() {
     assert!(matches!(tucker(&x[..5], &shape, &[1, 1, 1], par), Err(TensorError::LengthMismatch { .. })));
     assert!(matches!(cp_als(&x, &shape, &CpOptions { rank: 0, ..CpOptions::default() }), Err(TensorError::InvalidParameter { .. })));
 }
-
-#[test]
-fn eta_growth_is_validated_and_reported() {
-    let obs = obs();
-    for bad in [0.5, f64::NAN, f64::INFINITY] {
-        let err = complete(&obs, Method::Overlapped, &Options { eta_growth: bad, ..Options::default() }, None).unwrap_err();
-        assert!(matches!(err, TensorError::InvalidParameter { name: "eta_growth", .. }), "{err}");
-    }
-    let fixed = complete(&obs, Method::Overlapped, &Options { max_iter: 5, tol: 1e-12, ..Options::default() }, None).unwrap();
-    let grown = complete(&obs, Method::Overlapped, &Options { max_iter: 5, tol: 1e-12, eta_growth: 2.0, ..Options::default() }, None).unwrap();
-    assert_eq!(grown.info.iterations, 5);
-    assert_eq!(grown.info.eta, fixed.info.eta * 2f64.powi(grown.info.iterations as i32 - 1));
-}

@@ -66,10 +66,6 @@ pub struct tsr_tensor_options {
     pub progress: tsr_progress_fn,
     /// Passed to `progress` untouched.
     pub progress_user: *mut c_void,
-    /// `eta` is multiplied by this factor (>= 1) after every iteration, up to 1e6 times its
-    /// initial value; default 1 (fixed, as published). 1.05 converges in far fewer iterations
-    /// near the recovery threshold.
-    pub eta_growth: f64,
 }
 
 impl Default for tsr_tensor_options {
@@ -88,7 +84,6 @@ impl Default for tsr_tensor_options {
             num_threads: 0,
             progress: None,
             progress_user: core::ptr::null_mut(),
-            eta_growth: 1.0,
         }
     }
 }
@@ -112,7 +107,7 @@ pub struct tsr_tensor_info {
     pub struct_size: u32,
     /// Iterations run.
     pub iterations: i64,
-    /// ADMM penalty at the end (the initial one unless `eta_growth > 1`).
+    /// ADMM penalty used.
     pub eta: f64,
     /// Primal objective of the estimate.
     pub objective: f64,
@@ -297,7 +292,6 @@ unsafe fn read_options(options: *const tsr_tensor_options, shape: &Shape, inputs
         lambda: o.lambda,
         weights,
         eta: (o.eta != 0.0).then_some(o.eta),
-        eta_growth: o.eta_growth,
         tol: o.tol,
         max_iter: usize::try_from(o.max_iter).unwrap_or(usize::MAX),
         rank_threshold: o.rank_threshold,

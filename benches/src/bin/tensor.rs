@@ -3,7 +3,7 @@
 //! so that `benches/tensor_vs_octave.py` can put Tessera and the reference side by side.
 //!
 //!     tensor --data DIR --method constraint|mixture|matrix --lambda 0 --tol 1e-3 \
-//!            [--mode k (1-based, matrix only)] [--maxiter n] [--threads n] [--repeat n] [--verbose] [--eta e] [--eta-growth g]
+//!            [--mode k (1-based, matrix only)] [--maxiter n] [--threads n] [--repeat n] [--verbose] [--eta e]
 
 use faer::Par;
 use std::time::Instant;
@@ -45,9 +45,6 @@ fn main() {
     let mut options = Options { lambda, tol, par: Par::rayon(threads), ..Options::default() };
     if let Some(e) = get("--eta") {
         options.eta = Some(e.parse().expect("--eta"));
-    }
-    if let Some(g) = get("--eta-growth") {
-        options.eta_growth = g.parse().expect("--eta-growth");
     }
     if let Some(m) = get("--maxiter") {
         options.max_iter = m.parse().expect("--maxiter");

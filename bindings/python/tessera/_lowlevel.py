@@ -187,10 +187,6 @@ class tsr_tensor_options(ctypes.Structure):
         ('progress', tsr_progress_fn),
         # Passed to `progress` untouched.
         ('progress_user', ctypes.c_void_p),
-        # `eta` is multiplied by this factor (>= 1) after every iteration, up to 1e6 times its
-        # initial value; default 1 (fixed, as published). 1.05 converges in far fewer iterations
-        # near the recovery threshold.
-        ('eta_growth', ctypes.c_double),
     ]
 
 
@@ -219,7 +215,7 @@ class tsr_tensor_info(ctypes.Structure):
         ('struct_size', ctypes.c_uint32),
         # Iterations run.
         ('iterations', ctypes.c_int64),
-        # ADMM penalty at the end (the initial one unless `eta_growth > 1`).
+        # ADMM penalty used.
         ('eta', ctypes.c_double),
         # Primal objective of the estimate.
         ('objective', ctypes.c_double),

@@ -75,8 +75,8 @@ def _shape_arg(shape) -> tuple:
 
 
 def complete(values, mask=None, *, coords=None, shape=None, method="overlapped", mode=0, weights="ones",
-             lam=0.0, eta=None, eta_growth=1.0, tol=1e-3, max_iter=2000, rank_threshold=0.01,
-             num_threads=0, progress: Callable[[Progress], bool] | None = None):
+             lam=0.0, eta=None, tol=1e-3, max_iter=2000, rank_threshold=0.01, num_threads=0,
+             progress: Callable[[Progress], bool] | None = None):
     """Completes (or, with everything observed, denoises) a tensor by trace-norm minimisation.
 
     Dense form: `values` is the tensor (any order 1..16), `mask` a same-shape array that is
@@ -88,7 +88,6 @@ def complete(values, mask=None, *, coords=None, shape=None, method="overlapped",
     weights: "ones", "scaled" (1/sqrt(n_k)) or a sequence of `ndim` positive weights.
     lam: 0 fits the observations exactly, > 0 is the noisy (squared loss) formulation.
     eta: ADMM penalty (None: the reference code's data-dependent default).
-    eta_growth: eta is multiplied by this after every iteration (1: fixed, as published).
     progress: called as `progress(Progress)` on this thread after every iteration; a true
     return value cancels (the best iterate is returned with info["status"] ==
     TSR_ERR_CANCELLED). An exception raised by it cancels the solve and is re-raised.
@@ -120,7 +119,6 @@ def complete(values, mask=None, *, coords=None, shape=None, method="overlapped",
         o.gamma = _ptr(gamma, _PD)
     setattr(o, "lambda", float(lam))
     o.eta = 0.0 if eta is None else float(eta)
-    o.eta_growth = float(eta_growth)
     o.tol = float(tol)
     o.max_iter = int(max_iter)
     o.rank_threshold = float(rank_threshold)

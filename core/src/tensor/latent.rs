@@ -185,10 +185,6 @@ impl Admm for Latent<'_> {
         Ok((f, dual))
     }
 
-    fn set_eta(&mut self, eta: f64) {
-        self.eta = eta;
-    }
-
     fn estimate(&self, x: &mut [f64]) {
         let z = &self.z;
         update(self.par, x, |start, out| {

@@ -29,7 +29,7 @@ pub use error::TensorError;
 pub use observations::Observations;
 pub use options::{Estimate, Info, Method, Options, Progress, Termination, Weights};
 pub use shape::{ModeSplit, Shape, MAX_ORDER};
-pub use solve::{complete, ProgressFn, MAX_ETA_GROWTH};
+pub use solve::{complete, ProgressFn};
 pub use svt::{prox_nuclear, singular_values, Shrinkage, GRAM_MIN_RELATIVE_THRESHOLD};
 pub use tucker::{numerical_rank, tucker, tucker_components, Tucker};
 pub use unfold::{fold, mode_product, unfold};

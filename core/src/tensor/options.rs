@@ -41,11 +41,6 @@ pub struct Options {
     /// methods and `10 std y` for the dual (latent) one, `std` being the sample standard
     /// deviation of the observed values.
     pub eta: Option<f64>,
-    /// `η` is multiplied by this factor (`≥ 1`) after every iteration, up to
-    /// `MAX_ETA_GROWTH` times its initial value. 1 (default) keeps `η` fixed as published;
-    /// values like 1.05 (the continuation of HaLRTC, Liu et al. 2013) converge in far fewer
-    /// iterations near the recovery threshold.
-    pub eta_growth: f64,
     /// Stop when the relative duality gap `(f − d)/f` is below `tol` (`> 0`).
     pub tol: f64,
     /// Iteration limit (`≥ 1`).
@@ -63,7 +58,6 @@ impl Default for Options {
             lambda: 0.0,
             weights: Weights::Ones,
             eta: None,
-            eta_growth: 1.0,
             tol: 1e-3,
             max_iter: 2000,
             rank_threshold: 0.01,
@@ -86,9 +80,6 @@ impl Options {
             if !(eta > 0.0 && eta.is_finite()) {
                 return Err(invalid("eta", eta, "finite and > 0"));
             }
-        }
-        if !(self.eta_growth >= 1.0 && self.eta_growth.is_finite()) {
-            return Err(invalid("eta_growth", self.eta_growth, "finite and >= 1"));
         }
         if !(self.tol > 0.0 && self.tol.is_finite()) {
             return Err(invalid("tol", self.tol, "finite and > 0"));
@@ -151,7 +142,7 @@ pub struct Info {
     pub termination: Termination,
     /// Iterations run.
     pub iterations: usize,
-    /// ADMM penalty at the end (the initial one unless `eta_growth > 1`).
+    /// ADMM penalty used.
     pub eta: f64,
     /// Primal objective of the returned estimate (exact on convergence and at `max_iter`; after
     /// a cancellation possibly the upper bound reported to the callback).

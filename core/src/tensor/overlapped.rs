@@ -213,10 +213,6 @@ impl Admm for Overlapped<'_> {
         Ok((f, self.exact_dual()?))
     }
 
-    fn set_eta(&mut self, eta: f64) {
-        self.eta = eta;
-    }
-
     fn estimate(&self, x: &mut [f64]) {
         update(self.par, x, |start, out| {
             out.copy_from_slice(&self.x[start..start + out.len()]);

@@ -27,9 +27,6 @@ pub(crate) trait Admm {
     /// The exact primal objective at the current iterate and the dual objective of the
     /// feasible point the published method builds (exact spectral norms).
     fn exact(&mut self) -> Result<(f64, f64), TensorError>;
-    /// Sets the penalty `η` for the next iterations (the multipliers are unscaled, so no
-    /// rescaling is needed).
-    fn set_eta(&mut self, eta: f64);
     /// Writes the current primal iterate.
     fn estimate(&self, x: &mut [f64]);
     /// Rank of each mode's split variable or latent component (0 for unused modes).
@@ -72,9 +69,6 @@ pub fn complete(
     }
 }
 
-/// Largest factor by which `η` may grow over a solve (`Options::eta_growth`).
-pub const MAX_ETA_GROWTH: f64 = 1e6;
-
 /// `(f − d)/f`, 0 for the zero problem.
 fn relative_gap(objective: f64, dual: f64) -> f64 {
     if objective > 0.0 { (objective - dual) / objective } else { 0.0 }
@@ -87,17 +81,12 @@ fn run(
     eta: f64,
     mut progress: Option<ProgressFn<'_>>,
 ) -> Result<Estimate, TensorError> {
-    let (mut eta, eta_max) = (eta, eta * MAX_ETA_GROWTH);
     let mut best_x = vec![0.0; obs.shape().len()];
     let mut best: Option<(f64, Step)> = None;
     let mut dual = f64::NEG_INFINITY;
     let mut termination = Termination::MaxIterations;
     let mut iterations = 0;
     while iterations < options.max_iter {
-        if iterations > 0 && options.eta_growth > 1.0 {
-            eta = (eta * options.eta_growth).min(eta_max);
-            admm.set_eta(eta);
-        }
         iterations += 1;
         let step = admm.step()?;
         // The exact objective and dual cost 2K spectral computations; they are only needed

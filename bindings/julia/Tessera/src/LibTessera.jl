@@ -201,10 +201,6 @@ struct tsr_tensor_options
     progress::Ptr{Cvoid}
     # Passed to `progress` untouched.
     progress_user::Ptr{Cvoid}
-    # `eta` is multiplied by this factor (>= 1) after every iteration, up to 1e6 times its
-    # initial value; default 1 (fixed, as published). 1.05 converges in far fewer iterations
-    # near the recovery threshold.
-    eta_growth::Cdouble
 end
 
 """
@@ -231,7 +227,7 @@ struct tsr_tensor_info
     struct_size::UInt32
     # Iterations run.
     iterations::Int64
-    # ADMM penalty at the end (the initial one unless `eta_growth > 1`).
+    # ADMM penalty used.
     eta::Cdouble
     # Primal objective of the estimate.
     objective::Cdouble
