@@ -343,6 +343,7 @@ impl<T: Real> Raw<T> {
         #[cfg(target_arch = "x86_64")]
         if fast && n == W && self.cs == 1 {
             let rows: [*const T; W] = core::array::from_fn(|l| self.ptr.wrapping_offset((first + l) as isize * self.rs));
+            x86::prefetch_rows(rows.map(|r| r.wrapping_offset(PREFETCH_ROWS * self.rs)), w);
             while j0 + W <= w {
                 // SAFETY: columns j0..j0 + W of the rows exist; AVX-512 was detected.
                 x86::load_transposed(rows.map(|r| r.add(j0)), &mut dst[j0..j0 + W]);
@@ -393,6 +394,10 @@ impl<T: Real> Raw<T> {
     }
 }
 
+/// How far ahead of a tile of contiguous rows its successors are prefetched, in rows (the
+/// hardware prefetcher alone leaves these streaming loops waiting on memory).
+const PREFETCH_ROWS: isize = 4 * W as isize;
+
 /// Whether the in-register transposes of [`x86`] may be used.
 #[inline(always)]
 fn fast_transposes() -> bool {
@@ -434,6 +439,21 @@ mod x86 {
             _mm256_storeu_ps(p as *mut f32, _mm512_cvtpd_ps(v));
         } else {
             _mm512_storeu_pd(p as *mut f64, v);
+        }
+    }
+
+    /// Prefetches the first `w` elements of every row (into all cache levels); addresses past
+    /// the end of the data are harmless (a prefetch never faults).
+    #[inline(always)]
+    pub fn prefetch_rows<T>(rows: [*const T; W], w: usize) {
+        let bytes = w * core::mem::size_of::<T>();
+        for r in rows {
+            let mut b = 0;
+            while b < bytes {
+                // SAFETY: a prefetch is only a hint and never faults; SSE is baseline on x86_64.
+                unsafe { _mm_prefetch::<_MM_HINT_T0>((r as *const i8).wrapping_add(b)) };
+                b += 64;
+            }
         }
     }
 
