@@ -1,16 +1,18 @@
 #!/usr/bin/env python3
 """Tessera against geoopt on the same batch, same thread count: points per second and ratios.
 
-Runs `target/release/poincare` (build it with `cargo build --release -p tessera-benches`) and
+Runs `poincare` from `$CARGO_TARGET_DIR/release` (default `target/release`; build it with
+`cargo build --release -p tessera-benches`, or pass `--bin`) and
 `benches/geoopt/geoopt_bench.py` under the peer venv (see benches/geoopt/README.md) one after
 the other with the same n, d, c, threads and k, and prints a Markdown table for
 docs/performance.md.
 
     python3 benches/poincare_vs_geoopt.py [--n 1000000] [--d 16] [--threads 1] [--k 3]
-        [--dtypes f64,f32] [--python /opt/peers-venv/bin/python]
+        [--dtypes f64,f32] [--python /opt/peers-venv/bin/python] [--bin path/to/poincare]
 """
 import argparse
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -39,9 +41,11 @@ def main():
     ap.add_argument("--k", type=int, default=3)
     ap.add_argument("--dtypes", default="f64,f32")
     ap.add_argument("--python", default="/opt/peers-venv/bin/python")
+    target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+    ap.add_argument("--bin", default=str(target / "release" / "poincare"), help="Tessera's benchmark binary")
     a = ap.parse_args()
     common = ["--n", str(a.n), "--d", str(a.d), "--threads", str(a.threads), "--k", str(a.k), "--dtypes", a.dtypes]
-    ours = run([str(ROOT / "target/release/poincare"), *common])
+    ours = run([a.bin, *common])
     peer = run([a.python, str(ROOT / "benches/geoopt/geoopt_bench.py"), *common])
     theirs = {(r["op"], r["dtype"], r["mode"]): r["points_per_s"] for r in peer}
     print(f"n = {a.n}, d = {a.d}, threads = {a.threads}, best of {a.k}; points per second (millions)\n")

@@ -66,6 +66,8 @@ def main(argv=None):
     ap.add_argument("--maxiter", type=int, default=None, help="passed to both (reference default 2000)")
     ap.add_argument("--ref", default=os.environ.get("TSR_REF_PATH", "/work/peers/ryotat-tensor"),
                     help="checkout of the reference toolbox (default $TSR_REF_PATH)")
+    ap.add_argument("--rng-seed", type=int, default=None,
+                    help="seed Octave's rand/randn before the reference solver (default: unseeded)")
     ap.add_argument("--octave", default="octave")
     ap.add_argument("--tessera", default=str(ROOT / "target" / "release" / "tensor"))
     ap.add_argument("--workdir", default=None, help="where problem directories go (default: a temp dir)")
@@ -99,6 +101,7 @@ def main(argv=None):
         common += ["--maxiter", str(a.maxiter)]
 
     rows, notes = [], []
+    load0 = os.getloadavg()[0]
     for frac in fractions:
         tag = "x".join(map(str, shape)) + "_r" + "x".join(map(str, rank)) + f"_f{frac}_s{a.seed}_n{a.noise}"
         pdir = workdir / tag
@@ -110,7 +113,8 @@ def main(argv=None):
                 margs += ["--mode", str(a.mode)]
             ref = ours = None
             if not a.skip_octave:
-                ref, err = run([a.octave, "--no-gui", "--quiet", "--no-init-file", str(RUN_REFERENCE), *margs],
+                seed = [] if a.rng_seed is None else ["--rng-seed", str(a.rng_seed)]
+                ref, err = run([a.octave, "--no-gui", "--quiet", "--no-init-file", str(RUN_REFERENCE), *margs, *seed],
                                env, "octave-ref")
                 if err:
                     notes.append(f"Octave {m} f={frac}: {err}")
@@ -125,9 +129,11 @@ def main(argv=None):
             rows.append((frac, m, ref, ours))
 
     print(f"shape {shape}, Tucker rank {rank}, seed {a.seed}, noise {a.noise}, lambda {a.lam}, "
-          f"tol {a.tol}, threads {a.threads}; solver time only; problems in {workdir}\n")
+          f"tol {a.tol}, threads {a.threads}; solver time only; problems in {workdir}")
+    print(f"1-min load average {load0:.2f} at start, {os.getloadavg()[0]:.2f} at end "
+          f"({os.cpu_count()} CPUs): timings are only clean when nothing else was running\n")
     print("| fraction | method | iters Octave | iters Tessera | test rel err Octave | test rel err Tessera "
-          "| rel err Octave | rel err Tessera | s Octave | s Tessera | Octave/Tessera |")
+          "| rel err Octave | rel err Tessera | s Octave (cpu s) | s Tessera | Octave/Tessera |")
     print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for frac, m, ref, ours in rows:
         g = lambda r, k: None if r is None else r.get(k)  # noqa: E731
@@ -140,7 +146,8 @@ def main(argv=None):
         print(f"| {frac:g} | {label} | {fmt(g(ref, 'iters'), 'd')} | {t(g(ours, 'iters'), 'd')} "
               f"| {fmt(g(ref, 'test_rel_error'), '.3e')} | {t(g(ours, 'test_rel_error'), '.3e')} "
               f"| {fmt(g(ref, 'rel_error'), '.3e')} | {t(g(ours, 'rel_error'), '.3e')} "
-              f"| {fmt(g(ref, 'seconds'), '.3f')} | {t(g(ours, 'seconds'), '.3f')} | {ratio} |")
+              f"| {fmt(g(ref, 'seconds'), '.3f')} ({fmt(g(ref, 'cpu_seconds'), '.3f')}) "
+              f"| {t(g(ours, 'seconds'), '.3f')} | {ratio} |")
     if tessera_missing == "binary missing":
         print(f"\nTessera: {tessera} does not exist; build it with `cargo build --release -p tessera-benches`.")
     for n in notes:

@@ -8,9 +8,9 @@
 %
 %   octave --no-gui --quiet --no-init-file benches/tensor/octave/make_fixture.m \
 %       --data core/tests/fixtures/tensor [--ref PATH] [--tol 1e-10] [--maxiter 1000000] \
-%       [--out DIR] [--seed-rng s]
+%       [--out DIR] [--rng-seed s]
 %
-% --out defaults to --data. --seed-rng seeds Octave's rand/randn before each run; the outputs
+% --out defaults to --data. --rng-seed seeds Octave's rand/randn before each run; the outputs
 % must not depend on it (at this size pca.m and pcaspec.m take their dense-SVD branch).
 
 function s = jnum(x)
@@ -45,7 +45,7 @@ data = opts.data;
 out = data;          if isfield(opts, 'out'), out = opts.out; end
 tol = 1e-10;         if isfield(opts, 'tol'), tol = str2double(opts.tol); end
 maxiter = 1000000;   if isfield(opts, 'maxiter'), maxiter = str2double(opts.maxiter); end
-seed_rng = 0;        if isfield(opts, 'seed_rng'), seed_rng = str2double(opts.seed_rng); end
+rng_seed = 0;        if isfield(opts, 'rng_seed'), rng_seed = str2double(opts.rng_seed); end
 ref = getenv('TSR_REF_PATH');
 if isfield(opts, 'ref'), ref = opts.ref; end
 if isempty(ref) || ~exist(fullfile(ref, 'tensorconst_adm.m'), 'file')
@@ -67,8 +67,8 @@ runs = {'constraint_lam0',   'constraint', 0,      1,    'tensorconst_adm';
 
 for r = 1:size(runs, 1)
   [name, method, lambda, mode, solver] = runs{r, :};
-  rand('seed', seed_rng); randn('seed', seed_rng);
-  rand('twister', seed_rng); randn('twister', seed_rng);
+  rand('seed', rng_seed); randn('seed', rng_seed);
+  rand('twister', rng_seed); randn('twister', rng_seed);
   R = tsr_solve(P, method, lambda, {'tol', tol, 'maxiter', maxiter}, mode);
   write_f64(fullfile(out, [name '_X.f64']), R.X);
   files = {[name '_X.f64']};

@@ -6,12 +6,15 @@
 %
 %   octave --no-gui --quiet --no-init-file benches/tensor/octave/run_reference.m \
 %       --data DIR --method constraint|mixture|matrix --lambda L --tol T \
-%       [--mode k] [--maxiter n] [--ref PATH] [--save-x FILE]
+%       [--mode k] [--maxiter n] [--ref PATH] [--save-x FILE] [--rng-seed s]
 %
 %   --ref PATH    where the toolbox is checked out; default: environment variable TSR_REF_PATH
 %   --mode k      1-based mode whose unfolding matrix_adm completes (method matrix; default 1)
 %   --maxiter n   passed on only when given (reference default 2000)
 %   --save-x FILE write the estimate as raw little-endian f64, column-major
+%   --rng-seed s  seed rand/randn (legacy and twister) first; unseeded, Octave starts from a
+%                 different state each session, and the randomised pcaspec.m (and pca.m for
+%                 wide enough unfoldings) then makes the iteration count vary slightly
 %
 % Only the solver call is timed (tic/toc). All other options are the reference defaults.
 % BLAS threads: set OPENBLAS_NUM_THREADS in the environment.
@@ -58,6 +61,11 @@ if isfield(opts, 'maxiter')
   solver_opts = [solver_opts, {'maxiter', str2double(opts.maxiter)}];
 end
 
+if isfield(opts, 'rng_seed')
+  s = str2double(opts.rng_seed);
+  rand('seed', s); randn('seed', s); rand('twister', s); randn('twister', s);
+end
+
 % ---- solve (tsr_solve times only the solver call) -------------------------------------------
 P = tsr_read_problem(opts.data);
 R = tsr_solve(P, method, lambda, solver_opts, mode);
@@ -76,9 +84,9 @@ if strcmp(method, 'matrix'), mode_json = sprintf('%d', mode); else, mode_json = 
 blas_threads = getenv('OPENBLAS_NUM_THREADS');
 if isempty(blas_threads), blas_threads = 'unset'; end
 line = sprintf(['{"impl":"octave-ref","method":"%s","lambda":%s,"tol":%s,"iters":%d,' ...
-                '"seconds":%s,"rel_error":%s,"test_rel_error":%s,"final_res":%s,' ...
+                '"seconds":%s,"cpu_seconds":%s,"rel_error":%s,"test_rel_error":%s,"final_res":%s,' ...
                 '"final_fval":%s,"eta":%s,"mode":%s,"blas_threads":"%s","octave":"%s"}'], ...
-               method, jnum(lambda), jnum(tol), R.iters, jnum(R.seconds), jnum(rel_error), ...
+               method, jnum(lambda), jnum(tol), R.iters, jnum(R.seconds), jnum(R.cpu_seconds), jnum(rel_error), ...
                jnum(test_rel_error), jnum(R.res(end)), jnum(R.fval(end)), jnum(R.eta), mode_json, ...
                blas_threads, OCTAVE_VERSION);
 fprintf(1, '%s\n', line);

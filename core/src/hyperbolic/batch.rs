@@ -9,6 +9,8 @@
 //! strides that broadcast one row to all), the kernel computes in `f64`, and outputs are
 //! rounded to the storage type on the way back.
 
+use super::lane::{Lane, V, W};
+use super::primitives::norm2;
 use super::real::Real;
 use faer::{MatMut, MatRef, Par};
 use rayon::prelude::*;
@@ -27,25 +29,16 @@ pub struct Point<'a, const NI: usize, const NO: usize> {
     pub inputs: [&'a [f64]; NI],
     /// Row `i` of every output, to be filled.
     pub outputs: [&'a mut [f64]; NO],
-    /// Scratch of the length asked for, contents unspecified.
-    pub scratch: &'a mut [f64],
     /// This chunk's running sum for reductions over points (length asked for).
     pub acc: &'a mut [f64],
 }
 
-/// Shape of the extra memory a kernel needs.
-#[derive(Clone, Copy, Default)]
-pub struct Needs {
-    pub scratch: usize,
-    pub acc: usize,
-}
-
-/// Runs `kernel` on every row; returns the sum over all points of the kernel's `acc` (empty
-/// when `needs.acc == 0`). All views must have the same number of rows.
+/// Runs `kernel` on every row; returns the sum over all points of the kernel's `acc` (of
+/// length `acc`, empty when `acc == 0`). All views must have the same number of rows.
 pub fn map_rows<T, const NI: usize, const NO: usize, F>(
     inputs: [MatRef<'_, T>; NI],
     outputs: [MatMut<'_, T>; NO],
-    needs: Needs,
+    acc: usize,
     par: Par,
     kernel: F,
 ) -> Vec<f64>
@@ -53,26 +46,16 @@ where
     T: Real,
     F: Fn(Point<'_, NI, NO>) + Sync,
 {
-    let nrows = inputs
-        .first()
-        .map(|m| m.nrows())
-        .or_else(|| outputs.first().map(|m| m.nrows()))
-        .unwrap_or(0);
-    for m in &inputs {
-        assert_eq!(m.nrows(), nrows, "all views of a batch must have the same number of rows");
-    }
-    for m in &outputs {
-        assert_eq!(m.nrows(), nrows, "all views of a batch must have the same number of rows");
-    }
+    let nrows = common_rows(&inputs, &outputs);
     let nchunks = nrows.div_ceil(CHUNK);
     let chunks = split_outputs(outputs, nchunks);
     let run = |(k, outs): (usize, [MatMut<'_, T>; NO])| {
         let first = k * CHUNK;
         let len = CHUNK.min(nrows - first);
         let ins: [MatRef<'_, T>; NI] = core::array::from_fn(|j| inputs[j].subrows(first, len));
-        let mut acc = vec![0.0; needs.acc];
-        dispatch(#[inline(always)] || run_chunk(first, ins, outs, needs, &mut acc, &kernel));
-        acc
+        let mut sums = vec![0.0; acc];
+        dispatch(#[inline(always)] || run_chunk(first, ins, outs, &mut sums, &kernel));
+        sums
     };
     let parallel = matches!(par, Par::Rayon(n) if n.get() > 1) && nrows >= PARALLEL_MIN_ROWS;
     let partials: Vec<Vec<f64>> = if parallel {
@@ -80,13 +63,119 @@ where
     } else {
         chunks.into_iter().enumerate().map(run).collect()
     };
-    let mut total = vec![0.0; needs.acc];
+    let mut total = vec![0.0; acc];
     for p in &partials {
         for (t, v) in total.iter_mut().zip(p) {
             *t += v;
         }
     }
     total
+}
+
+/// What a kernel sees for one tile of up to [`W`] points, in structure-of-arrays form: element
+/// `j` of an input or output is coordinate `j` of the tile's points, one per lane. Lanes past
+/// the end of the batch repeat its last row (so they hold valid inputs) and are not stored.
+pub struct Tile<'a, const NI: usize, const NO: usize> {
+    pub inputs: [&'a [V]; NI],
+    pub outputs: [&'a mut [V]; NO],
+    /// Scratch of the length asked for, contents unspecified.
+    pub scratch: &'a mut [V],
+}
+
+/// Runs `kernel` on every tile of [`W`] rows (same chunking, threading and SIMD dispatch as
+/// [`map_rows`]); `scratch` is the number of `V` of scratch the kernel needs.
+pub fn map_tiles<T, const NI: usize, const NO: usize, F>(
+    inputs: [MatRef<'_, T>; NI],
+    outputs: [MatMut<'_, T>; NO],
+    scratch: usize,
+    par: Par,
+    kernel: F,
+) where
+    T: Real,
+    F: Fn(Tile<'_, NI, NO>) + Sync,
+{
+    let nrows = common_rows(&inputs, &outputs);
+    let chunks = split_outputs(outputs, nrows.div_ceil(CHUNK));
+    let run = |(k, outs): (usize, [MatMut<'_, T>; NO])| {
+        let first = k * CHUNK;
+        let len = CHUNK.min(nrows - first);
+        let ins: [MatRef<'_, T>; NI] = core::array::from_fn(|j| inputs[j].subrows(first, len));
+        dispatch(#[inline(always)] || run_tiles(ins, outs, scratch, &kernel));
+    };
+    if matches!(par, Par::Rayon(n) if n.get() > 1) && nrows >= PARALLEL_MIN_ROWS {
+        chunks.into_par_iter().enumerate().for_each(run);
+    } else {
+        chunks.into_iter().enumerate().for_each(run);
+    }
+}
+
+/// The common number of rows of a batch's views (asserted).
+fn common_rows<T, const NI: usize, const NO: usize>(inputs: &[MatRef<'_, T>; NI], outputs: &[MatMut<'_, T>; NO]) -> usize {
+    let nrows = inputs
+        .first()
+        .map(|m| m.nrows())
+        .or_else(|| outputs.first().map(|m| m.nrows()))
+        .unwrap_or(0);
+    for m in inputs {
+        assert_eq!(m.nrows(), nrows, "all views of a batch must have the same number of rows");
+    }
+    for m in outputs {
+        assert_eq!(m.nrows(), nrows, "all views of a batch must have the same number of rows");
+    }
+    nrows
+}
+
+#[inline(always)]
+fn run_tiles<T: Real, const NI: usize, const NO: usize, F>(
+    inputs: [MatRef<'_, T>; NI],
+    outputs: [MatMut<'_, T>; NO],
+    scratch: usize,
+    kernel: &F,
+) where
+    F: Fn(Tile<'_, NI, NO>) + Sync,
+{
+    let nrows = common_rows(&inputs, &outputs);
+    let ins: [Raw<T>; NI] = inputs.map(Raw::of);
+    let outs: [Raw<T>; NO] = outputs.map(Raw::of_mut);
+    let in_len: usize = ins.iter().map(|r| r.ncols).sum();
+    let out_len: usize = outs.iter().map(|r| r.ncols).sum();
+    let fast = fast_transposes();
+    let mut buf = vec![V::splat(0.0); in_len + out_len + scratch];
+    let (in_buf, rest) = buf.split_at_mut(in_len);
+    let (out_buf, scratch) = rest.split_at_mut(out_len);
+    let mut t = 0;
+    while t < nrows {
+        let n = W.min(nrows - t);
+        let mut at = 0;
+        for r in &ins {
+            // A broadcast row (zero row stride) is staged once.
+            if t == 0 || r.rs != 0 {
+                // SAFETY: rows t..t + n exist.
+                unsafe { r.gather_tile(t, n, &mut in_buf[at..at + r.ncols], fast) };
+            }
+            at += r.ncols;
+        }
+        let mut at = 0;
+        let tile_ins: [&[V]; NI] = core::array::from_fn(|j| {
+            let s = &in_buf[at..at + ins[j].ncols];
+            at += ins[j].ncols;
+            s
+        });
+        let mut rest: &mut [V] = &mut *out_buf;
+        let tile_outs: [&mut [V]; NO] = core::array::from_fn(|j| {
+            let (head, tail) = core::mem::take(&mut rest).split_at_mut(outs[j].ncols);
+            rest = tail;
+            head
+        });
+        kernel(Tile { inputs: tile_ins, outputs: tile_outs, scratch: &mut *scratch });
+        let mut at = 0;
+        for r in &outs {
+            // SAFETY: rows t..t + n exist and belong to this chunk's output.
+            unsafe { r.scatter_tile(t, n, &out_buf[at..at + r.ncols], fast) };
+            at += r.ncols;
+        }
+        t += n;
+    }
 }
 
 /// Cuts every output into the same row chunks; returns one array of views per chunk.
@@ -232,77 +321,237 @@ impl<T: Real> Raw<T> {
     }
 }
 
-/// Rows screened at once by [`first_row_where`] on column-major storage.
-const SCREEN: usize = 64;
+impl<T: Real> Raw<T> {
+    /// Rows `first..first + n` (`1 ≤ n ≤ W`) widened into the structure-of-arrays tile `dst`
+    /// (`dst[j]` holds coordinate `j` of the rows, one per lane); lanes `n..W` repeat row
+    /// `first + n − 1`. With `fast` (AVX-512 present), full tiles of contiguous rows go
+    /// through in-register 8×8 transposes, and full tiles of contiguous columns are plain
+    /// vector loads. SAFETY: the rows exist.
+    #[inline(always)]
+    unsafe fn gather_tile(&self, first: usize, n: usize, dst: &mut [V], fast: bool) {
+        let w = self.ncols;
+        let dst = &mut dst[..w];
+        if n == W && self.rs == 1 && w > 1 {
+            // Column-major: coordinate j of the W rows is contiguous.
+            for (j, d) in dst.iter_mut().enumerate() {
+                let col = self.ptr.wrapping_offset(j as isize * self.cs + first as isize);
+                *d = V(core::array::from_fn(|l| (*col.add(l)).to_f64()));
+            }
+            return;
+        }
+        let mut j0 = 0;
+        #[cfg(target_arch = "x86_64")]
+        if fast && n == W && self.cs == 1 {
+            let rows: [*const T; W] = core::array::from_fn(|l| self.ptr.wrapping_offset((first + l) as isize * self.rs));
+            x86::prefetch_rows(rows.map(|r| r.wrapping_offset(PREFETCH_ROWS * self.rs)), w);
+            while j0 + W <= w {
+                // SAFETY: columns j0..j0 + W of the rows exist; AVX-512 was detected.
+                x86::load_transposed(rows.map(|r| r.add(j0)), &mut dst[j0..j0 + W]);
+                j0 += W;
+            }
+        }
+        for l in 0..W {
+            let row = self.ptr.wrapping_offset((first + l.min(n - 1)) as isize * self.rs);
+            for (j, d) in dst.iter_mut().enumerate().skip(j0) {
+                d.0[l] = (*row.wrapping_offset(j as isize * self.cs)).to_f64();
+            }
+        }
+    }
+
+    /// Lanes `0..n` of the tile `src` rounded into rows `first..first + n` of the view (the
+    /// inverse of [`Self::gather_tile`]). SAFETY: the rows exist and belong to an output no one
+    /// else accesses.
+    #[inline(always)]
+    unsafe fn scatter_tile(&self, first: usize, n: usize, src: &[V], fast: bool) {
+        let w = self.ncols;
+        let src = &src[..w];
+        let ptr = self.ptr as *mut T;
+        if n == W && self.rs == 1 && w > 1 {
+            for (j, v) in src.iter().enumerate() {
+                let col = ptr.wrapping_offset(j as isize * self.cs + first as isize);
+                for l in 0..W {
+                    *col.add(l) = T::from_f64(v.0[l]);
+                }
+            }
+            return;
+        }
+        let mut j0 = 0;
+        #[cfg(target_arch = "x86_64")]
+        if fast && n == W && self.cs == 1 {
+            let rows: [*mut T; W] = core::array::from_fn(|l| ptr.wrapping_offset((first + l) as isize * self.rs));
+            while j0 + W <= w {
+                // SAFETY: columns j0..j0 + W of the rows exist and are this chunk's.
+                x86::store_transposed(&src[j0..j0 + W], rows.map(|r| r.add(j0)));
+                j0 += W;
+            }
+        }
+        for l in 0..n {
+            let row = ptr.wrapping_offset((first + l) as isize * self.rs);
+            for (j, v) in src.iter().enumerate().skip(j0) {
+                *row.wrapping_offset(j as isize * self.cs) = T::from_f64(v.0[l]);
+            }
+        }
+    }
+}
+
+/// How far ahead of a tile of contiguous rows its successors are prefetched, in rows (the
+/// hardware prefetcher alone leaves these streaming loops waiting on memory).
+const PREFETCH_ROWS: isize = 4 * W as isize;
+
+/// Whether the in-register transposes of [`x86`] may be used.
+#[inline(always)]
+fn fast_transposes() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::is_x86_feature_detected!("avx512f")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// 8×8 transposes between eight rows of storage (`f64`, or `f32` widened on load and rounded
+/// on store) and eight [`V`] (one per coordinate), in AVX-512 registers: 24 shuffles per block
+/// instead of 64 scalar loads and stores.
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    use super::super::lane::{V, W};
+    use super::super::real::Real;
+    use core::any::TypeId;
+    use core::arch::x86_64::*;
+
+    /// Loads 8 consecutive elements at `p` as `f64`. SAFETY: they exist; AVX-512F present.
+    #[inline(always)]
+    unsafe fn load8<T: Real>(p: *const T) -> __m512d {
+        if TypeId::of::<T>() == TypeId::of::<f32>() {
+            _mm512_cvtps_pd(_mm256_loadu_ps(p as *const f32))
+        } else {
+            debug_assert!(TypeId::of::<T>() == TypeId::of::<f64>());
+            _mm512_loadu_pd(p as *const f64)
+        }
+    }
+
+    /// Stores 8 `f64` rounded to `T` at `p`. SAFETY: they exist; AVX-512F present.
+    #[inline(always)]
+    unsafe fn store8<T: Real>(p: *mut T, v: __m512d) {
+        if TypeId::of::<T>() == TypeId::of::<f32>() {
+            _mm256_storeu_ps(p as *mut f32, _mm512_cvtpd_ps(v));
+        } else {
+            _mm512_storeu_pd(p as *mut f64, v);
+        }
+    }
+
+    /// Prefetches the first `w` elements of every row (into all cache levels); addresses past
+    /// the end of the data are harmless (a prefetch never faults).
+    #[inline(always)]
+    pub fn prefetch_rows<T>(rows: [*const T; W], w: usize) {
+        let bytes = w * core::mem::size_of::<T>();
+        for r in rows {
+            let mut b = 0;
+            while b < bytes {
+                // SAFETY: a prefetch is only a hint and never faults; SSE is baseline on x86_64.
+                unsafe { _mm_prefetch::<_MM_HINT_T0>((r as *const i8).wrapping_add(b)) };
+                b += 64;
+            }
+        }
+    }
+
+    /// The transpose of the 8×8 matrix whose rows are `r`.
+    #[inline(always)]
+    unsafe fn transpose(r: [__m512d; W]) -> [__m512d; W] {
+        let t: [__m512d; W] = core::array::from_fn(|k| {
+            let (a, b) = (r[k & !1], r[k | 1]);
+            if k % 2 == 0 {
+                _mm512_unpacklo_pd(a, b)
+            } else {
+                _mm512_unpackhi_pd(a, b)
+            }
+        });
+        // t[2i] = (r_{2i}[0], r_{2i+1}[0], r_{2i}[2], r_{2i+1}[2], …), t[2i+1] the odd columns.
+        let lo = _mm512_set_epi64(13, 12, 5, 4, 9, 8, 1, 0);
+        let hi = _mm512_set_epi64(15, 14, 7, 6, 11, 10, 3, 2);
+        // u[4h + m]: rows 4h..4h + 4, columns {m, m + 4} for m = 0, 1 (lo) and 2, 3 (hi).
+        let u: [__m512d; W] = core::array::from_fn(|k| {
+            let (h, m) = (k / 4, k % 4);
+            let (a, b) = (t[4 * h + (m % 2)], t[4 * h + 2 + (m % 2)]);
+            _mm512_permutex2var_pd(a, if m < 2 { lo } else { hi }, b)
+        });
+        core::array::from_fn(|j| {
+            let (a, b) = (u[j % 4], u[4 + j % 4]);
+            if j < 4 {
+                _mm512_shuffle_f64x2::<0b0100_0100>(a, b)
+            } else {
+                _mm512_shuffle_f64x2::<0b1110_1110>(a, b)
+            }
+        })
+    }
+
+    /// `dst[j] = (rows[0][j], …, rows[7][j])` for `j < 8`. SAFETY: 8 elements at each row
+    /// pointer exist; AVX-512F present.
+    #[inline(always)]
+    pub unsafe fn load_transposed<T: Real>(rows: [*const T; W], dst: &mut [V]) {
+        let t = transpose(rows.map(|p| load8(p)));
+        for (d, v) in dst.iter_mut().zip(t) {
+            _mm512_storeu_pd(d.0.as_mut_ptr(), v);
+        }
+    }
+
+    /// `rows[l][j] = src[j].0[l]` for `j, l < 8`. SAFETY: 8 elements at each row pointer exist
+    /// and are writable; AVX-512F present.
+    #[inline(always)]
+    pub unsafe fn store_transposed<T: Real>(src: &[V], rows: [*mut T; W]) {
+        let t = transpose(core::array::from_fn(|j| _mm512_loadu_pd(src[j].0.as_ptr())));
+        for (p, v) in rows.into_iter().zip(t) {
+            store8(p, v);
+        }
+    }
+}
 
 /// Index of the first row of `m` (widened to `f64`) for which `bad` holds.
 ///
 /// `ok(s)`, given the plain sum of squares `s` of a row (in some order), may vouch for the
 /// row without calling `bad`; it must only do so when `bad` would be false for every rounding
-/// of `s` (it is a screen that decides nothing near its threshold). Column-major storage is
-/// screened many rows at a time, reading each column contiguously.
+/// of `s` (it is a screen that decides nothing near its threshold). The screen runs on tiles of
+/// [`W`] rows (vertical sums of squares, as in the kernels); only rows it cannot vouch for are
+/// gathered and tested one by one.
 pub fn first_row_where<T: Real>(
     m: MatRef<'_, T>,
     ok: impl Fn(f64) -> bool,
     bad: impl Fn(&[f64]) -> bool,
 ) -> Option<usize> {
     let (nrows, w) = (m.nrows(), m.ncols());
+    let raw = Raw::of(m);
+    let mut row = vec![0.0; w];
+    let mut fails = |i: usize| {
+        // SAFETY: row i exists.
+        unsafe { raw.gather(i, 1, &mut row) };
+        bad(&row)
+    };
     if nrows == 0 {
         return None;
     }
-    let raw = Raw::of(m);
     if raw.rs == 0 {
         // One row broadcast to all: test it once.
-        let mut buf = vec![0.0; w];
-        // SAFETY: row 0 exists.
-        unsafe { raw.gather(0, 1, &mut buf) };
-        return bad(&buf).then_some(0);
+        return fails(0).then_some(0);
     }
     dispatch(
         #[inline(always)]
         || {
-            let mut buf = vec![0.0; w];
-            if raw.rs == 1 && w > 1 {
-                let mut s = [0.0f64; SCREEN];
-                let mut first = 0;
-                while first < nrows {
-                    let n = SCREEN.min(nrows - first);
-                    s.fill(0.0);
-                    for j in 0..w {
-                        // SAFETY: rows first..first + n of column j exist.
-                        let col = unsafe {
-                            core::slice::from_raw_parts(raw.ptr.wrapping_offset(j as isize * raw.cs + first as isize), n)
-                        };
-                        for (acc, v) in s.iter_mut().zip(col) {
-                            let v = v.to_f64();
-                            *acc = v.mul_add(v, *acc);
-                        }
+            let fast = fast_transposes();
+            let mut tile = vec![V::splat(0.0); w];
+            let mut t = 0;
+            while t < nrows {
+                let n = W.min(nrows - t);
+                // SAFETY: rows t..t + n exist.
+                unsafe { raw.gather_tile(t, n, &mut tile, fast) };
+                let s = norm2(&tile);
+                for l in 0..n {
+                    if !ok(s.0[l]) && fails(t + l) {
+                        return Some(t + l);
                     }
-                    for r in 0..n {
-                        if !ok(s[r]) {
-                            // SAFETY: the row exists.
-                            unsafe { raw.gather(first + r, 1, &mut buf) };
-                            if bad(&buf) {
-                                return Some(first + r);
-                            }
-                        }
-                    }
-                    first += n;
                 }
-                return None;
-            }
-            for i in 0..nrows {
-                let row = if raw.direct() {
-                    // SAFETY: `i` is a row.
-                    unsafe { raw.row(i) }
-                } else {
-                    // SAFETY: `i` is a row.
-                    unsafe { raw.gather(i, 1, &mut buf) };
-                    &buf[..]
-                };
-                if bad(row) {
-                    return Some(i);
-                }
+                t += n;
             }
             None
         },
@@ -317,7 +566,6 @@ fn run_chunk<T: Real, const NI: usize, const NO: usize, F>(
     first: usize,
     inputs: [MatRef<'_, T>; NI],
     outputs: [MatMut<'_, T>; NO],
-    needs: Needs,
     acc: &mut [f64],
     kernel: &F,
 ) where
@@ -326,7 +574,7 @@ fn run_chunk<T: Real, const NI: usize, const NO: usize, F>(
     let nrows = inputs.first().map(|m| m.nrows()).unwrap_or_else(|| outputs[0].nrows());
     let ins: [Raw<T>; NI] = inputs.map(Raw::of);
     let outs: [Raw<T>; NO] = outputs.map(Raw::of_mut);
-    // Row-major staging tiles of the inputs and outputs not used in place, then scratch.
+    // Row-major staging tiles of the inputs and outputs not used in place.
     let mut in_off = [0usize; NI];
     let mut out_off = [0usize; NO];
     let mut total = 0;
@@ -342,8 +590,7 @@ fn run_chunk<T: Real, const NI: usize, const NO: usize, F>(
             total += TILE * r.ncols;
         }
     }
-    let mut buf = vec![0.0f64; total + needs.scratch];
-    let (tiles, scratch) = buf.split_at_mut(total);
+    let mut tiles = vec![0.0f64; total];
     let tiles_ptr = tiles.as_mut_ptr();
     let mut t = 0;
     while t < nrows {
@@ -374,7 +621,7 @@ fn run_chunk<T: Real, const NI: usize, const NO: usize, F>(
                     core::slice::from_raw_parts_mut(tiles_ptr.add(out_off[j] + k * r.ncols), r.ncols)
                 }
             });
-            kernel(Point { row: first + i, inputs: ins_k, outputs: outs_k, scratch: &mut *scratch, acc: &mut *acc });
+            kernel(Point { row: first + i, inputs: ins_k, outputs: outs_k, acc: &mut *acc });
         }
         for (r, &o) in outs.iter().zip(&out_off) {
             if !r.direct() {

@@ -12,56 +12,60 @@
 //! with a rescaled norm, so no NaN appears however close the points are.
 
 use super::ball::{HyperbolicError, PoincareBall};
-use super::batch::{map_rows, Needs};
-use super::shape::assert_width;
+use super::batch::map_tiles;
+use super::lane::Lane;
 use super::primitives::{
-    arcosh1p, artanh_with_complement, axpy, conformal_denominator, dist2, lincomb, norm2,
-    norm_scaled,
+    arcosh1p, artanh_with_complement, axpy, conformal_denominator, dist2, lincomb, norm2, norm_scaled,
 };
 use super::real::Real;
+use super::shape::assert_width;
 use faer::{MatMut, MatRef, Par};
 
 /// `d_c(x, y)`.
 #[inline(always)]
-pub(super) fn dist(c: f64, sqrt_c: f64, x: &[f64], y: &[f64]) -> f64 {
+pub(super) fn dist<S: Lane>(c: f64, sqrt_c: f64, x: &[S], y: &[S]) -> S {
     let den = conformal_denominator(c, x) * conformal_denominator(c, y);
-    arcosh1p(2.0 * c * dist2(x, y) / den) / sqrt_c
+    arcosh1p(S::splat(2.0 * c) * dist2(x, y) / den) / S::splat(sqrt_c)
 }
 
-/// Adds `g ∇_x d_c(x, y)` to `gx` and `g ∇_y d_c(x, y)` to `gy` (nothing at `x = y`);
-/// `e`: scratch of length d.
+/// Writes `g ∇_x d_c(x, y)` to `gx` and `g ∇_y d_c(x, y)` to `gy` (zero at `x = y`).
 #[inline(always)]
-pub(super) fn dist_vjp(c: f64, x: &[f64], y: &[f64], g: f64, gx: &mut [f64], gy: &mut [f64], e: &mut [f64]) {
-    lincomb(1.0, x, -1.0, y, e);
-    let (sigma, r) = norm_scaled(e);
-    if r == 0.0 {
-        return;
-    }
+pub(super) fn dist_vjp<S: Lane>(c: f64, x: &[S], y: &[S], g: S, gx: &mut [S], gy: &mut [S]) {
+    let zero = S::splat(0.0);
+    // e = x − y is staged in gx.
+    lincomb(S::splat(1.0), x, S::splat(-1.0), y, gx);
+    let (sigma, r) = norm_scaled(&*gx);
+    let same = r.eq(zero);
+    let r = S::select(same, S::splat(1.0), r);
     let dx = conformal_denominator(c, x);
     let dy = conformal_denominator(c, y);
     let len = sigma * r;
-    let k = 2.0 * g / dx.mul_add(dy, c * len * len).sqrt();
+    let k = S::select(same, zero, S::splat(2.0) * g / dx.mul_add(dy, S::splat(c) * len * len).sqrt());
     let k_e = k / sigma / r;
-    axpy(k_e, e, gx);
-    axpy(-k_e, e, gy);
-    axpy(k * c * len / dx, x, gx);
-    axpy(k * c * len / dy, y, gy);
+    let (kx, ky) = (k * S::splat(c) * len / dx, k * S::splat(c) * len / dy);
+    for (((gxj, gyj), xj), yj) in gx.iter_mut().zip(gy.iter_mut()).zip(x).zip(y) {
+        let e = *gxj;
+        *gxj = k_e.mul_add(e, kx * *xj);
+        *gyj = ky.mul_add(*yj, -(k_e * e));
+    }
 }
 
 /// `d_c(0, x)`.
 #[inline(always)]
-pub(super) fn dist0(c: f64, sqrt_c: f64, x: &[f64]) -> f64 {
-    let z = sqrt_c * norm2(x).sqrt();
-    2.0 * artanh_with_complement(z, conformal_denominator(c, x) / (1.0 + z)) / sqrt_c
+pub(super) fn dist0<S: Lane>(c: f64, sqrt_c: f64, x: &[S]) -> S {
+    let z = S::splat(sqrt_c) * norm2(x).sqrt();
+    S::splat(2.0 / sqrt_c) * artanh_with_complement(z, conformal_denominator(c, x) / (S::splat(1.0) + z))
 }
 
-/// Adds `g ∇ d_c(0, x) = g λ_x x/‖x‖` to `gx` (nothing at `x = 0`).
+/// Writes `g ∇ d_c(0, x) = g λ_x x/‖x‖` to `gx` (zero at `x = 0`).
 #[inline(always)]
-pub(super) fn dist0_vjp(c: f64, x: &[f64], g: f64, gx: &mut [f64]) {
+pub(super) fn dist0_vjp<S: Lane>(c: f64, x: &[S], g: S, gx: &mut [S]) {
     let (sigma, r) = norm_scaled(x);
-    if r != 0.0 {
-        axpy(2.0 * g / conformal_denominator(c, x) / sigma / r, x, gx);
-    }
+    let zero = r.eq(S::splat(0.0));
+    let k = S::splat(2.0) * g / conformal_denominator(c, x) / sigma / S::select(zero, S::splat(1.0), r);
+    let k = S::select(zero, S::splat(0.0), k);
+    gx.fill(S::splat(0.0));
+    axpy(k, x, gx);
 }
 
 impl PoincareBall {
@@ -79,7 +83,7 @@ impl PoincareBall {
         self.check_points("x", x)?;
         self.check_points("y", y)?;
         let (c, sqrt_c) = (self.c, self.sqrt_c);
-        map_rows([x, y], [out], Needs::default(), par, #[inline(always)] |p| {
+        map_tiles([x, y], [out], 0, par, #[inline(always)] |p| {
             let [x, y] = p.inputs;
             let [out] = p.outputs;
             out[0] = dist(c, sqrt_c, x, y);
@@ -105,12 +109,10 @@ impl PoincareBall {
         self.check_points("y", y)?;
         self.check_finite("grad", grad)?;
         let c = self.c;
-        map_rows([x, y, grad], [grad_x, grad_y], Needs { scratch: d, acc: 0 }, par, #[inline(always)] |p| {
+        map_tiles([x, y, grad], [grad_x, grad_y], 0, par, #[inline(always)] |p| {
             let [x, y, g] = p.inputs;
             let [gx, gy] = p.outputs;
-            gx.fill(0.0);
-            gy.fill(0.0);
-            dist_vjp(c, x, y, g[0], gx, gy, &mut p.scratch[..d]);
+            dist_vjp(c, x, y, g[0], gx, gy);
         });
         Ok(())
     }
@@ -125,7 +127,7 @@ impl PoincareBall {
         assert_width(1, &[("out", out.ncols())]);
         self.check_points("x", x)?;
         let (c, sqrt_c) = (self.c, self.sqrt_c);
-        map_rows([x], [out], Needs::default(), par, #[inline(always)] |p| {
+        map_tiles([x], [out], 0, par, #[inline(always)] |p| {
             let [x] = p.inputs;
             let [out] = p.outputs;
             out[0] = dist0(c, sqrt_c, x);
@@ -147,10 +149,9 @@ impl PoincareBall {
         self.check_points("x", x)?;
         self.check_finite("grad", grad)?;
         let c = self.c;
-        map_rows([x, grad], [grad_x], Needs::default(), par, #[inline(always)] |p| {
+        map_tiles([x, grad], [grad_x], 0, par, #[inline(always)] |p| {
             let [x, g] = p.inputs;
             let [gx] = p.outputs;
-            gx.fill(0.0);
             dist0_vjp(c, x, g[0], gx);
         });
         Ok(())

@@ -7,7 +7,8 @@
 //! `γ(0) = x`, `γ(1) = y`, and `d_c(x, γ(t)) = |t| d_c(x, y)`.
 
 use super::ball::{HyperbolicError, PoincareBall};
-use super::batch::{map_rows, Needs};
+use super::batch::map_tiles;
+use super::lane::{Lane, V};
 use super::maps::{exp0, exp0_vjp, log_sub, log_sub_vjp};
 use super::mobius::{add, add_vjp};
 use super::primitives::clamp_norm;
@@ -18,9 +19,9 @@ use faer::{MatMut, MatRef, Par};
 /// `l ← log₀((−x) ⊕ y)`, `e ← t ⊗ ((−x) ⊕ y) = exp₀(t l)`, pulled to at most `max_e`.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn step(c: f64, sqrt_c: f64, max_e: f64, x: &[f64], y: &[f64], t: f64, l: &mut [f64], e: &mut [f64]) {
+fn step<S: Lane>(c: f64, sqrt_c: f64, max_e: f64, x: &[S], y: &[S], t: S, l: &mut [S], e: &mut [S]) {
     log_sub(c, sqrt_c, x, y, l);
-    exp0(sqrt_c, t, l, e);
+    exp0(sqrt_c, t, &*l, e);
     clamp_norm(e, max_e);
 }
 
@@ -43,7 +44,7 @@ impl PoincareBall {
         self.check_finite("t", t)?;
         let (c, sqrt_c, max_norm) = (self.c, self.sqrt_c, self.max_norm::<T>());
         let max_e = self.max_norm::<f64>();
-        map_rows([x, y, t], [out], Needs { scratch: 2 * d, acc: 0 }, par, #[inline(always)] |p| {
+        map_tiles([x, y, t], [out], 2 * d, par, #[inline(always)] |p| {
             let [x, y, t] = p.inputs;
             let [out] = p.outputs;
             let (l, e) = p.scratch[..2 * d].split_at_mut(d);
@@ -75,21 +76,19 @@ impl PoincareBall {
         self.check_finite("t", t)?;
         self.check_finite("grad", grad)?;
         let (c, sqrt_c, max_e) = (self.c, self.sqrt_c, self.max_norm::<f64>());
-        let needs = Needs { scratch: 4 * d, acc: 0 };
-        map_rows([x, y, t, grad], [grad_x, grad_y, grad_t], needs, par, #[inline(always)] |p| {
+        map_tiles([x, y, t, grad], [grad_x, grad_y, grad_t], 4 * d, par, #[inline(always)] |p| {
             let [x, y, t, g] = p.inputs;
             let [gx, gy, gt] = p.outputs;
             let (l, rest) = p.scratch[..4 * d].split_at_mut(d);
             let (e, rest) = rest.split_at_mut(d);
             let (ge, gl) = rest.split_at_mut(d);
             step(c, sqrt_c, max_e, x, y, t[0], l, e);
-            gx.fill(0.0);
-            gy.fill(0.0);
-            ge.fill(0.0);
-            gl.fill(0.0);
+            for b in [&mut *gx, &mut *gy, &mut *ge, &mut *gl] {
+                b.fill(V::splat(0.0));
+            }
             add_vjp(c, x, e, g, gx, ge);
             gt[0] = exp0_vjp(sqrt_c, t[0], l, ge, gl);
-            log_sub_vjp(c, sqrt_c, x, y, 1.0, gl, gx, gy, e);
+            log_sub_vjp(c, sqrt_c, x, y, V::splat(1.0), gl, gx, gy, e);
         });
         Ok(())
     }

@@ -13,7 +13,8 @@
 //! their relative accuracy.
 
 use super::ball::{HyperbolicError, PoincareBall};
-use super::batch::{map_rows, Needs};
+use super::batch::map_tiles;
+use super::lane::{Lane, V};
 use super::primitives::{axpy, conformal_denominator, dot, lincomb, norm2};
 use super::real::Real;
 use super::shape::assert_width;
@@ -23,37 +24,41 @@ use faer::{MatMut, MatRef, Par};
 pub(super) const GYR_VJP_SCRATCH: usize = 2;
 
 /// Scalars of the closed form; `s = u + v` is left in the caller's buffer.
-struct Terms {
-    du: f64,
-    dv: f64,
+struct Terms<S> {
+    du: S,
+    dv: S,
     /// `⟨s, w⟩`, `⟨u, w⟩`, `⟨u, s⟩`, `‖s‖²`, `‖u‖²`.
-    sw: f64,
-    uw: f64,
-    us: f64,
-    ss: f64,
-    uu: f64,
-    cu: f64,
-    cs: f64,
-    d: f64,
+    sw: S,
+    uw: S,
+    us: S,
+    ss: S,
+    uu: S,
+    cu: S,
+    cs: S,
+    d: S,
 }
 
 #[inline(always)]
-fn terms(c: f64, u: &[f64], v: &[f64], w: &[f64], s: &mut [f64]) -> Terms {
-    lincomb(1.0, u, 1.0, v, s);
+fn terms<S: Lane>(c: f64, u: &[S], v: &[S], w: &[S], s: &mut [S]) -> Terms<S> {
+    let one = S::splat(1.0);
+    lincomb(one, u, one, v, s);
+    let s = &*s;
     let (du, dv) = (conformal_denominator(c, u), conformal_denominator(c, v));
     let (sw, uw, us, ss, uu) = (dot(s, w), dot(u, w), dot(u, s), norm2(s), norm2(u));
-    let cu = c * (sw * (du + 2.0 * c * us) - c * uw * ss);
-    let cs = -c * (uw * du + c * sw * uu);
-    Terms { du, dv, sw, uw, us, ss, uu, cu, cs, d: du * dv + c * ss }
+    let cv = S::splat(c);
+    let cu = cv * (sw * (du + S::splat(2.0 * c) * us) - cv * uw * ss);
+    let cs = -cv * (uw * du + cv * sw * uu);
+    Terms { du, dv, sw, uw, us, ss, uu, cu, cs, d: du.mul_add(dv, cv * ss) }
 }
 
-/// `out ← gyr[u,v]w` for one point; `s` is scratch of length `d`.
+/// `out ← gyr[u,v]w` for one point or tile; `s` is scratch of length `d`.
 #[inline(always)]
-pub(super) fn gyr(c: f64, u: &[f64], v: &[f64], w: &[f64], s: &mut [f64], out: &mut [f64]) {
+pub(super) fn gyr<S: Lane>(c: f64, u: &[S], v: &[S], w: &[S], s: &mut [S], out: &mut [S]) {
     let t = terms(c, u, v, w, s);
-    let k = 2.0 / t.d;
+    let k = S::splat(2.0) / t.d;
+    let (ku, ks) = (k * t.cu, k * t.cs);
     for (((o, wi), ui), si) in out.iter_mut().zip(w).zip(u).zip(s.iter()) {
-        *o = wi + k * (t.cu * ui + t.cs * si);
+        *o = ku.mul_add(*ui, ks.mul_add(*si, *wi));
     }
 }
 
@@ -61,48 +66,50 @@ pub(super) fn gyr(c: f64, u: &[f64], v: &[f64], w: &[f64], s: &mut [f64], out: &
 /// `GYR_VJP_SCRATCH · d`.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-pub(super) fn gyr_vjp(
+pub(super) fn gyr_vjp<S: Lane>(
     c: f64,
-    u: &[f64],
-    v: &[f64],
-    w: &[f64],
-    g: &[f64],
-    scratch: &mut [f64],
-    gu: &mut [f64],
-    gv: &mut [f64],
-    gw: &mut [f64],
+    u: &[S],
+    v: &[S],
+    w: &[S],
+    g: &[S],
+    scratch: &mut [S],
+    gu: &mut [S],
+    gv: &mut [S],
+    gw: &mut [S],
 ) {
     let (s, gs) = scratch.split_at_mut(u.len());
     let t = terms(c, u, v, w, s);
-    let k = 2.0 / t.d;
+    let s = &*s;
+    let (cv, c2) = (S::splat(c), S::splat(c * c));
+    let (one, two) = (S::splat(1.0), S::splat(2.0));
+    let k = two / t.d;
     let (g_u, g_s) = (dot(g, u), dot(g, s));
     let (g_cu, g_cs) = (k * g_u, k * g_s);
     let g_d = -(t.cu * g_u + t.cs * g_s) * k / t.d;
-    let c2 = c * c;
-    let g_sw = g_cu * c * (t.du + 2.0 * c * t.us) - g_cs * c2 * t.uu;
-    let g_us = g_cu * 2.0 * c2 * t.sw;
-    let g_uw = -g_cu * c2 * t.ss - g_cs * c * t.du;
-    let g_ss = -g_cu * c2 * t.uw + g_d * c;
-    let g_du = g_cu * c * t.sw - g_cs * c * t.uw + g_d * t.dv;
+    let g_sw = g_cu * cv * (t.du + two * cv * t.us) - g_cs * c2 * t.uu;
+    let g_us = g_cu * two * c2 * t.sw;
+    let g_uw = -g_cu * c2 * t.ss - g_cs * cv * t.du;
+    let g_ss = -g_cu * c2 * t.uw + g_d * cv;
+    let g_du = g_cu * cv * t.sw - g_cs * cv * t.uw + g_d * t.dv;
     let g_dv = g_d * t.du;
-    let g_uu = -g_cs * c2 * t.sw - c * g_du;
+    let g_uu = -g_cs * c2 * t.sw - cv * g_du;
     // w: identity, ⟨s,w⟩, ⟨u,w⟩.
-    axpy(1.0, g, gw);
+    axpy(one, g, gw);
     axpy(g_sw, s, gw);
     axpy(g_uw, u, gw);
     // s = u + v: output, ⟨s,w⟩, ‖s‖², ⟨u,s⟩.
     lincomb(k * t.cs, g, g_sw, w, &mut gs[..]);
-    axpy(2.0 * g_ss, s, gs);
+    axpy(two * g_ss, s, gs);
     axpy(g_us, u, gs);
     // u: output, ⟨u,w⟩, ⟨u,s⟩, ‖u‖² (with δ_u), and through s.
     axpy(k * t.cu, g, gu);
     axpy(g_uw, w, gu);
     axpy(g_us, s, gu);
-    axpy(2.0 * g_uu, u, gu);
-    axpy(1.0, gs, gu);
+    axpy(two * g_uu, u, gu);
+    axpy(one, gs, gu);
     // v: δ_v, and through s.
-    axpy(-2.0 * c * g_dv, v, gv);
-    axpy(1.0, gs, gv);
+    axpy(S::splat(-2.0 * c) * g_dv, v, gv);
+    axpy(one, gs, gv);
 }
 
 impl PoincareBall {
@@ -121,7 +128,7 @@ impl PoincareBall {
         self.check_points("v", v)?;
         self.check_finite("w", w)?;
         let c = self.c;
-        map_rows([u, v, w], [out], Needs { scratch: u.ncols(), acc: 0 }, par, #[inline(always)] |p| {
+        map_tiles([u, v, w], [out], u.ncols(), par, #[inline(always)] |p| {
             let [u, v, w] = p.inputs;
             gyr(c, u, v, w, p.scratch, p.outputs[0]);
         });
@@ -158,13 +165,12 @@ impl PoincareBall {
         self.check_finite("w", w)?;
         self.check_finite("grad", grad)?;
         let c = self.c;
-        let needs = Needs { scratch: GYR_VJP_SCRATCH * d, acc: 0 };
-        map_rows([u, v, w, grad], [grad_u, grad_v, grad_w], needs, par, #[inline(always)] |p| {
+        map_tiles([u, v, w, grad], [grad_u, grad_v, grad_w], GYR_VJP_SCRATCH * d, par, #[inline(always)] |p| {
             let [u, v, w, g] = p.inputs;
             let [gu, gv, gw] = p.outputs;
-            gu.fill(0.0);
-            gv.fill(0.0);
-            gw.fill(0.0);
+            gu.fill(V::splat(0.0));
+            gv.fill(V::splat(0.0));
+            gw.fill(V::splat(0.0));
             gyr_vjp(c, u, v, w, g, p.scratch, gu, gv, gw);
         });
         Ok(())

@@ -16,7 +16,7 @@
 //! `a` that are exactly zero are rejected with [`HyperbolicError::ZeroNormal`].
 
 use super::ball::{HyperbolicError, PoincareBall};
-use super::batch::{map_rows, Needs};
+use super::batch::map_rows;
 use super::primitives::{arsinh, conformal_denominator, dist2, dot, norm_scaled};
 use super::real::Real;
 use super::shape::assert_width;
@@ -120,7 +120,7 @@ impl PoincareBall {
         self.check_points("x", x)?;
         let planes = Planes::new(self, p, a)?;
         let (c, sqrt_c) = (self.c, self.sqrt_c);
-        map_rows([x], [out], Needs::default(), par, #[inline(always)] |pt| {
+        map_rows([x], [out], 0, par, #[inline(always)] |pt| {
             let [x] = pt.inputs;
             let [out] = pt.outputs;
             let dx = conformal_denominator(c, x);
@@ -158,8 +158,7 @@ impl PoincareBall {
         let planes = Planes::new(self, p, a)?;
         self.check_finite("grad", grad)?;
         let (c, sqrt_c) = (self.c, self.sqrt_c);
-        let needs = Needs { scratch: 0, acc: 2 * kk * d };
-        let total = map_rows([x, grad], [grad_x], needs, par, #[inline(always)] |pt| {
+        let total = map_rows([x, grad], [grad_x], 2 * kk * d, par, #[inline(always)] |pt| {
             let [x, g] = pt.inputs;
             let [gx] = pt.outputs;
             gx.fill(0.0);

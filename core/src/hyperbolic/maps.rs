@@ -17,11 +17,12 @@
 //! instead of overflowing.
 
 use super::ball::{HyperbolicError, PoincareBall};
-use super::batch::{map_rows, Needs};
+use super::batch::map_tiles;
+use super::lane::{Lane, V};
 use super::mobius::{add, add_vjp};
 use super::primitives::{
-    artanh_with_complement, axpy, clamp_norm, conformal_denominator, dist2, dot, norm2,
-    norm_scaled, scaled,
+    artanh_with_complement, axpy, clamp_norm, conformal_denominator, dist2, dot, norm2, norm_scaled,
+    scale, scaled,
 };
 use super::real::Real;
 use super::shape::assert_width;
@@ -30,16 +31,16 @@ use faer::{MatMut, MatRef, Par};
 /// `out ← (−x) ⊕ y = (δ_x (y−x) − c s x)/D`, `s = ‖y−x‖²`, `D = δ_x δ_y + c s`.
 /// Returns `(δ_x, δ_w)` with `δ_w = 1 − c‖out‖² = δ_x δ_y / D` in closed form.
 #[inline(always)]
-pub(super) fn sub(c: f64, x: &[f64], y: &[f64], out: &mut [f64]) -> (f64, f64) {
+pub(super) fn sub<S: Lane>(c: f64, x: &[S], y: &[S], out: &mut [S]) -> (S, S) {
     let dx = conformal_denominator(c, x);
     let dy = conformal_denominator(c, y);
-    let s = dist2(x, y);
-    let den = dx.mul_add(dy, c * s);
-    let (a, b) = (dx / den, c * s / den);
+    let cs = S::splat(c) * dist2(x, y);
+    let inv = S::splat(1.0) / dx.mul_add(dy, cs);
+    let (a, b) = (dx * inv, cs * inv);
     for ((o, xi), yi) in out.iter_mut().zip(x).zip(y) {
-        *o = a * (yi - xi) - b * xi;
+        *o = a.mul_add(*yi - *xi, -(b * *xi));
     }
-    (dx, dx * dy / den)
+    (dx, dx * dy * inv)
 }
 
 /// Adds the gradients of `k⟨g, w⟩ + m δ_w` (`w = (−x) ⊕ y`, `δ_w = 1 − c‖w‖²`) to `gx`, `gy`.
@@ -48,151 +49,179 @@ pub(super) fn sub(c: f64, x: &[f64], y: &[f64], out: &mut [f64]) -> (f64, f64) {
 /// `∂δ_w/∂x = 2cδ_y (δ_x e − c s x)/D²` and `∂δ_w/∂y = −2cδ_x (δ_y e + c s y)/D²`.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-pub(super) fn sub_vjp(
-    c: f64,
-    x: &[f64],
-    y: &[f64],
-    k: f64,
-    g: &[f64],
-    m: f64,
-    gx: &mut [f64],
-    gy: &mut [f64],
-) {
+pub(super) fn sub_vjp<S: Lane>(c: f64, x: &[S], y: &[S], k: S, g: &[S], m: S, gx: &mut [S], gy: &mut [S]) {
     let dx = conformal_denominator(c, x);
     let dy = conformal_denominator(c, y);
+    let cv = S::splat(c);
     let s = dist2(x, y);
-    let inv = 1.0 / dx.mul_add(dy, c * s);
-    let (mut g_e, mut g_x) = (0.0, 0.0);
+    let cs = cv * s;
+    let inv = S::splat(1.0) / dx.mul_add(dy, cs);
+    let (mut g_e, mut g_x) = (S::splat(0.0), S::splat(0.0));
     for ((gi, xi), yi) in g.iter().zip(x).zip(y) {
-        g_e = gi.mul_add(yi - xi, g_e);
+        g_e = gi.mul_add(*yi - *xi, g_e);
         g_x = gi.mul_add(*xi, g_x);
     }
     // k⟨g, w⟩ = k⟨g, n⟩/D with n = δ_x e − c s x.
-    let g_den = -k * (dx * g_e - c * s * g_x) * inv * inv;
+    let g_den = -k * (dx * g_e - cs * g_x) * inv * inv;
     let g_dx = k * g_e * inv + dy * g_den;
     let g_dy = dx * g_den;
-    let g_s = c * (g_den - k * g_x * inv);
-    let (k_e, k_x) = (k * dx * inv, -c * s * k * inv);
-    let mx = m * (2.0 * c * dy * inv) * inv;
-    let my = -m * (2.0 * c * dx * inv) * inv;
+    let g_s = cv * (g_den - k * g_x * inv);
+    let (k_e, k_x) = (k * dx * inv, -cs * k * inv);
+    let mx = m * (S::splat(2.0 * c) * dy * inv) * inv;
+    let my = -m * (S::splat(2.0 * c) * dx * inv) * inv;
+    let two_c = S::splat(-2.0 * c);
+    let (px, py) = (two_c * g_dx - mx * cs, two_c * g_dy + my * cs);
+    let (ex, ey) = (mx * dx, my * dy);
+    let two_gs = S::splat(2.0) * g_s;
     for ((((gxi, gyi), gi), xi), yi) in gx.iter_mut().zip(gy.iter_mut()).zip(g).zip(x).zip(y) {
-        let e = yi - xi;
-        let ge = k_e * gi + 2.0 * g_s * e;
-        *gxi += -2.0 * c * g_dx * xi + k_x * gi - ge + mx * (dx * e - c * s * xi);
-        *gyi += -2.0 * c * g_dy * yi + ge + my * (dy * e + c * s * yi);
+        let e = *yi - *xi;
+        let ge = k_e.mul_add(*gi, two_gs * e);
+        *gxi += px.mul_add(*xi, k_x.mul_add(*gi, ex.mul_add(e, -ge)));
+        *gyi += py.mul_add(*yi, ey.mul_add(e, ge));
     }
 }
 
 /// `χ(z) = artanh(z)/z` given `δ = 1 − z²` (accurate), with `χ(0) = 1`.
 #[inline(always)]
-fn chi(z: f64, delta: f64) -> f64 {
-    if z == 0.0 {
-        1.0
-    } else {
-        artanh_with_complement(z, delta / (1.0 + z)) / z
-    }
+fn chi<S: Lane>(z: S, delta: S) -> S {
+    let zero = z.eq(S::splat(0.0));
+    let zs = S::select(zero, S::splat(1.0), z);
+    S::select(zero, S::splat(1.0), artanh_with_complement(zs, delta / (S::splat(1.0) + zs)) / zs)
 }
+
+/// `Σₖ coef[k] qᵏ` by Horner's rule on even and odd powers separately (two chains of half the
+/// length).
+#[inline(always)]
+fn poly<S: Lane, const N: usize>(coef: &[f64; N], q: S) -> S {
+    let q2 = q * q;
+    let (mut even, mut odd) = (S::splat(0.0), S::splat(0.0));
+    let mut k = N;
+    while k > 0 {
+        k -= 1;
+        if k % 2 == 0 {
+            even = even.mul_add(q2, S::splat(coef[k]));
+        } else {
+            odd = odd.mul_add(q2, S::splat(coef[k]));
+        }
+    }
+    odd.mul_add(q, even)
+}
+
+/// Coefficients `2k/(2k+1)`, `k = 1..=30`, of the series of `χ'(z)/z` in `z²` (enough below
+/// `z = ½`: the 31st term is below `4⁻³⁰`).
+const CHI_SLOPE_SERIES: [f64; 30] = {
+    let mut c = [0.0; 30];
+    let mut k = 0;
+    while k < 30 {
+        let m = (k + 1) as f64;
+        c[k] = 2.0 * m / (2.0 * m + 1.0);
+        k += 1;
+    }
+    c
+};
 
 /// `χ'(z)/z = (1/δ − χ)/z²`, by its series `Σ_{k≥1} 2k/(2k+1) z^{2k−2}` below `z = ½`
 /// (where the closed form cancels).
 #[inline(always)]
-fn chi_slope(z: f64, delta: f64, chi: f64) -> f64 {
-    if z >= 0.5 {
-        return (1.0 / delta - chi) / (z * z);
+fn chi_slope<S: Lane>(z: S, delta: S, chi: S) -> S {
+    let small = z.lt(S::splat(0.5));
+    let series = if S::any(small) { poly(&CHI_SLOPE_SERIES, z * z) } else { S::splat(0.0) };
+    if !S::any(S::not(small)) {
+        return series;
     }
-    let z2 = z * z;
-    let (mut sum, mut pow, mut k) = (0.0, 1.0, 1.0);
-    while pow > 1e-18 {
-        sum += 2.0 * k / (2.0 * k + 1.0) * pow;
-        pow *= z2;
-        k += 1.0;
-    }
-    sum
+    S::select(small, series, (S::splat(1.0) / delta - chi) / (z * z))
 }
+
+/// Coefficients `4ᵏ/(2k+1)!`, `k = 1..=12`, of the series of `−(sech² z − tanh(z)/z)·cosh² z`
+/// in `z²` (the 13th term is below `1e-18` of the sum below `z = ½`).
+const EXP0_SLOPE_SERIES: [f64; 12] = {
+    let mut c = [0.0; 12];
+    let (mut k, mut t) = (0, 4.0 / 6.0);
+    while k < 12 {
+        c[k] = t;
+        let m = (k + 1) as f64;
+        t *= 4.0 / ((2.0 * m + 2.0) * (2.0 * m + 3.0));
+        k += 1;
+    }
+    c
+};
 
 /// `z φ'(z) = sech² z − φ(z)` for `φ(z) = tanh(z)/z`, by its series
 /// `−Σ_{k≥1} 4ᵏ z^{2k}/(2k+1)! / cosh² z` below `z = ½`.
 #[inline(always)]
-fn exp0_slope(z: f64, phi: f64, sech2: f64) -> f64 {
-    if z >= 0.5 {
-        return sech2 - phi;
-    }
-    let q = 4.0 * z * z;
-    let (mut sum, mut term, mut k) = (0.0, q / 6.0, 1.0);
-    while term > 1e-18 * (sum + term) {
-        sum += term;
-        term *= q / ((2.0 * k + 2.0) * (2.0 * k + 3.0));
-        k += 1.0;
-    }
-    -sum * sech2
+fn exp0_slope<S: Lane>(z: S, phi: S, sech2: S) -> S {
+    let small = z.lt(S::splat(0.5));
+    let z2 = z * z;
+    let series = if S::any(small) { -(z2 * poly(&EXP0_SLOPE_SERIES, z2)) * sech2 } else { S::splat(0.0) };
+    S::select(small, series, sech2 - phi)
+}
+
+/// `sech² z = 1/cosh² z` (underflows to 0 for large `z` rather than cancelling).
+#[inline(always)]
+fn sech2<S: Lane>(z: S) -> S {
+    let ch = z.cosh();
+    S::splat(1.0) / (ch * ch)
 }
 
 /// `out ← exp₀(s u)` for any finite `s` and `u` (saturating at the boundary, unprojected).
 #[inline(always)]
-pub(super) fn exp0(sqrt_c: f64, s: f64, u: &[f64], out: &mut [f64]) {
+pub(super) fn exp0<S: Lane>(sqrt_c: f64, s: S, u: &[S], out: &mut [S]) {
     let (sigma, r) = norm_scaled(u);
-    if r == 0.0 {
-        out.fill(0.0);
-        return;
-    }
-    let z = sqrt_c * s.abs() * sigma * r;
-    let k = (z.tanh() / (sqrt_c * r)).copysign(s);
-    let inv_sigma = 1.0 / sigma;
-    for (o, v) in out.iter_mut().zip(u) {
-        *o = k * (v * inv_sigma);
-    }
+    let zero = r.eq(S::splat(0.0));
+    let r = S::select(zero, S::splat(1.0), r);
+    let z = S::splat(sqrt_c) * s.abs() * sigma * r;
+    let k = (z.tanh() / (S::splat(sqrt_c) * r)).copysign(s);
+    let k = S::select(zero, S::splat(0.0), k / sigma);
+    scaled(k, u, out);
 }
 
 /// Adds `s Jᵀg` to `gu`, `J = φ I + zφ'(z) ûûᵀ` the Jacobian of `exp₀` at `s u`
 /// (`z = √c|s|‖u‖`, `û = u/‖u‖`); returns `∂⟨g, exp₀(s u)⟩/∂s = ‖u‖⟨g, û⟩ sech² z`.
 #[inline(always)]
-pub(super) fn exp0_vjp(sqrt_c: f64, s: f64, u: &[f64], g: &[f64], gu: &mut [f64]) -> f64 {
+pub(super) fn exp0_vjp<S: Lane>(sqrt_c: f64, s: S, u: &[S], g: &[S], gu: &mut [S]) -> S {
     let (sigma, r) = norm_scaled(u);
-    if r == 0.0 {
-        axpy(s, g, gu);
-        return 0.0;
-    }
-    let z = sqrt_c * s.abs() * sigma * r;
-    let phi = if z == 0.0 { 1.0 } else { z.tanh() / z };
-    let ch = z.cosh();
-    let sech2 = 1.0 / (ch * ch);
+    // At u = 0: z = 0, φ = 1, ⟨g, û⟩ = 0, so gu += s g.
+    let r = S::select(r.eq(S::splat(0.0)), S::splat(1.0), r);
+    let z = S::splat(sqrt_c) * s.abs() * sigma * r;
+    let z0 = z.eq(S::splat(0.0));
+    let phi = S::select(z0, S::splat(1.0), z.tanh() / S::select(z0, S::splat(1.0), z));
+    let sech2 = sech2(z);
     let rho = exp0_slope(z, phi, sech2);
-    let inv_sigma = 1.0 / sigma;
-    let g_u = g.iter().zip(u).fold(0.0, |acc, (gi, ui)| gi.mul_add(ui * inv_sigma, acc)) / r;
+    let inv_sigma = S::splat(1.0) / sigma;
+    // u/σ is formed first (exact), so that huge u do not overflow.
+    let g_u = S::reduce2(g, u, #[inline(always)] |gi, ui, acc| gi.mul_add(ui * inv_sigma, acc)) / r;
     let (a, b) = (s * phi, s * rho * g_u / r);
     for ((o, gi), ui) in gu.iter_mut().zip(g).zip(u) {
-        *o += a * gi + b * (ui * inv_sigma);
+        *o += a.mul_add(*gi, b * (*ui * inv_sigma));
     }
-    if sech2 == 0.0 {
-        0.0
-    } else {
-        sigma * r * g_u * sech2
-    }
+    S::select(sech2.eq(S::splat(0.0)), S::splat(0.0), sigma * r * g_u * sech2)
 }
 
 /// `out ← log₀(y)`.
 #[inline(always)]
-pub(super) fn log0(c: f64, sqrt_c: f64, y: &[f64], out: &mut [f64]) {
-    let z = sqrt_c * norm2(y).sqrt();
+pub(super) fn log0<S: Lane>(c: f64, sqrt_c: f64, y: &[S], out: &mut [S]) {
+    let z = S::splat(sqrt_c) * norm2(y).sqrt();
     scaled(chi(z, conformal_denominator(c, y)), y, out);
 }
 
-/// Adds the gradient of `⟨g, log₀(y)⟩`: `χ g + c χ'(z)/z ⟨g, y⟩ y`.
+/// Writes the gradient of `⟨g, log₀(y)⟩`, `χ g + c χ'(z)/z ⟨g, y⟩ y`, to `gy`.
 #[inline(always)]
-pub(super) fn log0_vjp(c: f64, sqrt_c: f64, y: &[f64], g: &[f64], gy: &mut [f64]) {
+pub(super) fn log0_vjp<S: Lane>(c: f64, sqrt_c: f64, y: &[S], g: &[S], gy: &mut [S]) {
     let dy = conformal_denominator(c, y);
-    let z = sqrt_c * norm2(y).sqrt();
+    let z = S::splat(sqrt_c) * norm2(y).sqrt();
     let k = chi(z, dy);
-    axpy(k, g, gy);
-    axpy(c * chi_slope(z, dy, k) * dot(g, y), y, gy);
+    let m = S::splat(c) * chi_slope(z, dy, k) * dot(g, y);
+    for ((o, gi), yi) in gy.iter_mut().zip(g).zip(y) {
+        *o = k.mul_add(*gi, m * *yi);
+    }
 }
 
 /// `out ← log₀((−x) ⊕ y)`, so that `log_x(y) = δ_x out`; returns `δ_x`.
 #[inline(always)]
-pub(super) fn log_sub(c: f64, sqrt_c: f64, x: &[f64], y: &[f64], out: &mut [f64]) -> f64 {
+pub(super) fn log_sub<S: Lane>(c: f64, sqrt_c: f64, x: &[S], y: &[S], out: &mut [S]) -> S {
     let (dx, dw) = sub(c, x, y, out);
-    let k = chi(sqrt_c * norm2(out).sqrt(), dw);
-    out.iter_mut().for_each(|v| *v *= k);
+    let k = chi(S::splat(sqrt_c) * norm2(&*out).sqrt(), dw);
+    scale(k, out);
     dx
 }
 
@@ -200,22 +229,22 @@ pub(super) fn log_sub(c: f64, sqrt_c: f64, x: &[f64], y: &[f64], out: &mut [f64]
 /// returns `⟨g, log₀((−x) ⊕ y)⟩`. With `χ(z(w)) w` and `∂χ = −½ (χ'(z)/z) ∇δ_w`.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-pub(super) fn log_sub_vjp(
+pub(super) fn log_sub_vjp<S: Lane>(
     c: f64,
     sqrt_c: f64,
-    x: &[f64],
-    y: &[f64],
-    k: f64,
-    g: &[f64],
-    gx: &mut [f64],
-    gy: &mut [f64],
-    w: &mut [f64],
-) -> f64 {
+    x: &[S],
+    y: &[S],
+    k: S,
+    g: &[S],
+    gx: &mut [S],
+    gy: &mut [S],
+    w: &mut [S],
+) -> S {
     let (_, dw) = sub(c, x, y, w);
-    let z = sqrt_c * norm2(w).sqrt();
+    let z = S::splat(sqrt_c) * norm2(&*w).sqrt();
     let ch = chi(z, dw);
-    let g_w = dot(g, w);
-    sub_vjp(c, x, y, k * ch, g, -0.5 * k * chi_slope(z, dw, ch) * g_w, gx, gy);
+    let g_w = dot(g, &*w);
+    sub_vjp(c, x, y, k * ch, g, S::splat(-0.5) * k * chi_slope(z, dw, ch) * g_w, gx, gy);
     ch * g_w
 }
 
@@ -231,10 +260,10 @@ impl PoincareBall {
         assert_width(u.ncols(), &[("out", out.ncols())]);
         self.check_finite("u", u)?;
         let (sqrt_c, max_norm) = (self.sqrt_c, self.max_norm::<T>());
-        map_rows([u], [out], Needs::default(), par, #[inline(always)] |p| {
+        map_tiles([u], [out], 0, par, #[inline(always)] |p| {
             let [u] = p.inputs;
             let [out] = p.outputs;
-            exp0(sqrt_c, 1.0, u, out);
+            exp0(sqrt_c, V::splat(1.0), u, out);
             clamp_norm(out, max_norm);
         });
         Ok(())
@@ -253,11 +282,11 @@ impl PoincareBall {
         self.check_finite("u", u)?;
         self.check_finite("grad", grad)?;
         let sqrt_c = self.sqrt_c;
-        map_rows([u, grad], [grad_u], Needs::default(), par, #[inline(always)] |p| {
+        map_tiles([u, grad], [grad_u], 0, par, #[inline(always)] |p| {
             let [u, g] = p.inputs;
             let [gu] = p.outputs;
-            gu.fill(0.0);
-            exp0_vjp(sqrt_c, 1.0, u, g, gu);
+            gu.fill(V::splat(0.0));
+            exp0_vjp(sqrt_c, V::splat(1.0), u, g, gu);
         });
         Ok(())
     }
@@ -277,11 +306,11 @@ impl PoincareBall {
         self.check_finite("u", u)?;
         let (c, sqrt_c, max_norm) = (self.c, self.sqrt_c, self.max_norm::<T>());
         let max_e = self.max_norm::<f64>();
-        map_rows([x, u], [out], Needs { scratch: d, acc: 0 }, par, #[inline(always)] |p| {
+        map_tiles([x, u], [out], d, par, #[inline(always)] |p| {
             let [x, u] = p.inputs;
             let [out] = p.outputs;
             let e = &mut p.scratch[..d];
-            exp0(sqrt_c, 1.0 / conformal_denominator(c, x), u, e);
+            exp0(sqrt_c, V::splat(1.0) / conformal_denominator(c, x), u, e);
             clamp_norm(e, max_e);
             add(c, x, e, out);
             clamp_norm(out, max_norm);
@@ -306,20 +335,20 @@ impl PoincareBall {
         self.check_finite("u", u)?;
         self.check_finite("grad", grad)?;
         let (c, sqrt_c, max_e) = (self.c, self.sqrt_c, self.max_norm::<f64>());
-        map_rows([x, u, grad], [grad_x, grad_u], Needs { scratch: 2 * d, acc: 0 }, par, #[inline(always)] |p| {
+        map_tiles([x, u, grad], [grad_x, grad_u], 2 * d, par, #[inline(always)] |p| {
             let [x, u, g] = p.inputs;
             let [gx, gu] = p.outputs;
             let (e, ge) = p.scratch[..2 * d].split_at_mut(d);
-            let s = 1.0 / conformal_denominator(c, x);
+            let s = V::splat(1.0) / conformal_denominator(c, x);
             exp0(sqrt_c, s, u, e);
             clamp_norm(e, max_e);
-            gx.fill(0.0);
-            gu.fill(0.0);
-            ge.fill(0.0);
+            gx.fill(V::splat(0.0));
+            gu.fill(V::splat(0.0));
+            ge.fill(V::splat(0.0));
             add_vjp(c, x, e, g, gx, ge);
             // ∂(1/δ_x)/∂x = 2c x/δ_x².
             let g_s = exp0_vjp(sqrt_c, s, u, ge, gu);
-            axpy(2.0 * c * g_s * s * s, x, gx);
+            axpy(V::splat(2.0 * c) * g_s * s * s, x, gx);
         });
         Ok(())
     }
@@ -334,7 +363,7 @@ impl PoincareBall {
         assert_width(y.ncols(), &[("out", out.ncols())]);
         self.check_points("y", y)?;
         let (c, sqrt_c) = (self.c, self.sqrt_c);
-        map_rows([y], [out], Needs::default(), par, #[inline(always)] |p| {
+        map_tiles([y], [out], 0, par, #[inline(always)] |p| {
             let [y] = p.inputs;
             let [out] = p.outputs;
             log0(c, sqrt_c, y, out);
@@ -355,10 +384,9 @@ impl PoincareBall {
         self.check_points("y", y)?;
         self.check_finite("grad", grad)?;
         let (c, sqrt_c) = (self.c, self.sqrt_c);
-        map_rows([y, grad], [grad_y], Needs::default(), par, #[inline(always)] |p| {
+        map_tiles([y, grad], [grad_y], 0, par, #[inline(always)] |p| {
             let [y, g] = p.inputs;
             let [gy] = p.outputs;
-            gy.fill(0.0);
             log0_vjp(c, sqrt_c, y, g, gy);
         });
         Ok(())
@@ -378,11 +406,11 @@ impl PoincareBall {
         self.check_points("x", x)?;
         self.check_points("y", y)?;
         let (c, sqrt_c) = (self.c, self.sqrt_c);
-        map_rows([x, y], [out], Needs::default(), par, #[inline(always)] |p| {
+        map_tiles([x, y], [out], 0, par, #[inline(always)] |p| {
             let [x, y] = p.inputs;
             let [out] = p.outputs;
             let dx = log_sub(c, sqrt_c, x, y, out);
-            out.iter_mut().for_each(|v| *v *= dx);
+            scale(dx, out);
         });
         Ok(())
     }
@@ -405,15 +433,15 @@ impl PoincareBall {
         self.check_points("y", y)?;
         self.check_finite("grad", grad)?;
         let (c, sqrt_c) = (self.c, self.sqrt_c);
-        map_rows([x, y, grad], [grad_x, grad_y], Needs { scratch: d, acc: 0 }, par, #[inline(always)] |p| {
+        map_tiles([x, y, grad], [grad_x, grad_y], d, par, #[inline(always)] |p| {
             let [x, y, g] = p.inputs;
             let [gx, gy] = p.outputs;
-            gx.fill(0.0);
-            gy.fill(0.0);
+            gx.fill(V::splat(0.0));
+            gy.fill(V::splat(0.0));
             let dx = conformal_denominator(c, x);
             let g_l = log_sub_vjp(c, sqrt_c, x, y, dx, g, gx, gy, &mut p.scratch[..d]);
             // ∂δ_x/∂x = −2c x.
-            axpy(-2.0 * c * g_l, x, gx);
+            axpy(V::splat(-2.0 * c) * g_l, x, gx);
         });
         Ok(())
     }

@@ -13,7 +13,7 @@
 //! `G_y M` and `∇_M` the chunk shares `G_yᵀ X` as faer products, added in chunk order.
 
 use super::ball::{HyperbolicError, PoincareBall};
-use super::batch::{dispatch, map_rows, Needs, CHUNK};
+use super::batch::{dispatch, map_rows, CHUNK};
 use super::primitives::{clamp_norm, conformal_denominator, dot, lincomb, norm, scaled};
 use super::real::Real;
 use super::scalar_mul::Profile;
@@ -28,7 +28,7 @@ const BLOCK: usize = 16 * CHUNK;
 
 /// `(‖x‖, z, ‖y‖, profile at ρ = ‖y‖/‖x‖)`, or `None` at `x = 0`.
 #[inline(always)]
-fn parts(c: f64, x: &[f64], y: &[f64]) -> Option<(f64, f64, f64, Profile)> {
+fn parts(c: f64, x: &[f64], y: &[f64]) -> Option<(f64, f64, f64, Profile<f64>)> {
     let nx = norm(x);
     if nx == 0.0 {
         return None;
@@ -119,7 +119,7 @@ impl PoincareBall {
         for_blocks(mt.as_ref(), x, par, |first, yt| {
             let len = yt.ncols();
             let (x, out) = (x.subrows(first, len), out.rb_mut().subrows_mut(first, len));
-            map_rows([x], [out], Needs::default(), par, #[inline(always)] |p| {
+            map_rows([x], [out], 0, par, #[inline(always)] |p| {
                 let [out] = p.outputs;
                 matvec(c, p.inputs[0], yt.col_as_slice(p.row), out);
                 clamp_norm(out, max_norm);

@@ -9,55 +9,58 @@
 //! cancels when `x ≈ −y` near the boundary.
 
 use super::ball::{HyperbolicError, PoincareBall};
-use super::batch::{map_rows, Needs};
-use super::primitives::{axpy, clamp_norm, conformal_denominator, dot, sum2};
+use super::batch::map_tiles;
+use super::lane::{Lane, V};
+use super::primitives::{clamp_norm, conformal_denominator, dot, sum2};
 use super::real::Real;
 use faer::{MatMut, MatRef, Par};
 
-/// `out ← x ⊕_c y` for one point (unprojected).
+/// `(δ_x, δ_y, s, a, d)` with `x ⊕ y = (a x + δ_x y)/d`.
 #[inline(always)]
-pub(super) fn add(c: f64, x: &[f64], y: &[f64], out: &mut [f64]) {
+fn coefficients<S: Lane>(c: f64, x: &[S], y: &[S]) -> (S, S, S, S, S) {
     let dx = conformal_denominator(c, x);
     let dy = conformal_denominator(c, y);
-    let s = neg_dist2(x, y);
-    let (a, b, d) = (dx + c * s, dx, dx * dy + c * s);
+    // ‖x + y‖² = ‖x − (−y)‖², formed without cancellation.
+    let s = sum2(x, y);
+    let cs = S::splat(c) * s;
+    (dx, dy, s, dx + cs, dx.mul_add(dy, cs))
+}
+
+/// `out ← x ⊕_c y` for one point or tile (unprojected).
+#[inline(always)]
+pub(super) fn add<S: Lane>(c: f64, x: &[S], y: &[S], out: &mut [S]) {
+    let (dx, _, _, a, d) = coefficients(c, x, y);
+    let inv = S::splat(1.0) / d;
+    let (a, b) = (a * inv, dx * inv);
+    // Two rounded products (no fused multiply-add), so that (−x) ⊕ x is exactly 0.
     for ((o, xi), yi) in out.iter_mut().zip(x).zip(y) {
-        *o = (a * xi + b * yi) / d;
+        *o = a * *xi + b * *yi;
     }
 }
 
 /// Adds the gradients of `⟨g, x ⊕_c y⟩` to `gx` and `gy`.
 #[inline(always)]
-pub(super) fn add_vjp(c: f64, x: &[f64], y: &[f64], g: &[f64], gx: &mut [f64], gy: &mut [f64]) {
-    let dx = conformal_denominator(c, x);
-    let dy = conformal_denominator(c, y);
-    let s = neg_dist2(x, y);
-    let (a, b, d) = (dx + c * s, dx, dx * dy + c * s);
+pub(super) fn add_vjp<S: Lane>(c: f64, x: &[S], y: &[S], g: &[S], gx: &mut [S], gy: &mut [S]) {
+    let (dx, dy, _, a, d) = coefficients(c, x, y);
+    let b = dx;
     // out = n / d with n = a x + b y.
-    let gn = 1.0 / d;
+    let gn = S::splat(1.0) / d;
     let (gx_dot, gy_dot) = (dot(g, x), dot(g, y));
-    let g_out = (a * gx_dot + b * gy_dot) / d;
-    let gd = -g_out / d;
+    let g_out = (a * gx_dot + b * gy_dot) * gn;
+    let gd = -g_out * gn;
     let ga = gx_dot * gn;
     let gb = gy_dot * gn;
     let g_dx = ga + gb + gd * dy;
     let g_dy = gd * dx;
-    let g_s = c * (ga + gd);
-    axpy(a * gn, g, gx);
-    axpy(b * gn, g, gy);
-    axpy(-2.0 * c * g_dx, x, gx);
-    axpy(-2.0 * c * g_dy, y, gy);
-    for (((gxi, gyi), xi), yi) in gx.iter_mut().zip(gy.iter_mut()).zip(x).zip(y) {
-        let t = 2.0 * g_s * (xi + yi);
-        *gxi += t;
-        *gyi += t;
+    let g_s = S::splat(c) * (ga + gd);
+    let (kg_x, kg_y) = (a * gn, b * gn);
+    let (kx, ky) = (S::splat(-2.0 * c) * g_dx, S::splat(-2.0 * c) * g_dy);
+    let two_gs = S::splat(2.0) * g_s;
+    for ((((gxi, gyi), gi), xi), yi) in gx.iter_mut().zip(gy.iter_mut()).zip(g).zip(x).zip(y) {
+        let t = two_gs * (*xi + *yi);
+        *gxi += kg_x.mul_add(*gi, kx.mul_add(*xi, t));
+        *gyi += kg_y.mul_add(*gi, ky.mul_add(*yi, t));
     }
-}
-
-/// `‖x + y‖² = ‖x − (−y)‖²`, formed without cancellation.
-#[inline(always)]
-fn neg_dist2(x: &[f64], y: &[f64]) -> f64 {
-    sum2(x, y)
 }
 
 impl PoincareBall {
@@ -72,7 +75,7 @@ impl PoincareBall {
         self.check_points("x", x)?;
         self.check_points("y", y)?;
         let (c, max_norm) = (self.c, self.max_norm::<T>());
-        map_rows([x, y], [out], Needs::default(), par, #[inline(always)] |p| {
+        map_tiles([x, y], [out], 0, par, #[inline(always)] |p| {
             let [x, y] = p.inputs;
             let [out] = p.outputs;
             add(c, x, y, out);
@@ -95,11 +98,11 @@ impl PoincareBall {
         self.check_points("y", y)?;
         self.check_finite("grad", grad)?;
         let c = self.c;
-        map_rows([x, y, grad], [grad_x, grad_y], Needs::default(), par, #[inline(always)] |p| {
+        map_tiles([x, y, grad], [grad_x, grad_y], 0, par, #[inline(always)] |p| {
             let [x, y, g] = p.inputs;
             let [gx, gy] = p.outputs;
-            gx.fill(0.0);
-            gy.fill(0.0);
+            gx.fill(V::splat(0.0));
+            gy.fill(V::splat(0.0));
             add_vjp(c, x, y, g, gx, gy);
         });
         Ok(())

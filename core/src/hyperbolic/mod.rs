@@ -18,6 +18,7 @@
 //! points are pulled to at most `(1 − Real::MARGIN)/√c` from the origin.
 
 mod ball;
+mod lane;
 mod batch;
 mod distance;
 mod geodesic;

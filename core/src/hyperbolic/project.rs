@@ -4,31 +4,37 @@
 //! finite `x`. Outside, the Jacobian is `(m/‖x‖)(I − x̂x̂ᵀ)`.
 
 use super::ball::{HyperbolicError, PoincareBall};
-use super::batch::{map_rows, Needs};
-use super::primitives::{axpy, norm, scaled};
+use super::batch::map_tiles;
+use super::lane::Lane;
+use super::primitives::{norm, scaled};
 use super::real::Real;
 use super::shape::assert_width;
 use faer::{MatMut, MatRef, Par};
 
-/// `out ← project(x)` for one point, onto norm at most `m`.
+/// `out ← project(x)` for one point or tile, onto norm at most `m`.
 #[inline(always)]
-pub(super) fn project(x: &[f64], m: f64, out: &mut [f64]) {
+pub(super) fn project<S: Lane>(x: &[S], m: f64, out: &mut [S]) {
     let n = norm(x);
-    scaled(if n > m { m / n } else { 1.0 }, x, out);
+    let m = S::splat(m);
+    scaled(S::select(m.lt(n), m / n, S::splat(1.0)), x, out);
 }
 
-/// Adds the gradient of `⟨g, project(x)⟩` to `gx`.
+/// Writes the gradient of `⟨g, project(x)⟩` to `gx`.
 #[inline(always)]
-pub(super) fn project_vjp(x: &[f64], m: f64, g: &[f64], gx: &mut [f64]) {
+pub(super) fn project_vjp<S: Lane>(x: &[S], m: f64, g: &[S], gx: &mut [S]) {
     let n = norm(x);
-    if n <= m {
-        axpy(1.0, g, gx);
+    let outside = S::splat(m).lt(n);
+    if !S::any(outside) {
+        gx.copy_from_slice(g);
         return;
     }
     // ⟨g, x̂⟩ with x̂ formed first, so that huge x do not overflow.
-    let g_xhat: f64 = g.iter().zip(x).map(|(gi, xi)| gi * (xi / n)).sum();
+    let inv = S::splat(1.0) / S::select(outside, n, S::splat(1.0));
+    let g_xhat = S::reduce2(g, x, #[inline(always)] |gi, xi, acc| gi.mul_add(xi * inv, acc));
+    let k = S::select(outside, S::splat(m) * inv, S::splat(1.0));
+    let g_xhat = S::select(outside, g_xhat, S::splat(0.0));
     for ((o, gi), xi) in gx.iter_mut().zip(g).zip(x) {
-        *o += m / n * (gi - g_xhat * (xi / n));
+        *o = k * g_xhat.mul_add(-(*xi * inv), *gi);
     }
 }
 
@@ -39,7 +45,7 @@ impl PoincareBall {
         assert_width(x.ncols(), &[("out", out.ncols())]);
         self.check_finite("x", x)?;
         let m = self.max_norm::<T>();
-        map_rows([x], [out], Needs::default(), par, #[inline(always)] |p| project(p.inputs[0], m, p.outputs[0]));
+        map_tiles([x], [out], 0, par, #[inline(always)] |p| project(p.inputs[0], m, p.outputs[0]));
         Ok(())
     }
 
@@ -55,10 +61,9 @@ impl PoincareBall {
         self.check_finite("x", x)?;
         self.check_finite("grad", grad)?;
         let m = self.max_norm::<T>();
-        map_rows([x, grad], [grad_x], Needs::default(), par, #[inline(always)] |p| {
+        map_tiles([x, grad], [grad_x], 0, par, #[inline(always)] |p| {
             let [x, g] = p.inputs;
             let [gx] = p.outputs;
-            gx.fill(0.0);
             project_vjp(x, m, g, gx);
         });
         Ok(())

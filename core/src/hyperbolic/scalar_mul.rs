@@ -10,66 +10,67 @@
 //! `sech²u = 1/cosh²u` underflows to 0 rather than cancelling as `1 − tanh²u` would.
 
 use super::ball::{HyperbolicError, PoincareBall};
-use super::batch::{map_rows, Needs};
-use super::primitives::{artanh_with_complement, axpy, clamp_norm, conformal_denominator, dot, norm, scaled};
+use super::batch::map_tiles;
+use super::lane::Lane;
+use super::primitives::{artanh_with_complement, clamp_norm, conformal_denominator, dot, norm, scaled};
 use super::real::Real;
 use super::shape::assert_width;
 use faer::{MatMut, MatRef, Par};
 
 /// `tanh(ρ artanh z)` and the pieces of its derivatives, for `z = √c‖x‖ ∈ [0, 1)`.
-pub(super) struct Profile {
+pub(super) struct Profile<S> {
     /// `δ = 1 − z²`.
-    pub delta: f64,
+    pub delta: S,
     /// `a = artanh z`.
-    pub a: f64,
+    pub a: S,
     /// `tanh(ρ a)`.
-    pub t: f64,
+    pub t: S,
     /// `sech²(ρ a)`.
-    pub sech2: f64,
+    pub sech2: S,
 }
 
-impl Profile {
+impl<S: Lane> Profile<S> {
     #[inline(always)]
-    pub fn new(z: f64, delta: f64, rho: f64) -> Self {
-        let a = artanh_with_complement(z, delta / (1.0 + z));
+    pub fn new(z: S, delta: S, rho: S) -> Self {
+        let a = artanh_with_complement(z, delta / (S::splat(1.0) + z));
         let u = rho * a;
         let ch = u.cosh();
-        Self { delta, a, t: u.tanh(), sech2: 1.0 / (ch * ch) }
+        Self { delta, a, t: u.tanh(), sech2: S::splat(1.0) / (ch * ch) }
     }
 }
 
-/// `s` with `r ⊗ x = s x`, and the profile (`None` at `x = 0`), and `‖x‖`.
+/// `(s, profile, ‖x‖, z, at_zero)` with `r ⊗ x = s x`; at `x = 0` (`at_zero`) `s = r` and the
+/// profile and `z` are those of a stand-in `‖x‖ = 1/(2√c)` (finite, unused).
 #[inline(always)]
-fn factor(c: f64, r: f64, x: &[f64]) -> (f64, Option<Profile>, f64) {
+fn factor<S: Lane>(c: f64, r: S, x: &[S]) -> (S, Profile<S>, S, S, S::Mask) {
     let n = norm(x);
-    if n == 0.0 {
-        return (r, None, n);
-    }
-    let z = c.sqrt() * n;
-    let prof = Profile::new(z, conformal_denominator(c, x), r);
-    (prof.t / z, Some(prof), n)
+    let zero = n.eq(S::splat(0.0));
+    let sqrt_c = S::splat(c.sqrt());
+    let n = S::select(zero, S::splat(0.5 / c.sqrt()), n);
+    let z = sqrt_c * n;
+    let delta = S::select(zero, S::splat(0.75), conformal_denominator(c, x));
+    let prof = Profile::new(z, delta, r);
+    (S::select(zero, r, prof.t / z), prof, n, z, zero)
 }
 
-/// `out ← r ⊗_c x` for one point (unprojected).
+/// `out ← r ⊗_c x` for one point or tile (unprojected).
 #[inline(always)]
-pub(super) fn mul(c: f64, r: f64, x: &[f64], out: &mut [f64]) {
+pub(super) fn mul<S: Lane>(c: f64, r: S, x: &[S], out: &mut [S]) {
     scaled(factor(c, r, x).0, x, out);
 }
 
-/// Adds the gradients of `⟨g, r ⊗_c x⟩` to `gr` and `gx`.
+/// Writes the gradients of `⟨g, r ⊗_c x⟩` to `gr` and `gx`.
 #[inline(always)]
-pub(super) fn mul_vjp(c: f64, r: f64, x: &[f64], g: &[f64], gr: &mut f64, gx: &mut [f64]) {
-    let (s, prof, n) = factor(c, r, x);
-    axpy(s, g, gx);
-    if let Some(p) = prof {
-        let z = c.sqrt() * n;
-        // ⟨g, x̂⟩ and x̂ are formed before any product: s can be ~1/z for tiny x.
-        let g_xhat = dot(g, x) / n;
-        *gr += g_xhat * n * p.a * p.sech2 / z;
-        let coef = (r * p.sech2 / p.delta - s) * g_xhat;
-        for (o, xi) in gx.iter_mut().zip(x) {
-            *o += coef * (xi / n);
-        }
+pub(super) fn mul_vjp<S: Lane>(c: f64, r: S, x: &[S], g: &[S], gr: &mut S, gx: &mut [S]) {
+    let (s, p, n, z, zero) = factor(c, r, x);
+    // ⟨g, x̂⟩ and x̂ are formed before any product: s can be ~1/z for tiny x.
+    let g_xhat = dot(g, x) / n;
+    let d_r = g_xhat * n * p.a * p.sech2 / z;
+    // At x = 0: ∂s/∂r = 1, so ∂⟨g, r ⊗ x⟩/∂r = ⟨g, x⟩ = 0, and ∇_x = r g.
+    *gr = S::select(zero, S::splat(0.0), d_r);
+    let coef = S::select(zero, S::splat(0.0), (r * p.sech2 / p.delta - s) * g_xhat);
+    for ((o, gi), xi) in gx.iter_mut().zip(g).zip(x) {
+        *o = s.mul_add(*gi, coef * (*xi / n));
     }
 }
 
@@ -87,7 +88,7 @@ impl PoincareBall {
         self.check_finite("r", r)?;
         self.check_points("x", x)?;
         let (c, max_norm) = (self.c, self.max_norm::<T>());
-        map_rows([r, x], [out], Needs::default(), par, #[inline(always)] |p| {
+        map_tiles([r, x], [out], 0, par, #[inline(always)] |p| {
             let [r, x] = p.inputs;
             let [out] = p.outputs;
             mul(c, r[0], x, out);
@@ -112,11 +113,9 @@ impl PoincareBall {
         self.check_points("x", x)?;
         self.check_finite("grad", grad)?;
         let c = self.c;
-        map_rows([r, x, grad], [grad_r, grad_x], Needs::default(), par, #[inline(always)] |p| {
+        map_tiles([r, x, grad], [grad_r, grad_x], 0, par, #[inline(always)] |p| {
             let [r, x, g] = p.inputs;
             let [gr, gx] = p.outputs;
-            gr[0] = 0.0;
-            gx.fill(0.0);
             mul_vjp(c, r[0], x, g, &mut gr[0], gx);
         });
         Ok(())

@@ -3,34 +3,51 @@
 //! `transport.rs`. All are `out = k δ_x^p v`, one kernel with its VJP.
 
 use super::ball::{HyperbolicError, PoincareBall};
-use super::batch::{map_rows, Needs};
-use super::primitives::{axpy, conformal_denominator, dot, scaled};
+use super::batch::map_tiles;
+use super::lane::{Lane, V};
+use super::primitives::{conformal_denominator, dot, scaled};
 use super::real::Real;
 use super::shape::assert_width;
 use faer::{MatMut, MatRef, Par};
 
-/// `out ← k δ_x^p v` for one point.
+/// `d^p` by repeated multiplication (`p` is a small constant of the operation).
 #[inline(always)]
-pub(super) fn conformal_scale(c: f64, x: &[f64], v: &[f64], p: i32, k: f64, out: &mut [f64]) {
-    scaled(k * conformal_denominator(c, x).powi(p), v, out);
+fn powi<S: Lane>(d: S, p: i32) -> S {
+    let mut r = S::splat(1.0);
+    for _ in 0..p.unsigned_abs() {
+        r *= d;
+    }
+    if p < 0 {
+        S::splat(1.0) / r
+    } else {
+        r
+    }
 }
 
-/// Adds the gradients of `⟨g, k δ_x^p v⟩` to `gx` and `gv`:
-/// `gv += k δ^p g`, `gx += −2c k p δ^(p−1) ⟨g, v⟩ x`.
+/// `out ← k δ_x^p v` for one point or tile.
 #[inline(always)]
-pub(super) fn conformal_scale_vjp(
+pub(super) fn conformal_scale<S: Lane>(c: f64, x: &[S], v: &[S], p: i32, k: f64, out: &mut [S]) {
+    scaled(S::splat(k) * powi(conformal_denominator(c, x), p), v, out);
+}
+
+/// Writes the gradients of `⟨g, k δ_x^p v⟩` to `gx` and `gv`:
+/// `gv = k δ^p g`, `gx = −2c k p δ^(p−1) ⟨g, v⟩ x`.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+pub(super) fn conformal_scale_vjp<S: Lane>(
     c: f64,
-    x: &[f64],
-    v: &[f64],
+    x: &[S],
+    v: &[S],
     p: i32,
     k: f64,
-    g: &[f64],
-    gx: &mut [f64],
-    gv: &mut [f64],
+    g: &[S],
+    gx: &mut [S],
+    gv: &mut [S],
 ) {
     let d = conformal_denominator(c, x);
-    axpy(k * d.powi(p), g, gv);
-    axpy(-2.0 * c * k * p as f64 * d.powi(p - 1) * dot(g, v), x, gx);
+    let dp1 = powi(d, p - 1);
+    scaled(S::splat(k) * dp1 * d, g, gv);
+    scaled(S::splat(-2.0 * c * k * p as f64) * dp1 * dot(g, v), x, gx);
 }
 
 impl PoincareBall {
@@ -44,8 +61,8 @@ impl PoincareBall {
         assert_width(1, &[("out", out.ncols())]);
         self.check_points("x", x)?;
         let c = self.c;
-        map_rows([x], [out], Needs::default(), par, #[inline(always)] |p| {
-            p.outputs[0][0] = 2.0 / conformal_denominator(c, p.inputs[0]);
+        map_tiles([x], [out], 0, par, #[inline(always)] |p| {
+            p.outputs[0][0] = V::splat(2.0) / conformal_denominator(c, p.inputs[0]);
         });
         Ok(())
     }
@@ -63,10 +80,10 @@ impl PoincareBall {
         self.check_points("x", x)?;
         self.check_finite("grad", grad)?;
         let c = self.c;
-        map_rows([x, grad], [grad_x], Needs::default(), par, #[inline(always)] |p| {
+        map_tiles([x, grad], [grad_x], 0, par, #[inline(always)] |p| {
             let [x, g] = p.inputs;
             let d = conformal_denominator(c, x);
-            scaled(4.0 * c * g[0] / (d * d), x, p.outputs[0]);
+            scaled(V::splat(4.0 * c) * g[0] / (d * d), x, p.outputs[0]);
         });
         Ok(())
     }
@@ -110,7 +127,7 @@ impl PoincareBall {
         self.check_points(name, x)?;
         self.check_finite(vname, v)?;
         let c = self.c;
-        map_rows([x, v], [out], Needs::default(), par, #[inline(always)] |pt| {
+        map_tiles([x, v], [out], 0, par, #[inline(always)] |pt| {
             let [x, v] = pt.inputs;
             conformal_scale(c, x, v, p, k, pt.outputs[0]);
         });
@@ -138,11 +155,9 @@ impl PoincareBall {
         self.check_finite(vname, v)?;
         self.check_finite("grad", grad)?;
         let c = self.c;
-        map_rows([x, v, grad], [grad_x, grad_v], Needs::default(), par, #[inline(always)] |pt| {
+        map_tiles([x, v, grad], [grad_x, grad_v], 0, par, #[inline(always)] |pt| {
             let [x, v, g] = pt.inputs;
             let [gx, gv] = pt.outputs;
-            gx.fill(0.0);
-            gv.fill(0.0);
             conformal_scale_vjp(c, x, v, p, k, g, gx, gv);
         });
         Ok(())

@@ -5,21 +5,21 @@
 //! From and to the origin it reduces to `P_{0→y}(v) = δ_y v` and `P_{x→0}(v) = v/δ_x`.
 
 use super::ball::{HyperbolicError, PoincareBall};
-use super::batch::{map_rows, Needs};
+use super::batch::map_tiles;
 use super::gyration::{gyr, gyr_vjp, GYR_VJP_SCRATCH};
-use super::primitives::{axpy, conformal_denominator, dot, scaled};
+use super::lane::{Lane, V};
+use super::primitives::{axpy, conformal_denominator, dot, scale, scaled};
 use super::real::Real;
 use super::shape::assert_width;
 use faer::{MatMut, MatRef, Par};
 
-/// `out ← P_{x→y}(v)` for one point; `scratch` has length `2d`.
+/// `out ← P_{x→y}(v)` for one point or tile; `scratch` has length `2d`.
 #[inline(always)]
-pub(super) fn transport(c: f64, x: &[f64], y: &[f64], v: &[f64], scratch: &mut [f64], out: &mut [f64]) {
+pub(super) fn transport<S: Lane>(c: f64, x: &[S], y: &[S], v: &[S], scratch: &mut [S], out: &mut [S]) {
     let (neg_x, s) = scratch.split_at_mut(x.len());
-    scaled(-1.0, x, neg_x);
+    scaled(S::splat(-1.0), x, neg_x);
     gyr(c, y, neg_x, v, s, out);
-    let rho = conformal_denominator(c, y) / conformal_denominator(c, x);
-    out.iter_mut().for_each(|o| *o *= rho);
+    scale(conformal_denominator(c, y) / conformal_denominator(c, x), out);
 }
 
 /// Scratch of [`transport_vjp`], in multiples of `d`.
@@ -29,16 +29,16 @@ const TRANSPORT_VJP_SCRATCH: usize = 4 + GYR_VJP_SCRATCH;
 /// `TRANSPORT_VJP_SCRATCH · d`.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-pub(super) fn transport_vjp(
+pub(super) fn transport_vjp<S: Lane>(
     c: f64,
-    x: &[f64],
-    y: &[f64],
-    v: &[f64],
-    g: &[f64],
-    scratch: &mut [f64],
-    gx: &mut [f64],
-    gy: &mut [f64],
-    gv: &mut [f64],
+    x: &[S],
+    y: &[S],
+    v: &[S],
+    g: &[S],
+    scratch: &mut [S],
+    gx: &mut [S],
+    gy: &mut [S],
+    gv: &mut [S],
 ) {
     let d = x.len();
     let (neg_x, rest) = scratch.split_at_mut(d);
@@ -47,16 +47,16 @@ pub(super) fn transport_vjp(
     let (g_neg_x, rest) = rest.split_at_mut(d);
     let (dx, dy) = (conformal_denominator(c, x), conformal_denominator(c, y));
     let rho = dy / dx;
-    scaled(-1.0, x, neg_x);
+    scaled(S::splat(-1.0), x, neg_x);
     gyr(c, y, neg_x, v, &mut rest[..d], gyr_v);
     let g_rho = dot(g, gyr_v);
     scaled(rho, g, rho_g);
-    g_neg_x.fill(0.0);
+    g_neg_x.fill(S::splat(0.0));
     gyr_vjp(c, y, neg_x, v, rho_g, rest, gy, g_neg_x, gv);
-    axpy(-1.0, g_neg_x, gx);
+    axpy(S::splat(-1.0), g_neg_x, gx);
     // ρ = δ_y/δ_x, δ = 1 − c‖·‖².
-    axpy(-2.0 * c * g_rho / dx, y, gy);
-    axpy(2.0 * c * g_rho * rho / dx, x, gx);
+    axpy(S::splat(-2.0 * c) * g_rho / dx, y, gy);
+    axpy(S::splat(2.0 * c) * g_rho * rho / dx, x, gx);
 }
 
 impl PoincareBall {
@@ -76,7 +76,7 @@ impl PoincareBall {
         self.check_points("y", y)?;
         self.check_finite("v", v)?;
         let c = self.c;
-        map_rows([x, y, v], [out], Needs { scratch: 2 * d, acc: 0 }, par, #[inline(always)] |p| {
+        map_tiles([x, y, v], [out], 2 * d, par, #[inline(always)] |p| {
             let [x, y, v] = p.inputs;
             transport(c, x, y, v, p.scratch, p.outputs[0]);
         });
@@ -113,13 +113,12 @@ impl PoincareBall {
         self.check_finite("v", v)?;
         self.check_finite("grad", grad)?;
         let c = self.c;
-        let needs = Needs { scratch: TRANSPORT_VJP_SCRATCH * d, acc: 0 };
-        map_rows([x, y, v, grad], [grad_x, grad_y, grad_v], needs, par, #[inline(always)] |p| {
+        map_tiles([x, y, v, grad], [grad_x, grad_y, grad_v], TRANSPORT_VJP_SCRATCH * d, par, #[inline(always)] |p| {
             let [x, y, v, g] = p.inputs;
             let [gx, gy, gv] = p.outputs;
-            gx.fill(0.0);
-            gy.fill(0.0);
-            gv.fill(0.0);
+            gx.fill(V::splat(0.0));
+            gy.fill(V::splat(0.0));
+            gv.fill(V::splat(0.0));
             transport_vjp(c, x, y, v, g, p.scratch, gx, gy, gv);
         });
         Ok(())

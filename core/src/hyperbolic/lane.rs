@@ -1,0 +1,385 @@
+//! The number type the kernels are written in: one point (`f64`) or eight points at once
+//! ([`V`], one AVX-512 register of `f64` lanes).
+//!
+//! Every kernel is written once, generic over [`Lane`]. The batch driver runs it on
+//! structure-of-arrays tiles of [`W`] points (`S = V`): coordinate `j` of eight points is one
+//! `V`, so every per-point reduction (`‖x‖²`, `⟨x, y⟩`) is a chain of vertical fused
+//! multiply-adds and every per-point scalar (`δ_x`, `artanh`, …) is computed for eight points
+//! by one instruction sequence. The few operations that are not batched per point (the
+//! matvec and gyroplane drivers) run the same kernels with `S = f64`.
+//!
+//! Branches become lane selects: a kernel computes the common case for all lanes and, only when
+//! some lane needs it, the special case for all lanes, then picks per lane ([`Lane::any`],
+//! [`Lane::select`]). Lanes never mix, so a point's result does not depend on its neighbours.
+
+use core::ops::{Add, AddAssign, Div, Mul, MulAssign, Neg, Sub, SubAssign};
+
+/// Points per tile: the `f64` lanes of an AVX-512 register.
+pub const W: usize = 8;
+
+/// Arithmetic, comparisons, selects and the special functions the kernels need, for one point
+/// (`f64`) or a tile of points ([`V`]).
+pub trait Lane:
+    Copy
+    + Add<Output = Self>
+    + Sub<Output = Self>
+    + Mul<Output = Self>
+    + Div<Output = Self>
+    + Neg<Output = Self>
+    + AddAssign
+    + SubAssign
+    + MulAssign
+{
+    /// A per-lane condition.
+    type Mask: Copy;
+    fn splat(v: f64) -> Self;
+    fn mul_add(self, a: Self, b: Self) -> Self;
+    fn sqrt(self) -> Self;
+    fn abs(self) -> Self;
+    fn max(self, o: Self) -> Self;
+    /// `self` with the sign of `s`.
+    fn copysign(self, s: Self) -> Self;
+    fn lt(self, o: Self) -> Self::Mask;
+    fn le(self, o: Self) -> Self::Mask;
+    fn eq(self, o: Self) -> Self::Mask;
+    fn is_finite(self) -> Self::Mask;
+    fn and(a: Self::Mask, b: Self::Mask) -> Self::Mask;
+    fn not(a: Self::Mask) -> Self::Mask;
+    fn any(m: Self::Mask) -> bool;
+    fn select(m: Self::Mask, a: Self, b: Self) -> Self;
+    fn ln(self) -> Self;
+    fn ln_1p(self) -> Self;
+    fn tanh(self) -> Self;
+    fn cosh(self) -> Self;
+    /// `Σ term(aⱼ, bⱼ, ·)` over the coordinates, accumulated as `acc ← term(a, b, acc)`.
+    fn reduce2(a: &[Self], b: &[Self], term: impl Fn(Self, Self, Self) -> Self) -> Self;
+    /// `Σ aⱼ bⱼ` as an unevaluated `hi + lo` accurate to about `eps²` relative to `Σ |aⱼ bⱼ|`
+    /// (Ogita, Rump and Oishi's Dot2).
+    fn dot2(a: &[Self], b: &[Self]) -> (Self, Self);
+}
+
+/// `a + b` as `(s, e)` with `s + e` exact.
+#[inline(always)]
+pub fn two_sum<S: Lane>(a: S, b: S) -> (S, S) {
+    let s = a + b;
+    let bb = s - a;
+    (s, (a - (s - bb)) + (b - bb))
+}
+
+/// `a + b` as `(s, e)` with `s + e` exact, for `|a| ≥ |b|`.
+#[inline(always)]
+pub fn fast_two_sum<S: Lane>(a: S, b: S) -> (S, S) {
+    let s = a + b;
+    (s, b - (s - a))
+}
+
+/// Dot2 step: `(hi, lo) ← (hi, lo) + x·y`.
+#[inline(always)]
+fn dot2_step<S: Lane>((hi, lo): (S, S), x: S, y: S) -> (S, S) {
+    let p = x * y;
+    let pe = x.mul_add(y, -p);
+    let (s, se) = two_sum(hi, p);
+    (s, lo + (pe + se))
+}
+
+// ----------------------------------------------------------------------------------------
+// One point.
+
+/// Lanes of the within-point reductions of `f64` (one zmm).
+const RL: usize = 8;
+
+/// The full `RL`-wide chunks of `a` as arrays, and the remainder.
+#[inline(always)]
+fn chunks(a: &[f64]) -> (impl Iterator<Item = &[f64; RL]>, &[f64]) {
+    let it = a.chunks_exact(RL);
+    let tail = it.remainder();
+    (it.map(|c| <&[f64; RL]>::try_from(c).expect("chunk of RL")), tail)
+}
+
+impl Lane for f64 {
+    type Mask = bool;
+    #[inline(always)]
+    fn splat(v: f64) -> Self {
+        v
+    }
+    #[inline(always)]
+    fn mul_add(self, a: Self, b: Self) -> Self {
+        f64::mul_add(self, a, b)
+    }
+    #[inline(always)]
+    fn sqrt(self) -> Self {
+        f64::sqrt(self)
+    }
+    #[inline(always)]
+    fn abs(self) -> Self {
+        f64::abs(self)
+    }
+    #[inline(always)]
+    fn max(self, o: Self) -> Self {
+        f64::max(self, o)
+    }
+    #[inline(always)]
+    fn copysign(self, s: Self) -> Self {
+        f64::copysign(self, s)
+    }
+    #[inline(always)]
+    fn lt(self, o: Self) -> bool {
+        self < o
+    }
+    #[inline(always)]
+    fn le(self, o: Self) -> bool {
+        self <= o
+    }
+    #[inline(always)]
+    fn eq(self, o: Self) -> bool {
+        self == o
+    }
+    #[inline(always)]
+    fn is_finite(self) -> bool {
+        f64::is_finite(self)
+    }
+    #[inline(always)]
+    fn and(a: bool, b: bool) -> bool {
+        a & b
+    }
+    #[inline(always)]
+    fn not(a: bool) -> bool {
+        !a
+    }
+    #[inline(always)]
+    fn any(m: bool) -> bool {
+        m
+    }
+    #[inline(always)]
+    fn select(m: bool, a: Self, b: Self) -> Self {
+        if m {
+            a
+        } else {
+            b
+        }
+    }
+    #[inline(always)]
+    fn ln(self) -> Self {
+        f64::ln(self)
+    }
+    #[inline(always)]
+    fn ln_1p(self) -> Self {
+        f64::ln_1p(self)
+    }
+    #[inline(always)]
+    fn tanh(self) -> Self {
+        f64::tanh(self)
+    }
+    #[inline(always)]
+    fn cosh(self) -> Self {
+        f64::cosh(self)
+    }
+    /// Lane-wise over fixed 8-wide chunks (so that the loop becomes vector instructions), the
+    /// lanes summed pairwise.
+    #[inline(always)]
+    fn reduce2(a: &[f64], b: &[f64], term: impl Fn(f64, f64, f64) -> f64) -> f64 {
+        debug_assert_eq!(a.len(), b.len());
+        let mut acc = [0.0; RL];
+        let (ac, at) = chunks(a);
+        let (bc, bt) = chunks(&b[..a.len()]);
+        for (ca, cb) in ac.zip(bc) {
+            for l in 0..RL {
+                acc[l] = term(ca[l], cb[l], acc[l]);
+            }
+        }
+        let mut s = 0.0;
+        for (x, y) in at.iter().zip(bt) {
+            s = term(*x, *y, s);
+        }
+        let h: [f64; 4] = core::array::from_fn(|l| acc[l] + acc[l + 4]);
+        ((h[0] + h[2]) + (h[1] + h[3])) + s
+    }
+    /// Lane-wise accumulation; the lanes are combined pairwise by TwoSum, which keeps the
+    /// error bound.
+    #[inline(always)]
+    fn dot2(a: &[f64], b: &[f64]) -> (f64, f64) {
+        debug_assert_eq!(a.len(), b.len());
+        let mut hi = [0.0; RL];
+        let mut lo = [0.0; RL];
+        let (ac, at) = chunks(a);
+        let (bc, bt) = chunks(&b[..a.len()]);
+        for (ca, cb) in ac.zip(bc) {
+            for l in 0..RL {
+                (hi[l], lo[l]) = dot2_step((hi[l], lo[l]), ca[l], cb[l]);
+            }
+        }
+        let mut width = RL / 2;
+        while width > 0 {
+            for l in 0..width {
+                let (s, se) = two_sum(hi[l], hi[l + width]);
+                hi[l] = s;
+                lo[l] += lo[l + width] + se;
+            }
+            width /= 2;
+        }
+        let mut acc = (hi[0], lo[0]);
+        for (x, y) in at.iter().zip(bt) {
+            acc = dot2_step(acc, *x, *y);
+        }
+        fast_two_sum(acc.0, acc.1)
+    }
+}
+
+// ----------------------------------------------------------------------------------------
+// Eight points.
+
+/// Coordinate `j` (or a per-point scalar) of the [`W`] points of a tile.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[repr(C, align(64))]
+pub struct V(pub [f64; W]);
+
+impl V {
+    #[inline(always)]
+    fn map(self, f: impl Fn(f64) -> f64) -> Self {
+        V(self.0.map(f))
+    }
+    #[inline(always)]
+    fn zip(self, o: Self, f: impl Fn(f64, f64) -> f64) -> Self {
+        V(core::array::from_fn(|l| f(self.0[l], o.0[l])))
+    }
+    #[inline(always)]
+    fn cmp(self, o: Self, f: impl Fn(f64, f64) -> bool) -> [bool; W] {
+        core::array::from_fn(|l| f(self.0[l], o.0[l]))
+    }
+}
+
+macro_rules! lanewise {
+    ($($tr:ident $f:ident $atr:ident $af:ident $op:tt),*) => {$(
+        impl $tr for V {
+            type Output = V;
+            #[inline(always)]
+            fn $f(self, o: V) -> V {
+                self.zip(o, #[inline(always)] |a, b| a $op b)
+            }
+        }
+        impl $atr for V {
+            #[inline(always)]
+            fn $af(&mut self, o: V) {
+                *self = *self $op o;
+            }
+        }
+    )*};
+}
+lanewise!(Add add AddAssign add_assign +, Sub sub SubAssign sub_assign -, Mul mul MulAssign mul_assign *);
+
+impl Div for V {
+    type Output = V;
+    #[inline(always)]
+    fn div(self, o: V) -> V {
+        self.zip(o, #[inline(always)] |a, b| a / b)
+    }
+}
+
+impl Neg for V {
+    type Output = V;
+    #[inline(always)]
+    fn neg(self) -> V {
+        self.map(#[inline(always)] |a| -a)
+    }
+}
+
+impl Lane for V {
+    type Mask = [bool; W];
+    #[inline(always)]
+    fn splat(v: f64) -> Self {
+        V([v; W])
+    }
+    #[inline(always)]
+    fn mul_add(self, a: Self, b: Self) -> Self {
+        V(core::array::from_fn(|l| self.0[l].mul_add(a.0[l], b.0[l])))
+    }
+    #[inline(always)]
+    fn sqrt(self) -> Self {
+        self.map(#[inline(always)] |a| a.sqrt())
+    }
+    #[inline(always)]
+    fn abs(self) -> Self {
+        self.map(#[inline(always)] |a| a.abs())
+    }
+    #[inline(always)]
+    fn max(self, o: Self) -> Self {
+        self.zip(o, #[inline(always)] |a, b| if a > b { a } else { b })
+    }
+    #[inline(always)]
+    fn copysign(self, s: Self) -> Self {
+        self.zip(s, #[inline(always)] |a, b| a.copysign(b))
+    }
+    #[inline(always)]
+    fn lt(self, o: Self) -> [bool; W] {
+        self.cmp(o, #[inline(always)] |a, b| a < b)
+    }
+    #[inline(always)]
+    fn le(self, o: Self) -> [bool; W] {
+        self.cmp(o, #[inline(always)] |a, b| a <= b)
+    }
+    #[inline(always)]
+    fn eq(self, o: Self) -> [bool; W] {
+        self.cmp(o, #[inline(always)] |a, b| a == b)
+    }
+    #[inline(always)]
+    fn is_finite(self) -> [bool; W] {
+        // |a| < ∞ is false for NaN and ±∞.
+        self.abs().lt(V::splat(f64::INFINITY))
+    }
+    #[inline(always)]
+    fn and(a: [bool; W], b: [bool; W]) -> [bool; W] {
+        core::array::from_fn(|l| a[l] & b[l])
+    }
+    #[inline(always)]
+    fn not(a: [bool; W]) -> [bool; W] {
+        a.map(|v| !v)
+    }
+    #[inline(always)]
+    fn any(m: [bool; W]) -> bool {
+        m.iter().fold(false, |a, &b| a | b)
+    }
+    #[inline(always)]
+    fn select(m: [bool; W], a: Self, b: Self) -> Self {
+        V(core::array::from_fn(|l| if m[l] { a.0[l] } else { b.0[l] }))
+    }
+    #[inline(always)]
+    fn ln(self) -> Self {
+        self.map(f64::ln)
+    }
+    #[inline(always)]
+    fn ln_1p(self) -> Self {
+        self.map(f64::ln_1p)
+    }
+    #[inline(always)]
+    fn tanh(self) -> Self {
+        self.map(f64::tanh)
+    }
+    #[inline(always)]
+    fn cosh(self) -> Self {
+        self.map(f64::cosh)
+    }
+    /// Vertical: two interleaved accumulators (halves the dependency chain), then added.
+    #[inline(always)]
+    fn reduce2(a: &[V], b: &[V], term: impl Fn(V, V, V) -> V) -> V {
+        debug_assert_eq!(a.len(), b.len());
+        let (mut s0, mut s1) = (V::splat(0.0), V::splat(0.0));
+        let pairs = a.len() / 2;
+        for j in 0..pairs {
+            s0 = term(a[2 * j], b[2 * j], s0);
+            s1 = term(a[2 * j + 1], b[2 * j + 1], s1);
+        }
+        if a.len() % 2 == 1 {
+            s0 = term(a[a.len() - 1], b[a.len() - 1], s0);
+        }
+        s0 + s1
+    }
+    #[inline(always)]
+    fn dot2(a: &[V], b: &[V]) -> (V, V) {
+        debug_assert_eq!(a.len(), b.len());
+        let mut acc = (V::splat(0.0), V::splat(0.0));
+        for (x, y) in a.iter().zip(b) {
+            acc = dot2_step(acc, *x, *y);
+        }
+        fast_two_sum(acc.0, acc.1)
+    }
+}
