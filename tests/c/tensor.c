@@ -56,14 +56,10 @@ static int all_equal(const double *p, size_t n, double v)
     return 1;
 }
 
-static void make_problem(void)
+/* out = core x1 u1 x2 u2 x3 u3 for a 2x2x2 core and N_k x 2 factors (column-major). */
+static void tucker_product(const double *core, const double *u1, const double *u2, const double *u3, double *out)
 {
-    double core[8], u1[N1 * 2], u2[N2 * 2], u3[N3 * 2];
     int i, j, k, a, b, c;
-    for (i = 0; i < 8; ++i) core[i] = check_uniform() + (i == 0 ? 2.0 : 0.0);
-    for (i = 0; i < N1 * 2; ++i) u1[i] = check_uniform();
-    for (i = 0; i < N2 * 2; ++i) u2[i] = check_uniform();
-    for (i = 0; i < N3 * 2; ++i) u3[i] = check_uniform();
     for (k = 0; k < N3; ++k)
         for (j = 0; j < N2; ++j)
             for (i = 0; i < N1; ++i) {
@@ -72,8 +68,19 @@ static void make_problem(void)
                     for (b = 0; b < 2; ++b)
                         for (a = 0; a < 2; ++a)
                             s += core[a + 2 * (b + 2 * c)] * u1[i + N1 * a] * u2[j + N2 * b] * u3[k + N3 * c];
-                truth[i + N1 * (j + N2 * k)] = s;
+                out[i + N1 * (j + N2 * k)] = s;
             }
+}
+
+static void make_problem(void)
+{
+    double core[8], u1[N1 * 2], u2[N2 * 2], u3[N3 * 2];
+    int i, j, k;
+    for (i = 0; i < 8; ++i) core[i] = check_uniform() + (i == 0 ? 2.0 : 0.0);
+    for (i = 0; i < N1 * 2; ++i) u1[i] = check_uniform();
+    for (i = 0; i < N2 * 2; ++i) u2[i] = check_uniform();
+    for (i = 0; i < N3 * 2; ++i) u3[i] = check_uniform();
+    tucker_product(core, u1, u2, u3, truth);
     nobs = 0;
     for (k = 0; k < N3; ++k)
         for (j = 0; j < N2; ++j)
@@ -193,16 +200,7 @@ static void tucker_and_components(void)
             CHECK(fabs(s - (a == b)) < 1e-12);
         }
     /* x = core x1 U1 x2 U2 x3 U3 reproduces the rank-(2,2,2) tensor. */
-    for (k = 0; k < N3; ++k)
-        for (j = 0; j < N2; ++j)
-            for (i = 0; i < N1; ++i) {
-                double s = 0.0;
-                for (c = 0; c < 2; ++c)
-                    for (b = 0; b < 2; ++b)
-                        for (a = 0; a < 2; ++a)
-                            s += core[a + 2 * (b + 2 * c)] * u1[i + N1 * a] * u2[j + N2 * b] * u3[k + N3 * c];
-                x[i + N1 * (j + N2 * k)] = s;
-            }
+    tucker_product(core, u1, u2, u3, x);
     CHECK(rel_error(x, truth, NT) < 1e-12);
 
     /* Components: x ~ sum_c w_c l1_c o l2_c o l3_c. A rank-(2,2,2) core is generically of CP
