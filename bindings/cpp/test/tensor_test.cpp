@@ -2,6 +2,7 @@
 // coordinates, column- vs row-major layouts, Tucker and components reconstruction, progress
 // cancellation and exceptions, and errors as tessera::error with the right status.
 #include "tessera.hpp"
+#include "expect.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -10,31 +11,6 @@
 #include <vector>
 
 namespace {
-
-int failures = 0;
-
-#define EXPECT(cond)                                                          \
-  do {                                                                        \
-    if (!(cond)) {                                                            \
-      std::fprintf(stderr, "%s:%d: FAILED: %s\n", __FILE__, __LINE__, #cond); \
-      ++failures;                                                             \
-    }                                                                         \
-  } while (0)
-
-template <class F>
-void expect_error(tsr_status want, F&& f, int line) {
-  try {
-    f();
-    std::fprintf(stderr, "line %d: no exception, expected %s\n", line, tsr_status_str(want));
-    ++failures;
-  } catch (const tessera::error& e) {
-    if (e.code() != want || e.message().empty()) {
-      std::fprintf(stderr, "line %d: got %s (%s), expected %s\n", line, e.status_name(), e.what(), tsr_status_str(want));
-      ++failures;
-    }
-  }
-}
-#define EXPECT_ERROR(code, ...) expect_error(code, [&] { __VA_ARGS__; }, __LINE__)
 
 constexpr int64_t A = 20, B = 15, C = 10, N = A * B * C;
 
