@@ -194,13 +194,14 @@ pub(crate) fn tensor_error(e: TensorError) -> Error {
 
 /// A caller buffer: name, start address and length in bytes.
 struct Span {
-    name: &'static str,
+    name: String,
     start: usize,
     bytes: usize,
 }
 
 /// Checks that `ptr` is non-NULL and aligned for `len` elements of `T`, and returns its span.
-fn span<T>(name: &'static str, ptr: *const T, len: usize) -> Result<Span> {
+fn span<T>(name: impl Into<String>, ptr: *const T, len: usize) -> Result<Span> {
+    let name = name.into();
     if ptr.is_null() {
         return Err(Error::new(TSR_ERR_NULL_POINTER, format!("`{name}` is NULL")));
     }
@@ -410,7 +411,7 @@ unsafe fn publish(est: Estimate, estimate: *mut f64, info: *mut tsr_tensor_info)
 /// `info` is NULL or points to at least 4 readable bytes.
 unsafe fn info_span(info: *mut tsr_tensor_info) -> Result<Span> {
     if info.is_null() {
-        return Ok(Span { name: "info", start: 0, bytes: 0 });
+        return Ok(Span { name: "info".into(), start: 0, bytes: 0 });
     }
     let size = unsafe { info.cast::<u32>().read_unaligned() } as usize;
     if size < core::mem::size_of::<tsr_tensor_info>() {
@@ -509,23 +510,24 @@ unsafe fn read_ranks(ranks: *const i64, shape: &Shape, inputs: &mut Vec<Span>) -
 ///
 /// # Safety
 /// `factors` is NULL or points to `rows.len()` pointers.
-unsafe fn factor_spans(name: &'static str, factors: *const *mut f64, rows: &[usize], cols: &[usize], outputs: &mut Vec<Span>) -> Result<Vec<*mut f64>> {
-    outputs.push(span(name, factors, rows.len())?);
+unsafe fn factor_spans(
+    name: &str,
+    factors: *const *mut f64,
+    rows: &[usize],
+    cols: &[usize],
+    inputs: &mut Vec<Span>,
+    outputs: &mut Vec<Span>,
+) -> Result<Vec<*mut f64>> {
+    // The pointer array is read, the matrices it points to are written.
+    inputs.push(span(name, factors, rows.len())?);
     // SAFETY: validated non-NULL, aligned array of `K` pointers.
     let ptrs = unsafe { core::slice::from_raw_parts(factors, rows.len()) }.to_vec();
     for (k, &p) in ptrs.iter().enumerate() {
         let len = rows[k].checked_mul(cols[k]).ok_or_else(|| Error::new(TSR_ERR_BAD_EXTENT, "factor size overflows"))?;
-        let mut s = span(name, p.cast_const(), len)?;
-        s.name = FACTOR_NAMES[k.min(FACTOR_NAMES.len() - 1)];
-        outputs.push(s);
+        outputs.push(span(format!("{name}[{k}]"), p.cast_const(), len)?);
     }
     Ok(ptrs)
 }
-
-const FACTOR_NAMES: [&str; TSR_TENSOR_MAX_ORDER] = [
-    "factors[0]", "factors[1]", "factors[2]", "factors[3]", "factors[4]", "factors[5]", "factors[6]", "factors[7]",
-    "factors[8]", "factors[9]", "factors[10]", "factors[11]", "factors[12]", "factors[13]", "factors[14]", "factors[15]",
-];
 
 /// Writes a column-major matrix to a validated output.
 ///
@@ -562,7 +564,7 @@ pub unsafe extern "C" fn tsr_tensor_tucker_f64(
             return Err(Error::new(TSR_ERR_INVALID_PARAMETER, format!("num_threads = {num_threads} is negative")));
         }
         let mut outputs = vec![span("core", core.cast_const(), r.iter().product())?];
-        let ptrs = unsafe { factor_spans("factors", factors, shape.dims(), &r, &mut outputs)? };
+        let ptrs = unsafe { factor_spans("factors", factors, shape.dims(), &r, &mut inputs, &mut outputs)? };
         check_disjoint(&inputs, &outputs)?;
         // SAFETY: validated span.
         let x = unsafe { core::slice::from_raw_parts(x, shape.len()) };
@@ -608,7 +610,7 @@ pub unsafe extern "C" fn tsr_tensor_components_f64(
         }
         let rank = usize::try_from(o.rank).map_err(|_| Error::new(TSR_ERR_BAD_EXTENT, "rank too large"))?;
         let mut outputs = vec![span("weights", weights.cast_const(), rank)?];
-        let ptrs = unsafe { factor_spans("loadings", loadings, shape.dims(), &vec![rank; shape.order()], &mut outputs)? };
+        let ptrs = unsafe { factor_spans("loadings", loadings, shape.dims(), &vec![rank; shape.order()], &mut inputs, &mut outputs)? };
         if !fit.is_null() {
             outputs.push(span("fit", fit.cast_const(), 1)?);
         }
