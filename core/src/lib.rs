@@ -1,2 +1,5 @@
+pub mod completability;
 pub mod hyperbolic;
 pub mod tensor;
+
+mod rng;

@@ -10,7 +10,7 @@
 //! Gram matrices (`‖X‖² − 2⟨X, X̂⟩ + ‖X̂‖²`), so it resolves residuals down to about
 //! `√ε ‖X‖`; a tighter `tol` only runs more sweeps.
 
-use super::rng::SplitMix64;
+use crate::rng::SplitMix64;
 use super::shape::Shape;
 use super::svt::ModeSpectrum;
 use super::TensorError;

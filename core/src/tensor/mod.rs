@@ -17,7 +17,6 @@ mod latent;
 mod observations;
 mod options;
 mod overlapped;
-mod rng;
 mod shape;
 mod solve;
 mod svt;

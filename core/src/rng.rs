@@ -1,4 +1,5 @@
-//! A small seeded generator (SplitMix64) for reproducible initialisations.
+//! A small seeded generator (SplitMix64) for reproducible random draws (initialisations,
+//! random evaluation points).
 
 pub(crate) struct SplitMix64(u64);
 

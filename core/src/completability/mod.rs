@@ -1,0 +1,13 @@
+//! Which entries of a partially observed low-rank matrix are determined by the observed
+//! positions, how to compute them from a few others, and how accurate they are (Király &
+//! Tomioka 2012; Király, Theran & Tomioka 2015; Király & Theran 2013).
+//!
+//! A mask Ω ⊆ [m] × [n] ([`Mask`]) and a rank r define the determinantal matroid: entry
+//! (i, j) is in the closure of Ω when, for a generic rank-r matrix, the observed entries leave
+//! only finitely many possible values of A_ij.
+
+mod error;
+mod mask;
+
+pub use error::CompletabilityError;
+pub use mask::Mask;
