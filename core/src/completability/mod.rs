@@ -6,8 +6,10 @@
 //! (i, j) is in the closure of Ω when, for a generic rank-r matrix, the observed entries leave
 //! only finitely many possible values of A_ij.
 
+mod components;
 mod error;
 mod mask;
 
+pub use components::Components;
 pub use error::CompletabilityError;
 pub use mask::Mask;
