@@ -8,8 +8,10 @@
 
 mod components;
 mod error;
+mod estimate;
 mod mask;
 
 pub use components::Components;
 pub use error::CompletabilityError;
+pub use estimate::Estimate;
 pub use mask::Mask;
