@@ -3,6 +3,7 @@
 #![allow(non_camel_case_types)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
+mod buffer;
 pub mod debug;
 mod error;
 mod handle;

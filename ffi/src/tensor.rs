@@ -7,6 +7,7 @@
 //! lists (`coords[obs * ndim + k]`, 0-based). Outputs are caller-allocated and never alias
 //! inputs; on any argument error nothing is written.
 
+use crate::buffer::{self, check_disjoint, span, Span};
 use crate::error::{Error, Result};
 use crate::options::{self, Options};
 use crate::progress::{tsr_progress, tsr_progress_fn};
@@ -142,6 +143,10 @@ impl Default for tsr_tensor_info {
     }
 }
 
+impl buffer::OutputStruct for tsr_tensor_info {
+    const NAME: &'static str = "tsr_tensor_info";
+}
+
 /// Options of `tsr_tensor_components_f64`. Fill with `tsr_tensor_cp_options_default`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
@@ -190,40 +195,6 @@ pub(crate) fn tensor_error(e: TensorError) -> Error {
         TensorError::Decomposition(_) => TSR_ERR_INTERNAL,
     };
     Error::new(status, e.to_string())
-}
-
-/// A caller buffer: name, start address and length in bytes.
-struct Span {
-    name: String,
-    start: usize,
-    bytes: usize,
-}
-
-/// Checks that `ptr` is non-NULL and aligned for `len` elements of `T`, and returns its span.
-fn span<T>(name: impl Into<String>, ptr: *const T, len: usize) -> Result<Span> {
-    let name = name.into();
-    if ptr.is_null() {
-        return Err(Error::new(TSR_ERR_NULL_POINTER, format!("`{name}` is NULL")));
-    }
-    if (ptr as usize) % core::mem::align_of::<T>() != 0 {
-        return Err(Error::new(TSR_ERR_MISALIGNED, format!("`{name}` is not aligned for its element type")));
-    }
-    let bytes = len
-        .checked_mul(core::mem::size_of::<T>())
-        .filter(|&b| b <= isize::MAX as usize && (ptr as usize).checked_add(b).is_some())
-        .ok_or_else(|| Error::new(TSR_ERR_BAD_EXTENT, format!("`{name}` would span more memory than can be addressed")))?;
-    Ok(Span { name, start: ptr as usize, bytes })
-}
-
-/// Fails if an output overlaps an input or another output.
-fn check_disjoint(inputs: &[Span], outputs: &[Span]) -> Result {
-    let overlaps = |a: &Span, b: &Span| a.bytes > 0 && b.bytes > 0 && a.start < b.start + b.bytes && b.start < a.start + a.bytes;
-    for (i, out) in outputs.iter().enumerate() {
-        if let Some(other) = inputs.iter().chain(&outputs[..i]).find(|s| overlaps(out, s)) {
-            return Err(Error::new(TSR_ERR_ALIASING, format!("output `{}` overlaps `{}`", out.name, other.name)));
-        }
-    }
-    Ok(())
 }
 
 /// Reads `ndim` and `shape`.
@@ -387,10 +358,8 @@ unsafe fn publish(est: Estimate, estimate: *mut f64, info: *mut tsr_tensor_info)
         for (dst, &r) in out.component_ranks.iter_mut().zip(&i.component_ranks) {
             *dst = r as i64;
         }
-        // SAFETY: `info` is valid for `struct_size` bytes (checked before solving).
-        let size = unsafe { info.cast::<u32>().read_unaligned() } as usize;
-        out.struct_size = size.min(core::mem::size_of::<tsr_tensor_info>()) as u32;
-        unsafe { core::ptr::copy_nonoverlapping((&out as *const tsr_tensor_info).cast::<u8>(), info.cast::<u8>(), out.struct_size as usize) };
+        // SAFETY: checked by `info_span` before solving.
+        unsafe { buffer::write_info(info, out) };
     }
     match est.info.termination {
         Termination::Converged => Ok(()),
@@ -403,21 +372,6 @@ unsafe fn publish(est: Estimate, estimate: *mut f64, info: *mut tsr_tensor_info)
             format!("cancelled by the progress callback at iteration {} (best iterate written)", est.info.iterations),
         )),
     }
-}
-
-/// Checks the info struct's size; returns its span (empty when NULL).
-///
-/// # Safety
-/// `info` is NULL or points to at least 4 readable bytes.
-unsafe fn info_span(info: *mut tsr_tensor_info) -> Result<Span> {
-    if info.is_null() {
-        return Ok(Span { name: "info".into(), start: 0, bytes: 0 });
-    }
-    let size = unsafe { info.cast::<u32>().read_unaligned() } as usize;
-    if size < core::mem::size_of::<tsr_tensor_info>() {
-        return Err(Error::new(TSR_ERR_STRUCT_SIZE, format!("info->struct_size = {size} is smaller than sizeof(tsr_tensor_info)")));
-    }
-    span("info", info.cast_const(), 1)
 }
 
 /// Completes (or, with every entry observed, denoises) a tensor from a dense array of
@@ -440,7 +394,7 @@ pub unsafe extern "C" fn tsr_tensor_complete_dense_f64(
         let n = shape.len();
         let mut inputs = vec![shape_span, span("values", values, n)?, span("mask", mask, n)?];
         let solve = unsafe { read_options(options, &shape, &mut inputs)? };
-        let outputs = [span("estimate", estimate.cast_const(), n)?, unsafe { info_span(info)? }];
+        let outputs = [span("estimate", estimate.cast_const(), n)?, unsafe { buffer::info_span(info, "info")? }];
         check_disjoint(&inputs, &outputs)?;
         // SAFETY: validated spans of `n` elements.
         let (values, mask) = unsafe { (core::slice::from_raw_parts(values, n), core::slice::from_raw_parts(mask, n)) };
@@ -475,7 +429,7 @@ pub unsafe extern "C" fn tsr_tensor_complete_coo_f64(
         let count = m.checked_mul(k).ok_or_else(|| Error::new(TSR_ERR_BAD_EXTENT, "nobs * ndim overflows"))?;
         let mut inputs = vec![shape_span, span("coords", coords, count)?, span("obs_values", obs_values, m)?];
         let solve = unsafe { read_options(options, &shape, &mut inputs)? };
-        let outputs = [span("estimate", estimate.cast_const(), shape.len())?, unsafe { info_span(info)? }];
+        let outputs = [span("estimate", estimate.cast_const(), shape.len())?, unsafe { buffer::info_span(info, "info")? }];
         check_disjoint(&inputs, &outputs)?;
         // SAFETY: validated spans.
         let (coords, values) = unsafe { (core::slice::from_raw_parts(coords, count), core::slice::from_raw_parts(obs_values, m)) };
