@@ -6,12 +6,20 @@
 //! (i, j) is in the closure of Ω when, for a generic rank-r matrix, the observed entries leave
 //! only finitely many possible values of A_ij.
 
+mod closure;
 mod components;
+mod echelon;
 mod error;
 mod estimate;
+mod field;
 mod mask;
+mod phase;
+mod prune;
 
+pub use closure::{closure, Closure, ClosureOptions, ClosureProfile};
 pub use components::Components;
 pub use error::CompletabilityError;
 pub use estimate::Estimate;
 pub use mask::Mask;
+pub use phase::{phase_transition, PhasePoint};
+pub use prune::RCore;
