@@ -10,8 +10,12 @@ mod components;
 mod error;
 mod estimate;
 mod mask;
+mod rank1;
+mod rank1_forest;
+mod rank1_laplacian;
 
 pub use components::Components;
 pub use error::CompletabilityError;
 pub use estimate::Estimate;
 pub use mask::Mask;
+pub use rank1::{complete_rank1, Rank1Method, Rank1Options, Rank1Variance};
