@@ -23,6 +23,12 @@ pub enum CompletabilityError {
     NonFinite { what: &'static str, index: usize },
     /// An observed value of zero at `entry` where an estimate must divide by it.
     ZeroValue { entry: usize },
+    /// Observed entry `entry` is zero while its row and its column both have nonzero observed
+    /// entries: no rank-1 matrix has these values.
+    InconsistentZero { entry: usize },
+    /// An iterative solve stopped after `iterations` with relative residual `residual` above
+    /// the tolerance.
+    NotConverged { iterations: usize, residual: f64 },
     /// A noise variance that is not positive (`index` is the element number).
     NonPositiveVariance { index: usize },
     /// An option outside its domain.
@@ -49,6 +55,14 @@ impl core::fmt::Display for CompletabilityError {
             Self::ZeroValue { entry } => write!(
                 f,
                 "observed entry {entry} is zero and the estimate would divide by it"
+            ),
+            Self::InconsistentZero { entry } => write!(
+                f,
+                "observed entry {entry} is zero but its row and its column both have nonzero observed entries: no rank-1 matrix fits"
+            ),
+            Self::NotConverged { iterations, residual } => write!(
+                f,
+                "the Laplacian solve did not converge: relative residual {residual:e} after {iterations} iterations"
             ),
             Self::NonPositiveVariance { index } => write!(f, "noise variance {index} is not positive"),
             Self::InvalidParameter { name, value, requirement } => {

@@ -15,6 +15,9 @@ mod field;
 mod mask;
 mod phase;
 mod prune;
+mod rank1;
+mod rank1_forest;
+mod rank1_laplacian;
 
 pub use closure::{closure, Closure, ClosureOptions, ClosureProfile};
 pub use components::Components;
@@ -23,3 +26,4 @@ pub use estimate::Estimate;
 pub use mask::Mask;
 pub use phase::{phase_transition, PhasePoint};
 pub use prune::RCore;
+pub use rank1::{complete_rank1, Rank1Method, Rank1Options, Rank1Variance};
