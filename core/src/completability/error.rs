@@ -33,6 +33,8 @@ pub enum CompletabilityError {
     NonPositiveVariance { index: usize },
     /// An option outside its domain.
     InvalidParameter { name: &'static str, value: f64, requirement: &'static str },
+    /// A dense factorisation failed (it names the factorisation).
+    Decomposition(&'static str),
 }
 
 impl core::fmt::Display for CompletabilityError {
@@ -68,6 +70,7 @@ impl core::fmt::Display for CompletabilityError {
             Self::InvalidParameter { name, value, requirement } => {
                 write!(f, "`{name}` = {value} is invalid: it must be {requirement}")
             }
+            Self::Decomposition(what) => write!(f, "the {what} failed"),
         }
     }
 }
