@@ -11,9 +11,13 @@ pub(crate) struct Span {
     pub bytes: usize,
 }
 
-/// Checks that `ptr` is non-NULL and aligned for `len` elements of `T`, and returns its span.
+/// Checks that `ptr` is aligned for `len` elements of `T` and non-NULL unless `len` is 0, and
+/// returns its span.
 pub(crate) fn span<T>(name: impl Into<String>, ptr: *const T, len: usize) -> Result<Span> {
     let name = name.into();
+    if ptr.is_null() && len == 0 {
+        return Ok(Span { name, start: 0, bytes: 0 });
+    }
     if ptr.is_null() {
         return Err(Error::new(TSR_ERR_NULL_POINTER, format!("`{name}` is NULL")));
     }
@@ -25,6 +29,19 @@ pub(crate) fn span<T>(name: impl Into<String>, ptr: *const T, len: usize) -> Res
         .filter(|&b| b <= isize::MAX as usize && (ptr as usize).checked_add(b).is_some())
         .ok_or_else(|| Error::new(TSR_ERR_BAD_EXTENT, format!("`{name}` would span more memory than can be addressed")))?;
     Ok(Span { name, start: ptr as usize, bytes })
+}
+
+/// `len` elements of an input array, validated by [`span`] and recorded in `inputs`.
+///
+/// # Safety
+/// `ptr` is NULL or points to `len` readable elements that outlive `'a`.
+pub(crate) unsafe fn input<'a, T>(name: &str, ptr: *const T, len: usize, inputs: &mut Vec<Span>) -> Result<&'a [T]> {
+    inputs.push(span(name, ptr, len)?);
+    if len == 0 {
+        return Ok(&[]);
+    }
+    // SAFETY: non-NULL and aligned (checked), `len` elements by the caller's contract.
+    Ok(unsafe { core::slice::from_raw_parts(ptr, len) })
 }
 
 /// Fails if an output overlaps an input or another output.
