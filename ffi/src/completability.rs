@@ -16,12 +16,21 @@ use crate::status::*;
 use crate::threads;
 use tessera_core::completability::{
     self as core_c, Closure, ClosureOptions, CompletabilityError, Mask, MinorOptions, Rank1Method, Rank1Options,
+    Rank1Variance,
 };
 
 /// Rank-1 estimates: the minimum-variance unbiased estimate over all paths (electrical flow).
 pub const TSR_COMPLETABILITY_MIN_VARIANCE: u32 = 0;
 /// Rank-1 estimates: the product along one alternating path.
 pub const TSR_COMPLETABILITY_PATH: u32 = 1;
+
+/// Rank-1 minimum-variance estimates: exact effective resistances (one Laplacian solve per
+/// queried entry).
+pub const TSR_COMPLETABILITY_VARIANCE_EXACT: u32 = 0;
+/// Rank-1 minimum-variance estimates: effective resistances from a Johnson–Lindenstrauss
+/// sketch of `sketch_dimensions` solves shared by all queries (unbiased, relative standard
+/// deviation at most `sqrt(2 / sketch_dimensions)`).
+pub const TSR_COMPLETABILITY_VARIANCE_SKETCH: u32 = 1;
 
 /// Options of every `tsr_completability_*` call (each reads the fields it needs). Fill with
 /// `tsr_completability_options_default`.
@@ -42,6 +51,11 @@ pub struct tsr_completability_options {
     pub tol: f64,
     /// Rank-1 minimum-variance estimates: iteration limit of the Laplacian solves.
     pub max_iter: i64,
+    /// Rank-1 minimum-variance estimates: `TSR_COMPLETABILITY_VARIANCE_EXACT` (default) or
+    /// `_SKETCH`.
+    pub rank1_variance: u32,
+    /// Rank-1 sketched variances: number of solves; default 200.
+    pub sketch_dimensions: i64,
     /// Rank r >= 2: most minors combined into one estimate.
     pub max_estimators: i64,
     /// Rank r >= 2: most rounds of completing entries from completed ones.
@@ -53,6 +67,10 @@ pub struct tsr_completability_options {
 impl Default for tsr_completability_options {
     fn default() -> Self {
         let (c, r1, mi) = (ClosureOptions::default(), Rank1Options::default(), MinorOptions::default());
+        let (rank1_variance, sketch_dimensions) = match r1.variance {
+            Rank1Variance::Exact => (TSR_COMPLETABILITY_VARIANCE_EXACT, DEFAULT_SKETCH_DIMENSIONS),
+            Rank1Variance::Sketch { dimensions, .. } => (TSR_COMPLETABILITY_VARIANCE_SKETCH, dimensions as i64),
+        };
         Self {
             struct_size: core::mem::size_of::<Self>() as u32,
             num_threads: 0,
@@ -64,12 +82,17 @@ impl Default for tsr_completability_options {
             },
             tol: r1.tol,
             max_iter: r1.max_iter as i64,
+            rank1_variance,
+            sketch_dimensions,
             max_estimators: mi.max_estimators as i64,
             max_rounds: mi.max_rounds as i64,
             min_rcond: mi.min_reciprocal_condition,
         }
     }
 }
+
+/// Default `sketch_dimensions` (relative standard deviation of the variances at most 0.1).
+const DEFAULT_SKETCH_DIMENSIONS: i64 = 200;
 
 impl Options for tsr_completability_options {
     const MIN_SIZE: usize = core::mem::size_of::<Self>();
@@ -106,6 +129,13 @@ unsafe fn read_options(options: *const tsr_completability_options) -> Result<Set
         TSR_COMPLETABILITY_PATH => Rank1Method::Path,
         m => return Err(Error::new(TSR_ERR_INVALID_ENUM, format!("rank1_method = {m} is not a TSR_COMPLETABILITY_* method"))),
     };
+    let variance = match o.rank1_variance {
+        TSR_COMPLETABILITY_VARIANCE_EXACT => Rank1Variance::Exact,
+        TSR_COMPLETABILITY_VARIANCE_SKETCH => {
+            Rank1Variance::Sketch { dimensions: positive("sketch_dimensions", o.sketch_dimensions)?, seed: o.seed }
+        }
+        v => return Err(Error::new(TSR_ERR_INVALID_ENUM, format!("rank1_variance = {v} is not a TSR_COMPLETABILITY_VARIANCE_* choice"))),
+    };
     if !(o.tol > 0.0 && o.tol < 1.0) {
         return Err(invalid(format!("tol = {} must be in (0, 1)", o.tol)));
     }
@@ -115,7 +145,7 @@ unsafe fn read_options(options: *const tsr_completability_options) -> Result<Set
     Ok(Settings {
         threads: threads::resolve(o.num_threads),
         closure: ClosureOptions { seed: o.seed, trials: positive("trials", o.trials)? },
-        rank1: Rank1Options { method, tol: o.tol, max_iter: positive("max_iter", o.max_iter)? },
+        rank1: Rank1Options { method, tol: o.tol, max_iter: positive("max_iter", o.max_iter)?, variance },
         minors: MinorOptions {
             max_estimators: positive("max_estimators", o.max_estimators)?,
             max_rounds: positive("max_rounds", o.max_rounds)?,
@@ -129,11 +159,16 @@ pub(crate) fn completability_error(e: CompletabilityError) -> Error {
     let status = match &e {
         ZeroExtent { .. } | TooLarge => TSR_ERR_BAD_EXTENT,
         LengthMismatch { .. } => TSR_ERR_SHAPE_MISMATCH,
-        NoObservations | IndexOutOfRange { .. } | DuplicateEntry { .. } | ZeroValue { .. } | NonPositiveVariance { .. } => {
-            TSR_ERR_DOMAIN
-        }
+        NoObservations
+        | IndexOutOfRange { .. }
+        | DuplicateEntry { .. }
+        | ZeroValue { .. }
+        | InconsistentZero { .. }
+        | NonPositiveVariance { .. } => TSR_ERR_DOMAIN,
         NonFinite { .. } => TSR_ERR_NON_FINITE,
         InvalidRank { .. } | InvalidParameter { .. } => TSR_ERR_INVALID_PARAMETER,
+        NotConverged { .. } => TSR_ERR_NOT_CONVERGED,
+        Decomposition(_) => TSR_ERR_INTERNAL,
     };
     Error::new(status, e.to_string())
 }

@@ -4,6 +4,7 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 
 mod buffer;
+pub mod completability;
 pub mod debug;
 mod error;
 mod handle;
