@@ -25,19 +25,26 @@
 //! (z_V from the echelon form, z_U from the pivot rows) give the test
 //! V_jᵀ z_{U_i} + U_iᵀ z_{V_j} ≡ 0, O(r) per entry.
 //!
-//! **Failure probability.** Every error is one-sided. The rank at a point can only fall short
-//! of the generic rank ρ (≤ r(m + n)), with probability ≤ 2ρ/p by Schwartz–Zippel (a ρ-minor of
-//! J has degree ρ in the point, plus the same for D); the reported rank is the maximum over
-//! `trials` independent points, per component. A component whose rank reaches r(|I| + |J| − r)
-//! is certified (no later point can exceed it) and all its entries are in the closure with no
-//! error at all. Otherwise an entry is reported in the closure only if it passes the test at
-//! every point of maximal rank; a non-closure entry passes at one point with probability at most
-//! 2(ρ + 1)/p + p⁻³ (a rank drop of J_{Ω∪e}, or all three kernel vectors orthogonal to J_e).
-//! With ρ ≤ 1000 (e.g. 100 × 100 at r = 5) that is 1.2 · 10⁻⁴ per point, ≤ 1.4 · 10⁻⁸ at the
-//! default two points and ≤ 2 · 10⁻¹² at three; with ρ ≈ 10⁴ (1000 × 1000 at r = 5) it is
-//! 1.2 · 10⁻³ per point, so a caller who needs ≤ 10⁻⁹ per entry on a *deficient* mask of that
-//! size sets `trials = 4`. Entries in the closure are never reported missing once the rank is
-//! right.
+//! **Failure probability.** The computed rank can only be too low; all errors come from the random points
+//! (Schwartz–Zippel over F_p, p = 16 777 213). Let ρ ≤ r(m + n − r) be the generic rank and t
+//! the number of points (`trials`).
+//! - At one point the rank falls short of ρ with probability α ≤ 2ρ/p: a nonzero ρ-minor of J
+//!   has degree ρ in (U, V), and the Cauchy–Binet minor of RᵀDR degree ≤ ρ in D. The reported
+//!   rank is the maximum over the points, per component, so P(rank wrong) ≤ αᵗ.
+//! - A component whose rank reaches r(|I| + |J| − r) is certified: no point can exceed the
+//!   generic rank, so it is exact, all its entries are in the closure with no error at all, and
+//!   later points skip it (the benchmark mask at x = 3 stops after one point).
+//! - Otherwise an entry is reported in the closure only if it passes the kernel test at every
+//!   point of maximal rank. At a point of correct rank, an entry of the closure always passes
+//!   (no false negatives), and a non-closure entry passes with probability β ≤ (ρ + 1)/p + p⁻³
+//!   (a rank drop of J_{Ω∪e}, or all three kernel vectors orthogonal to J_e). Summing over which
+//!   points had a rank drop, P(non-closure entry reported) ≤ (α + β)ᵗ ≤ (3(ρ + 1)/p)ᵗ.
+//! - Numbers: ρ = 1000 (100 × 100 at r = 5): 1.8 · 10⁻⁴ per point, 3.2 · 10⁻⁸ per entry at the
+//!   default t = 2, 5.7 · 10⁻¹² at t = 3. ρ = 10⁴ (1000 × 1000 at r = 5): 1.8 · 10⁻³ per
+//!   point, 3.2 · 10⁻⁶ at t = 2, 5.7 · 10⁻⁹ at t = 3, 1.0 · 10⁻¹¹ at t = 4. For a bound below
+//!   10⁻⁹ on deficient masks of that size, set `trials = 4`; certified components cost nothing
+//!   extra. A word-size prime (p = 2⁶¹ − 1) would give these bounds at t = 1, but costs an
+//!   order of magnitude more per point without the f64 matmul (see `echelon`).
 //!
 //! **Cost.** O(|Ω|) for the exact passes, O(|Ω| r⁴) to form RᵀDR, and (|J| r)³ / 3 multiply–adds
 //! per point and component in faer's matmul; the dense |J|r × |J|r matrix (8 (|J|r)² bytes)
