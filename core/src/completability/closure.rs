@@ -50,7 +50,7 @@
 //! per point and component in faer's matmul; the dense |J|r × |J|r matrix (8 (|J|r)² bytes)
 //! bounds the size (|J|r ≈ 2 · 10⁴ needs 3.2 GB).
 
-use super::echelon::Echelon;
+use super::echelon::{reduce_all, Echelon};
 use super::field::{self, P};
 use super::{CompletabilityError, Components, Mask, RCore};
 use crate::rng::SplitMix64;
@@ -288,38 +288,42 @@ impl Closure {
         for (&i, piv) in part.rows.iter().zip(pivots) {
             let ui = point.u_row(i);
             let uu: Vec<f64> = (0..r * r).map(|k| field::to_balanced(field::mul(ui[k / r], ui[k % r]))).collect();
+            let pivot_blocks: Vec<usize> = piv.cols.iter().map(|&c| self.col_local[c] as usize * r).collect();
+            // Σ_j d_j c_j c_jᵀ, the pivot–pivot part of this row's share of RᵀDR.
+            let mut pp = vec![0u64; r * r];
             for (j, _) in self.mask.row(i).filter(|&(j, _)| self.col_part[j] != NONE && !piv.cols.contains(&j)) {
-                // c = B⁻ᵀ V_j, so the reduced row has blocks (j: U_i, p_k: −c_k U_i).
+                // c = B⁻ᵀ V_j: the reduced row is U_i in block j and −c_k U_i in block p_k, so it
+                // adds d (1, −c)(1, −c)ᵀ ⊗ U_i U_iᵀ on those blocks.
                 let vj = point.v_row(j);
-                let mut alpha = vec![1u64];
-                alpha.extend((0..r).map(|k| {
-                    field::neg((0..r).fold(0, |s, l| field::add(s, field::mul(piv.inverse[l * r + k], vj[l]))))
-                }));
-                let blocks: Vec<usize> =
-                    std::iter::once(j).chain(piv.cols.iter().copied()).map(|c| self.col_local[c] as usize * r).collect();
+                let c: Vec<u64> = (0..r)
+                    .map(|k| (0..r).fold(0, |s, l| field::add(s, field::mul(piv.inverse[l * r + k], vj[l]))))
+                    .collect();
                 let d = 1 + rng.below(P - 1);
-                for (a, &ba) in blocks.iter().enumerate() {
-                    let da = field::mul(d, alpha[a]);
-                    for (b, &bb) in blocks.iter().enumerate() {
-                        let coef = field::to_balanced(field::mul(da, alpha[b]));
-                        if coef == 0.0 {
-                            continue;
-                        }
-                        for t in 0..r {
-                            let col = &mut gram.col_as_slice_mut(bb + t)[ba..ba + r];
-                            col.iter_mut().enumerate().for_each(|(s, x)| *x += field::reduce(coef * uu[s * r + t]));
-                        }
+                let bj = self.col_local[j] as usize * r;
+                add_block(&mut gram, bj, bj, d, &uu, r);
+                for (k, &bk) in pivot_blocks.iter().enumerate() {
+                    let dc = field::mul(d, c[k]);
+                    add_block(&mut gram, bj, bk, field::neg(dc), &uu, r);
+                    add_block(&mut gram, bk, bj, field::neg(dc), &uu, r);
+                    for l in 0..r {
+                        pp[k * r + l] = field::add(pp[k * r + l], field::mul(dc, c[l]));
                     }
                 }
                 pending += 1;
-                // Each entry gains at most one residue (≤ 2²³) per reduced row.
-                if pending == 1 << 28 {
-                    gram.col_iter_mut().for_each(|c| c.iter_mut().for_each(|x| *x = field::reduce(*x)));
-                    pending = 0;
+            }
+            for (k, &bk) in pivot_blocks.iter().enumerate() {
+                for (l, &bl) in pivot_blocks.iter().enumerate() {
+                    add_block(&mut gram, bk, bl, pp[k * r + l], &uu, r);
                 }
             }
+            pending += 1;
+            // Each entry gains at most one residue (≤ 2²³) per reduced row and per row.
+            if pending >= 1 << 28 {
+                reduce_all(gram.as_mut(), Par::Seq);
+                pending = 0;
+            }
         }
-        gram.col_iter_mut().for_each(|c| c.iter_mut().for_each(|x| *x = field::reduce(*x)));
+        reduce_all(gram.as_mut(), self.par);
         let t1 = Instant::now();
         self.profile.reduce += (t1 - t0).as_secs_f64();
         let echelon = Echelon::new(gram, self.par);
@@ -506,6 +510,18 @@ impl Point<'_> {
 struct Pivots {
     cols: Vec<usize>,
     inverse: Vec<u64>,
+}
+
+/// `gram[block (x, y)] += coef · U_i U_iᵀ` (balanced residues, unreduced sum).
+fn add_block(gram: &mut Mat<f64>, x: usize, y: usize, coef: u64, uu: &[f64], r: usize) {
+    if coef == 0 {
+        return;
+    }
+    let coef = field::to_balanced(coef);
+    for t in 0..r {
+        let col = &mut gram.col_as_slice_mut(y + t)[x..x + r];
+        col.iter_mut().enumerate().for_each(|(s, g)| *g += field::reduce(coef * uu[s * r + t]));
+    }
 }
 
 /// `a · b mod p` for canonical vectors (no overflow for length < 2¹⁶).

@@ -172,7 +172,7 @@ const BLOCK: usize = 64;
 const ROW_BLOCK: usize = 1024;
 
 /// Balanced reduction of every entry, by columns (in parallel when `par` allows).
-fn reduce_all(mut a: MatMut<'_, f64>, par: Par) {
+pub(crate) fn reduce_all(mut a: MatMut<'_, f64>, par: Par) {
     // Contiguous columns as slices, so that the loop vectorises.
     let reduce_col = |mut col: faer::ColMut<'_, f64>| match col.rb_mut().try_as_col_major_mut() {
         Some(contiguous) => contiguous.as_slice_mut().iter_mut().for_each(|x| *x = field::reduce(*x)),
