@@ -19,31 +19,40 @@
 //! rank J = |I|r + rank R. Instead of R we eliminate the |J|r × |J|r matrix RᵀDR, D a random
 //! diagonal (Cauchy–Binet: a nonzero minor of R stays a nonzero polynomial in D, so the rank
 //! and kernel are kept with probability ≥ 1 − rank/p), by the blocked f64 elimination of
-//! [`Echelon`] over p = 2²⁴ − 3.
+//! `Echelon` over p = 2²⁴ − 3.
 //!
 //! **Closure.** e ∈ cl ⇔ J_e ⟂ ker J_Ω. Three uniformly random kernel vectors z per point
 //! (z_V from the echelon form, z_U from the pivot rows) give the test
 //! V_jᵀ z_{U_i} + U_iᵀ z_{V_j} ≡ 0, O(r) per entry.
 //!
-//! **Failure probability.** Every error is one-sided. The rank at a point can only fall short
-//! of the generic rank ρ (≤ r(m + n)), with probability ≤ 2ρ/p by Schwartz–Zippel (a ρ-minor of
-//! J has degree ρ in the point, plus the same for D); the reported rank is the maximum over
-//! `trials` independent points, per component. A component whose rank reaches r(|I| + |J| − r)
-//! is certified (no later point can exceed it) and all its entries are in the closure with no
-//! error at all. Otherwise an entry is reported in the closure only if it passes the test at
-//! every point of maximal rank; a non-closure entry passes at one point with probability at most
-//! 2(ρ + 1)/p + p⁻³ (a rank drop of J_{Ω∪e}, or all three kernel vectors orthogonal to J_e).
-//! With ρ ≤ 1000 (e.g. 100 × 100 at r = 5) that is 1.2 · 10⁻⁴ per point, ≤ 1.4 · 10⁻⁸ at the
-//! default two points and ≤ 2 · 10⁻¹² at three; with ρ ≈ 10⁴ (1000 × 1000 at r = 5) it is
-//! 1.2 · 10⁻³ per point, so a caller who needs ≤ 10⁻⁹ per entry on a *deficient* mask of that
-//! size sets `trials = 4`. Entries in the closure are never reported missing once the rank is
-//! right.
+//! **Failure probability.** The computed rank can only be too low; all errors come from the random points
+//! (Schwartz–Zippel over F_p, p = 16 777 213). Let ρ ≤ r(m + n − r) be the generic rank and t
+//! the number of points (`trials`).
+//! - At one point the rank falls short of ρ with probability α ≤ 2ρ/p: a nonzero ρ-minor of J
+//!   has degree ρ in (U, V), and the Cauchy–Binet minor of RᵀDR degree ≤ ρ in D. The reported
+//!   rank is the maximum over the points, per component, so P(rank wrong) ≤ αᵗ.
+//! - A component whose rank reaches r(|I| + |J| − r) is certified: no point can exceed the
+//!   generic rank, so it is exact, all its entries are in the closure with no error at all, and
+//!   later points skip it (the benchmark mask at x = 3 stops after one point).
+//! - Otherwise an entry is reported in the closure only if it passes the kernel test at every
+//!   point of maximal rank. At a point of correct rank, an entry of the closure always passes
+//!   (no false negatives), and a non-closure entry passes with probability β ≤ (ρ + 1)/p + p⁻³
+//!   (a rank drop of J_{Ω∪e}, or all three kernel vectors orthogonal to J_e). Summing over which
+//!   points had a rank drop, P(non-closure entry reported) ≤ (α + β)ᵗ ≤ (3(ρ + 1)/p)ᵗ.
+//! - Numbers: ρ = 1000 (100 × 100 at r = 5): 1.8 · 10⁻⁴ per point, 3.2 · 10⁻⁸ per entry at the
+//!   default t = 2, 5.7 · 10⁻¹² at t = 3. ρ = 10⁴ (1000 × 1000 at r = 5): 1.8 · 10⁻³ per
+//!   point, 3.2 · 10⁻⁶ at t = 2, 5.7 · 10⁻⁹ at t = 3, 1.0 · 10⁻¹¹ at t = 4. For a bound below
+//!   10⁻⁹ on deficient masks of that size, set `trials = 4`; certified components cost nothing
+//!   extra. With p = 2⁶¹ − 1 one point would give ≈ 10⁻¹⁴, but without the f64 matmul the
+//!   elimination at that size is ≈ 4 · 10¹⁰ scalar u128 mulmods (tens of seconds) against
+//!   ≈ 2 s of CPU here, so we trade a smaller prime for more points when they are needed.
 //!
 //! **Cost.** O(|Ω|) for the exact passes, O(|Ω| r⁴) to form RᵀDR, and (|J| r)³ / 3 multiply–adds
 //! per point and component in faer's matmul; the dense |J|r × |J|r matrix (8 (|J|r)² bytes)
-//! bounds the size (|J|r ≈ 2 · 10⁴ needs 3.2 GB).
+//! bounds the size (|J|r ≈ 2 · 10⁴ needs 3.2 GB). Measured (`benches/src/bin/closure.rs`):
+//! 1000 × 1000, r = 5, |Ω| = 3r(2n − r), every entry decided, 2.2 s user CPU.
 
-use super::echelon::Echelon;
+use super::echelon::{reduce_all, Echelon};
 use super::field::{self, P};
 use super::{CompletabilityError, Components, Mask, RCore};
 use crate::rng::SplitMix64;
@@ -281,38 +290,42 @@ impl Closure {
         for (&i, piv) in part.rows.iter().zip(pivots) {
             let ui = point.u_row(i);
             let uu: Vec<f64> = (0..r * r).map(|k| field::to_balanced(field::mul(ui[k / r], ui[k % r]))).collect();
+            let pivot_blocks: Vec<usize> = piv.cols.iter().map(|&c| self.col_local[c] as usize * r).collect();
+            // Σ_j d_j c_j c_jᵀ, the pivot–pivot part of this row's share of RᵀDR.
+            let mut pp = vec![0u64; r * r];
             for (j, _) in self.mask.row(i).filter(|&(j, _)| self.col_part[j] != NONE && !piv.cols.contains(&j)) {
-                // c = B⁻ᵀ V_j, so the reduced row has blocks (j: U_i, p_k: −c_k U_i).
+                // c = B⁻ᵀ V_j: the reduced row is U_i in block j and −c_k U_i in block p_k, so it
+                // adds d (1, −c)(1, −c)ᵀ ⊗ U_i U_iᵀ on those blocks.
                 let vj = point.v_row(j);
-                let mut alpha = vec![1u64];
-                alpha.extend((0..r).map(|k| {
-                    field::neg((0..r).fold(0, |s, l| field::add(s, field::mul(piv.inverse[l * r + k], vj[l]))))
-                }));
-                let blocks: Vec<usize> =
-                    std::iter::once(j).chain(piv.cols.iter().copied()).map(|c| self.col_local[c] as usize * r).collect();
+                let c: Vec<u64> = (0..r)
+                    .map(|k| (0..r).fold(0, |s, l| field::add(s, field::mul(piv.inverse[l * r + k], vj[l]))))
+                    .collect();
                 let d = 1 + rng.below(P - 1);
-                for (a, &ba) in blocks.iter().enumerate() {
-                    let da = field::mul(d, alpha[a]);
-                    for (b, &bb) in blocks.iter().enumerate() {
-                        let coef = field::to_balanced(field::mul(da, alpha[b]));
-                        if coef == 0.0 {
-                            continue;
-                        }
-                        for t in 0..r {
-                            let col = &mut gram.col_as_slice_mut(bb + t)[ba..ba + r];
-                            col.iter_mut().enumerate().for_each(|(s, x)| *x += field::reduce(coef * uu[s * r + t]));
-                        }
+                let bj = self.col_local[j] as usize * r;
+                add_block(&mut gram, bj, bj, d, &uu, r);
+                for (k, &bk) in pivot_blocks.iter().enumerate() {
+                    let dc = field::mul(d, c[k]);
+                    add_block(&mut gram, bj, bk, field::neg(dc), &uu, r);
+                    add_block(&mut gram, bk, bj, field::neg(dc), &uu, r);
+                    for l in 0..r {
+                        pp[k * r + l] = field::add(pp[k * r + l], field::mul(dc, c[l]));
                     }
                 }
                 pending += 1;
-                // Each entry gains at most one residue (≤ 2²³) per reduced row.
-                if pending == 1 << 28 {
-                    gram.col_iter_mut().for_each(|c| c.iter_mut().for_each(|x| *x = field::reduce(*x)));
-                    pending = 0;
+            }
+            for (k, &bk) in pivot_blocks.iter().enumerate() {
+                for (l, &bl) in pivot_blocks.iter().enumerate() {
+                    add_block(&mut gram, bk, bl, pp[k * r + l], &uu, r);
                 }
             }
+            pending += 1;
+            // Each entry gains at most one residue (≤ 2²³) per reduced row and per row.
+            if pending >= 1 << 28 {
+                reduce_all(gram.as_mut(), Par::Seq);
+                pending = 0;
+            }
         }
-        gram.col_iter_mut().for_each(|c| c.iter_mut().for_each(|x| *x = field::reduce(*x)));
+        reduce_all(gram.as_mut(), self.par);
         let t1 = Instant::now();
         self.profile.reduce += (t1 - t0).as_secs_f64();
         let echelon = Echelon::new(gram, self.par);
@@ -499,6 +512,18 @@ impl Point<'_> {
 struct Pivots {
     cols: Vec<usize>,
     inverse: Vec<u64>,
+}
+
+/// `gram[block (x, y)] += coef · U_i U_iᵀ` (balanced residues, unreduced sum).
+fn add_block(gram: &mut Mat<f64>, x: usize, y: usize, coef: u64, uu: &[f64], r: usize) {
+    if coef == 0 {
+        return;
+    }
+    let coef = field::to_balanced(coef);
+    for t in 0..r {
+        let col = &mut gram.col_as_slice_mut(y + t)[x..x + r];
+        col.iter_mut().enumerate().for_each(|(s, g)| *g += field::reduce(coef * uu[s * r + t]));
+    }
 }
 
 /// `a · b mod p` for canonical vectors (no overflow for length < 2¹⁶).

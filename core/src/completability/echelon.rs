@@ -143,15 +143,41 @@ fn trailing_update(a: &mut Mat<f64>, rank0: usize, pivots: &[usize], c1: usize, 
     a.as_mut().submatrix_mut(rank0, c1, k, nc - c1).copy_from(&u12);
     if below < nr {
         let l21 = Mat::<f64>::from_fn(nr - below, k, |i, s| a[(below + i, pivots[s])]);
-        let mut a22 = a.as_mut().submatrix_mut(below, c1, nr - below, nc - c1);
-        matmul(a22.rb_mut(), Accum::Add, l21.as_ref(), u12.as_ref(), -1.0, par);
-        reduce_all(a22, par);
+        let a22 = a.as_mut().submatrix_mut(below, c1, nr - below, nc - c1);
+        // Column blocks small enough to stay in cache between the product and its reduction.
+        let update = |(b, mut block): (usize, MatMut<'_, f64>)| {
+            let rhs = u12.as_ref().subcols(b * BLOCK, block.ncols());
+            for r0 in (0..block.nrows()).step_by(ROW_BLOCK) {
+                let h = ROW_BLOCK.min(block.nrows() - r0);
+                let mut tile = block.rb_mut().subrows_mut(r0, h);
+                matmul(tile.rb_mut(), Accum::Add, l21.as_ref().subrows(r0, h), rhs, -1.0, Par::Seq);
+                reduce_all(tile, Par::Seq);
+            }
+        };
+        if par.degree() > 1 {
+            a22.par_col_chunks_mut(BLOCK).enumerate().for_each(update);
+        } else {
+            let mut a22 = a22;
+            for b in 0..(nc - c1).div_ceil(BLOCK) {
+                let width = BLOCK.min(nc - c1 - b * BLOCK);
+                update((b, a22.rb_mut().subcols_mut(b * BLOCK, width)));
+            }
+        }
     }
 }
 
+/// Columns of the trailing matrix per update block.
+const BLOCK: usize = 64;
+/// Rows per tile of an update block (a 1024 × 64 tile is 512 KiB).
+const ROW_BLOCK: usize = 1024;
+
 /// Balanced reduction of every entry, by columns (in parallel when `par` allows).
-fn reduce_all(mut a: MatMut<'_, f64>, par: Par) {
-    let reduce_col = |col: faer::ColMut<'_, f64>| col.iter_mut().for_each(|x| *x = field::reduce(*x));
+pub(crate) fn reduce_all(mut a: MatMut<'_, f64>, par: Par) {
+    // Contiguous columns as slices, so that the loop vectorises.
+    let reduce_col = |mut col: faer::ColMut<'_, f64>| match col.rb_mut().try_as_col_major_mut() {
+        Some(contiguous) => contiguous.as_slice_mut().iter_mut().for_each(|x| *x = field::reduce(*x)),
+        None => col.iter_mut().for_each(|x| *x = field::reduce(*x)),
+    };
     if par.degree() > 1 {
         a.par_col_chunks_mut(1).for_each(|mut c| reduce_col(c.rb_mut().col_mut(0)));
     } else {

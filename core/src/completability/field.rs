@@ -37,7 +37,7 @@ pub(crate) fn neg(a: u64) -> u64 {
 
 /// `a⁻¹ mod p` for canonical `a ≠ 0` (Fermat: a^(p−2)).
 pub(crate) fn inv(a: u64) -> u64 {
-    debug_assert!(a % P != 0);
+    debug_assert!(!a.is_multiple_of(P));
     let (mut base, mut exp, mut acc) = (a % P, P - 2, 1u64);
     while exp > 0 {
         if exp & 1 == 1 {
