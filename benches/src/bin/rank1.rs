@@ -1,7 +1,7 @@
 //! Rank-1 completion at scale: an m × n random rank-1 matrix (factors with random signs and
 //! magnitudes in [0.5, 2)), `obs` distinct uniform observations with multiplicative noise of
 //! relative size `noise`, `queries` uniform queried entries. Prints one JSON line with the
-//! wall times of the components (union–find), of `complete_rank1` without queries (closure and
+//! wall (t_*) and process CPU (cpu_*, all threads) times of the components (union–find), of `complete_rank1` without queries (closure and
 //! the potentials: the estimates) and with the queries (adds the variances), and the accuracy
 //! against the truth.
 //!
@@ -29,6 +29,15 @@ impl Rng {
     fn below(&mut self, k: usize) -> usize {
         (self.uniform() * k as f64) as usize
     }
+}
+
+/// User + system CPU seconds of this process (all threads), from /proc/self/stat.
+fn cpu() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> = stat.rsplit(')').next().unwrap_or("").split_whitespace().collect();
+    let ticks = |k: usize| fields.get(k).and_then(|f| f.parse::<f64>().ok()).unwrap_or(f64::NAN);
+    // Fields 14 and 15 of stat (utime, stime), in clock ticks of 1/100 s.
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 fn main() {
@@ -78,15 +87,15 @@ fn main() {
         let t = Instant::now();
         let mask = Mask::from_coordinates(m, n, &rows, &cols).expect("valid mask");
         let t_mask = t.elapsed().as_secs_f64();
-        let t = Instant::now();
+        let (t, c) = (Instant::now(), cpu());
         let components = Components::new(&mask);
-        let t_components = t.elapsed().as_secs_f64();
-        let t = Instant::now();
+        let (t_components, c_components) = (t.elapsed().as_secs_f64(), cpu() - c);
+        let (t, c) = (Instant::now(), cpu());
         complete_rank1(&mask, &values, None, &[], &options, par).expect("estimates");
-        let t_estimates = t.elapsed().as_secs_f64();
-        let t = Instant::now();
+        let (t_estimates, c_estimates) = (t.elapsed().as_secs_f64(), cpu() - c);
+        let (t, c) = (Instant::now(), cpu());
         let est = complete_rank1(&mask, &values, None, &queries, &options, par).expect("estimates");
-        let t_all = t.elapsed().as_secs_f64();
+        let (t_all, c_all) = (t.elapsed().as_secs_f64(), cpu() - c);
         let determined = est.iter().filter(|e| e.is_determined()).count();
         let max_rel = queries
             .iter()
@@ -98,7 +107,7 @@ fn main() {
         println!(
             "{{\"m\": {m}, \"n\": {n}, \"obs\": {obs}, \"queries\": {nq}, \"threads\": {threads}, \"method\": \"{method:?}\", \
              \"variance\": \"{variance:?}\", \"tol\": {}, \"components\": {}, \"t_mask\": {t_mask:.4}, \
-             \"t_components\": {t_components:.4}, \"t_estimates\": {t_estimates:.4}, \"t_with_variances\": {t_all:.4}, \
+             \"t_components\": {t_components:.4}, \"t_estimates\": {t_estimates:.4}, \"t_with_variances\": {t_all:.4}, \"cpu_components\": {c_components:.2}, \"cpu_estimates\": {c_estimates:.2}, \"cpu_with_variances\": {c_all:.2}, \
              \"determined\": {determined}, \"max_rel_error\": {max_rel:.3e}, \"mean_variance\": {mean_var:.4e}}}",
             options.tol,
             components.count()

@@ -282,10 +282,13 @@ fn potentials(
         rhs[forest.pos[i] as usize][0] += flow;
         rhs[forest.pos[m + j] as usize][0] -= flow;
     }
+    // Start from the tree potentials (zero at the root; the solution when the data are
+    // exactly rank 1).
+    let tree: Vec<[f64; 1]> = forest.order.iter().map(|&v| [forest.z[v as usize]]).collect();
     let mut by_position = vec![[0.0]; rhs.len()];
     for c in (0..forest.count()).filter(|&c| forest.edges[c] > 0) {
         let range = forest.start[c]..forest.start[c + 1];
-        let x = lap.solve(range.clone(), &rhs[range.clone()], options.tol, options.max_iter, par)?;
+        let x = lap.solve(range.clone(), &rhs[range.clone()], Some(&tree[range.clone()]), options.tol, options.max_iter, par)?;
         by_position[range].copy_from_slice(&x);
     }
     Ok(forest.pos.iter().map(|&p| by_position[p as usize][0]).collect())
@@ -327,7 +330,7 @@ fn exact_resistances(
                 rhs[local(pairs[q].0)][l] += 1.0;
                 rhs[local(pairs[q].1)][l] -= 1.0;
             }
-            let x = lap.solve(range.clone(), &rhs, resistance_tol(options), options.max_iter, par)?;
+            let x = lap.solve(range.clone(), &rhs, None, resistance_tol(options), options.max_iter, par)?;
             for (l, &q) in block.iter().enumerate() {
                 out[q] = x[local(pairs[q].0)][l] - x[local(pairs[q].1)][l];
             }
@@ -376,7 +379,7 @@ fn sketched_resistances(
         let range = forest.start[c]..forest.start[c + 1];
         let local = |v: usize| forest.pos[v] as usize - range.start;
         for block in &rhs {
-            let x = lap.solve(range.clone(), &block[range.clone()], resistance_tol(options), options.max_iter, par)?;
+            let x = lap.solve(range.clone(), &block[range.clone()], None, resistance_tol(options), options.max_iter, par)?;
             for &q in &group {
                 let (xa, xb) = (&x[local(pairs[q].0)], &x[local(pairs[q].1)]);
                 out[q] += (0..BLOCK).map(|l| (xa[l] - xb[l]).powi(2)).sum::<f64>();

@@ -58,11 +58,13 @@ impl Laplacian {
 
     /// Solves the grounded system on the positions `range` of one component for `K`
     /// right-hand sides (`b[p − range.start][l]`; the root entry is ignored), each to
-    /// relative residual `tol`. Returns the solutions, zero at the root.
+    /// relative residual `tol`, starting from `start` (zero if `None`; its root entry is
+    /// ignored). Returns the solutions, zero at the root.
     pub fn solve<const K: usize>(
         &self,
         range: Range<usize>,
         b: &[[f64; K]],
+        start: Option<&[[f64; K]]>,
         tol: f64,
         max_iter: usize,
         par: Par,
@@ -71,8 +73,17 @@ impl Laplacian {
         let offset = range.start;
         // Inverse diagonal, zero at the grounded root.
         let inv: Vec<f64> = (0..len).map(|s| if s == 0 { 0.0 } else { 1.0 / self.diag[offset + s] }).collect();
-        let mut x = vec![[0.0; K]; len];
+        let mut x = start.map_or_else(|| vec![[0.0; K]; len], <[_]>::to_vec);
+        x[0] = [0.0; K];
         let mut r = b.to_vec();
+        if start.is_some() {
+            for (s, rv) in r.iter_mut().enumerate().skip(1) {
+                let lx = self.apply(offset, s, &x);
+                for l in 0..K {
+                    rv[l] -= lx[l];
+                }
+            }
+        }
         r[0] = [0.0; K];
         let mut p: Vec<[f64; K]> = r.iter().zip(&inv).map(|(rv, &d)| rv.map(|t| t * d)).collect();
         let mut q = vec![[0.0; K]; len];
@@ -106,14 +117,7 @@ impl Laplacian {
                     if s == 0 {
                         continue;
                     }
-                    let d = self.diag[offset + s];
-                    let mut acc = p[s].map(|v| d * v);
-                    for &(w, cond) in &self.adj[self.start[offset + s]..self.start[offset + s + 1]] {
-                        let pw = &p[w as usize - offset];
-                        for l in 0..K {
-                            acc[l] -= cond * pw[l];
-                        }
-                    }
+                    let acc = self.apply(offset, s, &p);
                     for l in 0..K {
                         dot[l] += p[s][l] * acc[l];
                     }
@@ -155,6 +159,22 @@ impl Laplacian {
             }
         }
         Ok(x)
+    }
+}
+
+impl Laplacian {
+    /// (L v)_s for local position `s` of the component starting at position `offset`.
+    #[inline]
+    fn apply<const K: usize>(&self, offset: usize, s: usize, v: &[[f64; K]]) -> [f64; K] {
+        let d = self.diag[offset + s];
+        let mut acc = v[s].map(|t| d * t);
+        for &(w, cond) in &self.adj[self.start[offset + s]..self.start[offset + s + 1]] {
+            let vw = &v[w as usize - offset];
+            for l in 0..K {
+                acc[l] -= cond * vw[l];
+            }
+        }
+        acc
     }
 }
 
