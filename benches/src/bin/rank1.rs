@@ -55,7 +55,9 @@ fn main() {
     };
     let variance = match get("--variance").as_deref().unwrap_or("exact") {
         "exact" => Rank1Variance::Exact,
-        s if s.starts_with("sketch:") => Rank1Variance::Sketch { dimensions: s[7..].parse().expect("sketch:K"), seed: 7 },
+        s if s.starts_with("sketch:") => {
+            Rank1Variance::Sketch { dimensions: s[7..].parse().expect("sketch:K"), seed: 7 }
+        }
         other => panic!("unknown variance {other}"),
     };
     let options = Rank1Options { method, variance, tol: num("--tol", 1e-10), ..Rank1Options::default() };

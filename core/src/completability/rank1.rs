@@ -101,7 +101,8 @@ pub fn complete_rank1(
     let zeros = Zeros::new(mask, values)?;
     let forest = Forest::new(mask, values, &log_abs, &log_var);
 
-    let laplacian = (options.method == Rank1Method::MinVariance).then(|| Laplacian::new(mask, &forest, &log_abs, &log_var));
+    let laplacian =
+        (options.method == Rank1Method::MinVariance).then(|| Laplacian::new(mask, &forest, &log_abs, &log_var));
     let z = match &laplacian {
         None => forest.z.clone(),
         Some(lap) => potentials(mask, &forest, lap, &log_abs, &log_var, options, par)?,
@@ -288,7 +289,14 @@ fn potentials(
     let mut by_position = vec![[0.0]; rhs.len()];
     for c in (0..forest.count()).filter(|&c| forest.edges[c] > 0) {
         let range = forest.start[c]..forest.start[c + 1];
-        let x = lap.solve(range.clone(), &rhs[range.clone()], Some(&tree[range.clone()]), options.tol, options.max_iter, par)?;
+        let x = lap.solve(
+            range.clone(),
+            &rhs[range.clone()],
+            Some(&tree[range.clone()]),
+            options.tol,
+            options.max_iter,
+            par,
+        )?;
         by_position[range].copy_from_slice(&x);
     }
     Ok(forest.pos.iter().map(|&p| by_position[p as usize][0]).collect())
@@ -379,7 +387,8 @@ fn sketched_resistances(
         let range = forest.start[c]..forest.start[c + 1];
         let local = |v: usize| forest.pos[v] as usize - range.start;
         for block in &rhs {
-            let x = lap.solve(range.clone(), &block[range.clone()], None, resistance_tol(options), options.max_iter, par)?;
+            let x =
+                lap.solve(range.clone(), &block[range.clone()], None, resistance_tol(options), options.max_iter, par)?;
             for &q in &group {
                 let (xa, xb) = (&x[local(pairs[q].0)], &x[local(pairs[q].1)]);
                 out[q] += (0..BLOCK).map(|l| (xa[l] - xb[l]).powi(2)).sum::<f64>();

@@ -98,8 +98,12 @@ impl Laplacian {
             }
             acc
         });
-        let bb = sums[0];
         let (mut rr, mut rz) = (sums[0], sums[1]);
+        // ‖b‖² (without the root) for the relative residual; ‖r₀‖² without a start.
+        let bb: [f64; K] = match start {
+            None => rr,
+            Some(_) => core::array::from_fn(|l| b[1..].iter().map(|bv| bv[l] * bv[l]).sum()),
+        };
         let mut active: [bool; K] = core::array::from_fn(|l| rr[l] > tol * tol * bb[l]);
         let mut iterations = 0;
         while active.iter().any(|&a| a) {
@@ -141,7 +145,8 @@ impl Laplacian {
                 }
                 acc
             });
-            let beta: [f64; K] = core::array::from_fn(|l| if active[l] && rz[l] > 0.0 { rz_new[l] / rz[l] } else { 0.0 });
+            let beta: [f64; K] =
+                core::array::from_fn(|l| if active[l] && rz[l] > 0.0 { rz_new[l] / rz[l] } else { 0.0 });
             // p = D⁻¹ r + β p.
             let pieces: Vec<&mut [[f64; K]]> = p.chunks_mut(CHUNK).collect();
             sum_chunks::<_, K, 0>(par, pieces, |c, pc| {
