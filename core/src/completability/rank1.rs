@@ -13,6 +13,9 @@
 //! â_ij² · (log variance), which equals the general-rank first-order variance
 //! gᵀ(JᵀΣ⁻¹J)⁺g at r = 1.
 //!
+//! Signs are those of the spanning-tree path; data whose signs are not consistent around a
+//! cycle are not of rank 1, and the tree decides.
+//!
 //! **Zeros.** A zero observed at (i, j) means u_i = 0 or v_j = 0. If row i has a nonzero
 //! observed entry, v_j = 0 and the whole column j is zero (likewise a column with a nonzero
 //! entry forces its row to zero); a zero whose row and column both have nonzero entries is
@@ -44,7 +47,9 @@ pub enum Rank1Method {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Rank1Variance {
     /// One grounded Laplacian solve per queried entry (8 in lockstep per matrix pass), to
-    /// relative residual √tol (the resistance error is quadratic in the residual).
+    /// relative residual √tol (the resistance error is quadratic in the residual). Each
+    /// solve sweeps the whole component: on a 10⁵ × 10⁵ mask with 10⁶ random entries, about
+    /// 0.3 s of CPU per 8 queries.
     Exact,
     /// Johnson–Lindenstrauss sketch (Spielman–Srivastava): `dimensions` solves with random
     /// ±1 right-hand sides Bᵀ C^{1/2} q shared by all queries. Unbiased, with relative standard
