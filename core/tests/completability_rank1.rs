@@ -7,11 +7,10 @@ mod support;
 
 use common::Rng;
 use faer::{Mat, Par, Side};
-use tessera::completability::{
-    complete_rank1, CompletabilityError, Mask, Rank1Method, Rank1Options, Rank1Variance,
-};
+use tessera::completability::{complete_rank1, CompletabilityError, Mask, Rank1Method, Rank1Options, Rank1Variance};
 
-const PATH: Rank1Options = Rank1Options { method: Rank1Method::Path, tol: 1e-12, max_iter: 1000, variance: Rank1Variance::Exact };
+const PATH: Rank1Options =
+    Rank1Options { method: Rank1Method::Path, tol: 1e-12, max_iter: 1000, variance: Rank1Variance::Exact };
 const MINVAR: Rank1Options =
     Rank1Options { method: Rank1Method::MinVariance, tol: 1e-12, max_iter: 1000, variance: Rank1Variance::Exact };
 
@@ -35,7 +34,11 @@ fn factor(len: usize, zero: f64, rng: &mut Rng) -> Vec<f64> {
         .map(|_| {
             let sign = if rng.uniform() < 0.5 { -1.0 } else { 1.0 };
             let magnitude = 0.5 + 1.5 * rng.uniform();
-            if rng.uniform() < zero { 0.0 } else { sign * magnitude }
+            if rng.uniform() < zero {
+                0.0
+            } else {
+                sign * magnitude
+            }
         })
         .collect()
 }
@@ -55,8 +58,11 @@ fn labels(mask: &Mask) -> Vec<usize> {
         let mut stack = vec![s];
         label[s] = s;
         while let Some(v) = stack.pop() {
-            let next: Vec<usize> =
-                if v < m { mask.row(v).map(|(j, _)| m + j).collect() } else { mask.col(v - m).map(|(i, _)| i).collect() };
+            let next: Vec<usize> = if v < m {
+                mask.row(v).map(|(j, _)| m + j).collect()
+            } else {
+                mask.col(v - m).map(|(i, _)| i).collect()
+            };
             for w in next {
                 if label[w] == usize::MAX {
                     label[w] = s;
@@ -89,7 +95,12 @@ fn completable_entries_of_random_rank1_matrices_match_the_truth() {
                 assert_eq!(e.is_determined(), label[i] == label[m + j], "trial {trial} ({i}, {j})");
                 if e.is_determined() {
                     determined += 1;
-                    assert!(relative(e.value, u[i] * v[j]) < 1e-8, "trial {trial} ({i}, {j}): {} vs {}", e.value, u[i] * v[j]);
+                    assert!(
+                        relative(e.value, u[i] * v[j]) < 1e-8,
+                        "trial {trial} ({i}, {j}): {} vs {}",
+                        e.value,
+                        u[i] * v[j]
+                    );
                     assert!(e.variance > 0.0 && e.variance.is_finite());
                 } else {
                     assert_eq!(e.variance, f64::INFINITY);
@@ -152,7 +163,10 @@ fn zeros_force_rows_and_columns_or_are_refused() {
     }
     // Only zeros: (1, 1) would have to divide by a zero.
     let mask = Mask::from_coordinates(2, 2, &[0, 0, 1], &[0, 1, 0]).unwrap();
-    assert_eq!(complete_rank1(&mask, &[0.0, 0.0, 0.0], None, &[(1, 1)], &MINVAR, Par::Seq), Err(ZeroValue { entry: 2 }));
+    assert_eq!(
+        complete_rank1(&mask, &[0.0, 0.0, 0.0], None, &[(1, 1)], &MINVAR, Par::Seq),
+        Err(ZeroValue { entry: 2 })
+    );
     // A zero between a nonzero row and a nonzero column fits no rank-1 matrix.
     let mask = Mask::from_coordinates(2, 2, &[0, 0, 1, 1], &[0, 1, 0, 1]).unwrap();
     assert_eq!(
@@ -170,7 +184,8 @@ fn a_path_estimate_is_the_alternating_product() {
     let expected = 2.0 * 5.0 * -7.0 / (-3.0 * 0.5);
     let log_var: f64 = (0..5).map(|e| variances[e] / (values[e] * values[e])).sum();
     for options in [PATH, MINVAR] {
-        let est = complete_rank1(&mask, &values, Some(&variances), &[(0, 2), (0, 3), (1, 1)], &options, Par::Seq).unwrap();
+        let est =
+            complete_rank1(&mask, &values, Some(&variances), &[(0, 2), (0, 3), (1, 1)], &options, Par::Seq).unwrap();
         assert!(relative(est[0].value, expected) < 1e-13, "{}", est[0].value);
         assert!(relative(est[0].variance, expected * expected * log_var) < 1e-10);
         assert_eq!(est[0].estimators, 1);
@@ -273,18 +288,19 @@ fn variance_equals_the_general_rank_first_order_variance_at_rank_1() {
         g
     };
     let mut fisher = Mat::<f64>::zeros(m + n, m + n);
-    for e in 0..mask.len() {
+    for (e, s2) in variances.iter().enumerate() {
         let (i, j) = mask.entry(e);
         let g = grad(i, j);
         for a in [i, m + j] {
             for b in [i, m + j] {
-                fisher[(a, b)] += g[a] * g[b] / variances[e];
+                fisher[(a, b)] += g[a] * g[b] / s2;
             }
         }
     }
     let fp = pinv(&fisher);
     let label = labels(&mask);
-    let queries: Vec<(usize, usize)> = all_entries(m, n).into_iter().filter(|&(i, j)| label[i] == label[m + j]).collect();
+    let queries: Vec<(usize, usize)> =
+        all_entries(m, n).into_iter().filter(|&(i, j)| label[i] == label[m + j]).collect();
     assert!(queries.len() > 20);
     let est = complete_rank1(&mask, &values, Some(&variances), &queries, &MINVAR, Par::Seq).unwrap();
     for (&(i, j), e) in queries.iter().zip(&est) {
@@ -325,7 +341,12 @@ fn monte_carlo_variance_agrees_with_the_prediction() {
             let mean = sum[q] / draws as f64;
             let var = sum2[q] / draws as f64 - mean * mean;
             // Sample variance of 4000 normal draws: relative standard error √(2/4000) ≈ 2.2%.
-            assert!(relative(var, p.variance) < 0.1, "{:?} {q}: Monte Carlo {var} vs predicted {}", options.method, p.variance);
+            assert!(
+                relative(var, p.variance) < 0.1,
+                "{:?} {q}: Monte Carlo {var} vs predicted {}",
+                options.method,
+                p.variance
+            );
             assert!(mean.abs() < 5.0 * (p.variance / draws as f64).sqrt(), "{:?} {q}: bias {mean}", options.method);
         }
     }
@@ -339,7 +360,8 @@ fn sketched_variances_are_within_their_stated_error() {
     let (u, v) = (factor(m, 0.0, &mut rng), factor(n, 0.0, &mut rng));
     let values: Vec<f64> = (0..mask.len()).map(|e| u[mask.entry(e).0] * v[mask.entry(e).1]).collect();
     let label = labels(&mask);
-    let queries: Vec<(usize, usize)> = all_entries(m, n).into_iter().filter(|&(i, j)| label[i] == label[m + j]).step_by(13).collect();
+    let queries: Vec<(usize, usize)> =
+        all_entries(m, n).into_iter().filter(|&(i, j)| label[i] == label[m + j]).step_by(13).collect();
     let exact = complete_rank1(&mask, &values, None, &queries, &MINVAR, Par::Seq).unwrap();
     let dimensions = 200;
     let sketch = Rank1Options { variance: Rank1Variance::Sketch { dimensions, seed: 3 }, ..MINVAR };
@@ -368,7 +390,9 @@ fn results_do_not_depend_on_the_thread_count() {
     let tol = Rank1Options { tol: 1e-8, ..MINVAR };
     for options in [tol, Rank1Options { variance: Rank1Variance::Sketch { dimensions: 16, seed: 1 }, ..tol }, PATH] {
         let seq = complete_rank1(&mask, &values, None, &queries, &options, Par::Seq).unwrap();
-        let two = support::in_two_threads(|| complete_rank1(&mask, &values, None, &queries, &options, support::rayon2()).unwrap());
+        let two = support::in_two_threads(|| {
+            complete_rank1(&mask, &values, None, &queries, &options, support::rayon2()).unwrap()
+        });
         assert!(seq.iter().filter(|e| e.is_determined()).count() > 30);
         for (a, b) in seq.iter().zip(&two) {
             assert_eq!(a.value.to_bits(), b.value.to_bits());
@@ -389,15 +413,36 @@ fn bad_input_is_rejected() {
     assert_eq!(run(&values[..4], None, &q, &MINVAR), Err(LengthMismatch { what: "values", expected: 5, got: 4 }));
     assert_eq!(run(&[1.0, f64::NAN, 3.0, 6.0, 1.0], None, &q, &MINVAR), Err(NonFinite { what: "values", index: 1 }));
     assert_eq!(run(&[1.0, 2.0, f64::INFINITY, 6.0, 1.0], None, &q, &PATH), Err(NonFinite { what: "values", index: 2 }));
-    assert_eq!(run(&values, Some(&[1.0; 6]), &q, &MINVAR), Err(LengthMismatch { what: "variances", expected: 5, got: 6 }));
-    assert_eq!(run(&values, Some(&[1.0, 1.0, f64::NAN, 1.0, 1.0]), &q, &MINVAR), Err(NonFinite { what: "variances", index: 2 }));
+    assert_eq!(
+        run(&values, Some(&[1.0; 6]), &q, &MINVAR),
+        Err(LengthMismatch { what: "variances", expected: 5, got: 6 })
+    );
+    assert_eq!(
+        run(&values, Some(&[1.0, 1.0, f64::NAN, 1.0, 1.0]), &q, &MINVAR),
+        Err(NonFinite { what: "variances", index: 2 })
+    );
     assert_eq!(run(&values, Some(&[1.0, 1.0, 1.0, 0.0, 1.0]), &q, &MINVAR), Err(NonPositiveVariance { index: 3 }));
     assert_eq!(run(&values, Some(&[1.0, -1.0, 1.0, 1.0, 1.0]), &q, &PATH), Err(NonPositiveVariance { index: 1 }));
-    assert_eq!(run(&values, None, &[(0, 0), (3, 0)], &MINVAR), Err(IndexOutOfRange { entry: 1, axis: "row", index: 3, extent: 3 }));
-    assert_eq!(run(&values, None, &[(0, 5)], &MINVAR), Err(IndexOutOfRange { entry: 0, axis: "column", index: 5, extent: 3 }));
-    assert!(matches!(run(&values, None, &q, &Rank1Options { tol: 0.0, ..MINVAR }), Err(InvalidParameter { name: "tol", .. })));
-    assert!(matches!(run(&values, None, &q, &Rank1Options { tol: f64::NAN, ..MINVAR }), Err(InvalidParameter { name: "tol", .. })));
-    assert!(matches!(run(&values, None, &q, &Rank1Options { max_iter: 0, ..MINVAR }), Err(InvalidParameter { name: "max_iter", .. })));
+    assert_eq!(
+        run(&values, None, &[(0, 0), (3, 0)], &MINVAR),
+        Err(IndexOutOfRange { entry: 1, axis: "row", index: 3, extent: 3 })
+    );
+    assert_eq!(
+        run(&values, None, &[(0, 5)], &MINVAR),
+        Err(IndexOutOfRange { entry: 0, axis: "column", index: 5, extent: 3 })
+    );
+    assert!(matches!(
+        run(&values, None, &q, &Rank1Options { tol: 0.0, ..MINVAR }),
+        Err(InvalidParameter { name: "tol", .. })
+    ));
+    assert!(matches!(
+        run(&values, None, &q, &Rank1Options { tol: f64::NAN, ..MINVAR }),
+        Err(InvalidParameter { name: "tol", .. })
+    ));
+    assert!(matches!(
+        run(&values, None, &q, &Rank1Options { max_iter: 0, ..MINVAR }),
+        Err(InvalidParameter { name: "max_iter", .. })
+    ));
     let no_dims = Rank1Options { variance: Rank1Variance::Sketch { dimensions: 0, seed: 0 }, ..MINVAR };
     assert!(matches!(run(&values, None, &q, &no_dims), Err(InvalidParameter { name: "dimensions", .. })));
     // Rows 0 and 1 are joined only through row 2, forced to zero by (2, 0) = 0 next to the
@@ -412,5 +457,8 @@ fn bad_input_is_rejected() {
     let big = random_mask(40, 40, 400, &mut rng);
     let ones = vec![1.0; big.len()];
     let hard = Rank1Options { max_iter: 1, ..MINVAR };
-    assert!(matches!(complete_rank1(&big, &ones, None, &[(0, 0)], &hard, Par::Seq), Err(NotConverged { iterations: 1, .. })));
+    assert!(matches!(
+        complete_rank1(&big, &ones, None, &[(0, 0)], &hard, Par::Seq),
+        Err(NotConverged { iterations: 1, .. })
+    ));
 }

@@ -6,7 +6,7 @@
 //! makes the system positive definite; right-hand sides summing to zero over the component
 //! (all used here) give the solution of L z = b up to the constant, so potential differences
 //! are exact. Solver: preconditioned conjugate gradients with the diagonal as preconditioner,
-//! k right-hand sides in lockstep (one pass over the matrix per iteration for all k), each
+//! K right-hand sides in lockstep (one pass over the matrix per iteration for all K), each
 //! stopped when ‖r‖ ≤ tol‖b‖. Passes run over fixed vertex chunks and reductions are summed
 //! in chunk order, so the result does not depend on the thread count.
 
@@ -56,95 +56,110 @@ impl Laplacian {
         Self { start, adj, diag }
     }
 
-    /// Solves the grounded system on the positions `range` of one component for `k`
-    /// right-hand sides stored position-major (`b[(p − range.start)·k + l]`; the root entry is
-    /// ignored). Returns the solutions in the same layout, zero at the root.
-    pub fn solve(
+    /// Solves the grounded system on the positions `range` of one component for `K`
+    /// right-hand sides (`b[p − range.start][l]`; the root entry is ignored), each to
+    /// relative residual `tol`, starting from `start` (zero if `None`; its root entry is
+    /// ignored). Returns the solutions, zero at the root.
+    pub fn solve<const K: usize>(
         &self,
         range: Range<usize>,
-        k: usize,
-        b: &[f64],
+        b: &[[f64; K]],
+        start: Option<&[[f64; K]]>,
         tol: f64,
         max_iter: usize,
         par: Par,
-    ) -> Result<Vec<f64>, CompletabilityError> {
+    ) -> Result<Vec<[f64; K]>, CompletabilityError> {
         let len = range.len();
         let offset = range.start;
-        let diag = &self.diag[range.clone()];
         // Inverse diagonal, zero at the grounded root.
-        let inv: Vec<f64> = (0..len).map(|s| if s == 0 { 0.0 } else { 1.0 / diag[s] }).collect();
-        let mut x = vec![0.0; len * k];
+        let inv: Vec<f64> = (0..len).map(|s| if s == 0 { 0.0 } else { 1.0 / self.diag[offset + s] }).collect();
+        let mut x = start.map_or_else(|| vec![[0.0; K]; len], <[_]>::to_vec);
+        x[0] = [0.0; K];
         let mut r = b.to_vec();
-        r[..k].fill(0.0);
-        let mut p: Vec<f64> = (0..len * k).map(|t| r[t] * inv[t / k]).collect();
-        let mut q = vec![0.0; len * k];
+        if start.is_some() {
+            for (s, rv) in r.iter_mut().enumerate().skip(1) {
+                let lx = self.apply(offset, s, &x);
+                for l in 0..K {
+                    rv[l] -= lx[l];
+                }
+            }
+        }
+        r[0] = [0.0; K];
+        let mut p: Vec<[f64; K]> = r.iter().zip(&inv).map(|(rv, &d)| rv.map(|t| t * d)).collect();
+        let mut q = vec![[0.0; K]; len];
         let all: Vec<usize> = (0..len.div_ceil(CHUNK)).collect();
-        let bb = sum_chunks(par, all.clone(), k, |c, _| squares(&r, c, k, None));
-        let mut rr = bb.clone();
-        let mut rz = sum_chunks(par, all, k, |c, _| squares(&r, c, k, Some(&inv)));
-        let mut active: Vec<bool> = (0..k).map(|l| rr[l] > tol * tol * bb[l]).collect();
+        let sums = sum_chunks::<_, K, 2>(par, all, |c, _| {
+            let mut acc = [[0.0; K]; 2];
+            for s in c * CHUNK..((c + 1) * CHUNK).min(len) {
+                for l in 0..K {
+                    acc[0][l] += r[s][l] * r[s][l];
+                    acc[1][l] += r[s][l] * r[s][l] * inv[s];
+                }
+            }
+            acc
+        });
+        let (mut rr, mut rz) = (sums[0], sums[1]);
+        // ‖b‖² (without the root) for the relative residual; ‖r₀‖² without a start.
+        let bb: [f64; K] = match start {
+            None => rr,
+            Some(_) => core::array::from_fn(|l| b[1..].iter().map(|bv| bv[l] * bv[l]).sum()),
+        };
+        let mut active: [bool; K] = core::array::from_fn(|l| rr[l] > tol * tol * bb[l]);
         let mut iterations = 0;
         while active.iter().any(|&a| a) {
             if iterations == max_iter {
-                let residual = (0..k).filter(|&l| active[l]).map(|l| (rr[l] / bb[l]).sqrt()).fold(0.0, f64::max);
+                let residual = (0..K).filter(|&l| active[l]).map(|l| (rr[l] / bb[l]).sqrt()).fold(0.0, f64::max);
                 return Err(CompletabilityError::NotConverged { iterations, residual });
             }
             iterations += 1;
             // q = L p, with p·q per right-hand side.
-            let pieces: Vec<&mut [f64]> = q.chunks_mut(CHUNK * k).collect();
-            let pq = sum_chunks(par, pieces, k, |c, qc| {
-                let mut dot = vec![0.0; k];
-                for (t, qv) in qc.chunks_exact_mut(k).enumerate() {
+            let pieces: Vec<&mut [[f64; K]]> = q.chunks_mut(CHUNK).collect();
+            let [pq] = sum_chunks::<_, K, 1>(par, pieces, |c, qc| {
+                let mut dot = [0.0; K];
+                for (t, qv) in qc.iter_mut().enumerate() {
                     let s = c * CHUNK + t;
                     if s == 0 {
-                        qv.fill(0.0);
                         continue;
                     }
-                    for l in 0..k {
-                        qv[l] = diag[s] * p[s * k + l];
+                    let acc = self.apply(offset, s, &p);
+                    for l in 0..K {
+                        dot[l] += p[s][l] * acc[l];
                     }
-                    for &(w, cond) in &self.adj[self.start[offset + s]..self.start[offset + s + 1]] {
-                        let w = w as usize - offset;
-                        for l in 0..k {
-                            qv[l] -= cond * p[w * k + l];
-                        }
-                    }
-                    for l in 0..k {
-                        dot[l] += p[s * k + l] * qv[l];
-                    }
+                    *qv = acc;
                 }
-                dot
+                [dot]
             });
-            let alpha: Vec<f64> =
-                (0..k).map(|l| if active[l] && pq[l] > 0.0 { rz[l] / pq[l] } else { 0.0 }).collect();
+            let alpha: [f64; K] = core::array::from_fn(|l| if active[l] && pq[l] > 0.0 { rz[l] / pq[l] } else { 0.0 });
             // x += α p, r −= α q, with r·r and r·D⁻¹r.
-            let pieces: Vec<(&mut [f64], &mut [f64])> = x.chunks_mut(CHUNK * k).zip(r.chunks_mut(CHUNK * k)).collect();
-            let sums = sum_chunks(par, pieces, 2 * k, |c, (xc, rc)| {
-                let mut sums = vec![0.0; 2 * k];
-                let base = c * CHUNK * k;
-                for t in 0..xc.len() {
-                    let l = t % k;
-                    xc[t] += alpha[l] * p[base + t];
-                    rc[t] -= alpha[l] * q[base + t];
-                    sums[l] += rc[t] * rc[t];
-                    sums[k + l] += rc[t] * rc[t] * inv[(base + t) / k];
+            let pieces: Vec<_> = x.chunks_mut(CHUNK).zip(r.chunks_mut(CHUNK)).collect();
+            let [rr_new, rz_new] = sum_chunks::<_, K, 2>(par, pieces, |c, (xc, rc)| {
+                let mut acc = [[0.0; K]; 2];
+                for (t, (xv, rv)) in xc.iter_mut().zip(rc.iter_mut()).enumerate() {
+                    let s = c * CHUNK + t;
+                    for l in 0..K {
+                        xv[l] += alpha[l] * p[s][l];
+                        rv[l] -= alpha[l] * q[s][l];
+                        acc[0][l] += rv[l] * rv[l];
+                        acc[1][l] += rv[l] * rv[l] * inv[s];
+                    }
                 }
-                sums
+                acc
             });
-            let beta: Vec<f64> =
-                (0..k).map(|l| if active[l] && rz[l] > 0.0 { sums[k + l] / rz[l] } else { 0.0 }).collect();
+            let beta: [f64; K] =
+                core::array::from_fn(|l| if active[l] && rz[l] > 0.0 { rz_new[l] / rz[l] } else { 0.0 });
             // p = D⁻¹ r + β p.
-            let pieces: Vec<&mut [f64]> = p.chunks_mut(CHUNK * k).collect();
-            sum_chunks(par, pieces, 0, |c, pc| {
-                let base = c * CHUNK * k;
+            let pieces: Vec<&mut [[f64; K]]> = p.chunks_mut(CHUNK).collect();
+            sum_chunks::<_, K, 0>(par, pieces, |c, pc| {
                 for (t, pv) in pc.iter_mut().enumerate() {
-                    *pv = r[base + t] * inv[(base + t) / k] + beta[t % k] * *pv;
+                    let s = c * CHUNK + t;
+                    for l in 0..K {
+                        pv[l] = r[s][l] * inv[s] + beta[l] * pv[l];
+                    }
                 }
-                Vec::new()
+                []
             });
-            rr.copy_from_slice(&sums[..k]);
-            rz.copy_from_slice(&sums[k..]);
-            for l in 0..k {
+            (rr, rz) = (rr_new, rz_new);
+            for l in 0..K {
                 active[l] = active[l] && pq[l] > 0.0 && rr[l] > tol * tol * bb[l];
             }
         }
@@ -152,29 +167,40 @@ impl Laplacian {
     }
 }
 
-/// Per right-hand side, Σ r² (or Σ r² d⁻¹ with the inverse diagonal) over chunk `c`.
-fn squares(r: &[f64], c: usize, k: usize, inv: Option<&[f64]>) -> Vec<f64> {
-    let mut s = vec![0.0; k];
-    let end = ((c + 1) * CHUNK * k).min(r.len());
-    for t in c * CHUNK * k..end {
-        let scale = inv.map_or(1.0, |d| d[t / k]);
-        s[t % k] += r[t] * r[t] * scale;
+impl Laplacian {
+    /// (L v)_s for local position `s` of the component starting at position `offset`.
+    #[inline]
+    fn apply<const K: usize>(&self, offset: usize, s: usize, v: &[[f64; K]]) -> [f64; K] {
+        let d = self.diag[offset + s];
+        let mut acc = v[s].map(|t| d * t);
+        for &(w, cond) in &self.adj[self.start[offset + s]..self.start[offset + s + 1]] {
+            let vw = &v[w as usize - offset];
+            for l in 0..K {
+                acc[l] -= cond * vw[l];
+            }
+        }
+        acc
     }
-    s
 }
 
 /// Runs `f(chunk index, piece)` over `pieces` (in parallel when `par` allows) and sums the
-/// returned vectors of length `width` in chunk order.
-fn sum_chunks<I: Send>(par: Par, pieces: Vec<I>, width: usize, f: impl Fn(usize, I) -> Vec<f64> + Sync) -> Vec<f64> {
-    let partial: Vec<Vec<f64>> = if par.degree() > 1 && pieces.len() > 1 {
+/// returned `W` sums per right-hand side in chunk order.
+fn sum_chunks<I: Send, const K: usize, const W: usize>(
+    par: Par,
+    pieces: Vec<I>,
+    f: impl Fn(usize, I) -> [[f64; K]; W] + Sync,
+) -> [[f64; K]; W] {
+    let partial: Vec<[[f64; K]; W]> = if par.degree() > 1 && pieces.len() > 1 {
         pieces.into_par_iter().enumerate().map(|(c, piece)| f(c, piece)).collect()
     } else {
         pieces.into_iter().enumerate().map(|(c, piece)| f(c, piece)).collect()
     };
-    let mut total = vec![0.0; width];
+    let mut total = [[0.0; K]; W];
     for part in &partial {
         for (t, v) in total.iter_mut().zip(part) {
-            *t += v;
+            for l in 0..K {
+                t[l] += v[l];
+            }
         }
     }
     total
