@@ -1,8 +1,8 @@
 //! A weighted rank-r fit Û V̂ᵀ of the observations, the point at which the first-order
 //! variances are evaluated.
 //!
-//! Start: the rank-r truncated SVD of the observations with the entries that single minors
-//! complete filled in ([`super::complete_minors`], zeros where none reach), which is exact on
+//! Start: per connected component, the rank-r truncated SVD of the observations with the
+//! entries that single minors complete filled in ([`super::complete_minors`], zeros where none reach), which is exact on
 //! noiseless data that the minors complete. From there alternating least squares (each row of U, then each row of V, is the weighted ridge
 //! solution with ridge 10⁻¹² of its normal matrix' mean diagonal) until a sweep lowers the cost
 //! by less than 10⁻³ relative or 100 sweeps; then Levenberg–Marquardt steps on all of θ,
@@ -18,7 +18,7 @@
 use super::minors_block::inverse;
 use super::variance_dense::cholesky_solve;
 use super::variance_fisher::{block, cost, normal_equations};
-use super::{complete_minors, CompletabilityError, Mask, MinorOptions};
+use super::{complete_minors, CompletabilityError, Components, Mask, MinorOptions};
 use crate::rng::SplitMix64;
 use faer::{Mat, Par};
 use rayon::prelude::*;
@@ -86,22 +86,35 @@ pub(super) fn fit(mask: &Mask, values: &[f64], sigma2: &[f64], r: usize, par: Pa
     })
 }
 
-/// The rank-r truncated SVD of the matrix holding the observations, the entries one minor
-/// each completes (every round), and zeros elsewhere, split as (U S^½, V S^½).
+/// Per connected component of the mask, the rank-r truncated SVD of the block holding the
+/// observations, the entries one minor each completes (every round), and zeros elsewhere,
+/// split as (U S^½, V S^½) (components are independent problems, and one SVD of the whole
+/// matrix would drop all but the r strongest).
 fn minor_start(mask: &Mask, values: &[f64], sigma2: &[f64], r: usize, par: Par) -> Result<Vec<f64>, CompletabilityError> {
     let (m, n) = (mask.nrows(), mask.ncols());
     let positions: Vec<(usize, usize)> = (0..n).flat_map(|j| (0..m).map(move |i| (i, j))).collect();
     let options = MinorOptions { max_estimators: 1, ..MinorOptions::default() };
     let filled = complete_minors(mask, values, Some(sigma2), r, &positions, &options, par)?;
-    let x = Mat::from_fn(m, n, |i, j| {
-        let e = &filled[i + j * m];
-        if e.is_determined() { e.value } else { 0.0 }
-    });
-    let svd = x.thin_svd().map_err(|_| CompletabilityError::Decomposition("singular value decomposition"))?;
-    let root: Vec<f64> = (0..r).map(|k| svd.S()[k].max(0.0).sqrt()).collect();
-    let rows = (0..m).flat_map(|i| (0..r).map(move |k| (i, k))).map(|(i, k)| svd.U()[(i, k)] * root[k]);
-    let cols = (0..n).flat_map(|j| (0..r).map(move |k| (j, k))).map(|(j, k)| svd.V()[(j, k)] * root[k]);
-    Ok(rows.chain(cols).collect())
+    let components = Components::new(mask);
+    let mut theta = vec![0.0; (m + n) * r];
+    for c in 0..components.count() {
+        let rows: Vec<usize> = (0..m).filter(|&i| components.row(i) == c).collect();
+        let cols: Vec<usize> = (0..n).filter(|&j| components.col(j) == c).collect();
+        if rows.is_empty() || cols.is_empty() {
+            continue;
+        }
+        let x = Mat::from_fn(rows.len(), cols.len(), |p, q| {
+            let e = &filled[rows[p] + cols[q] * m];
+            if e.is_determined() { e.value } else { 0.0 }
+        });
+        let svd = x.thin_svd().map_err(|_| CompletabilityError::Decomposition("singular value decomposition"))?;
+        for k in 0..r.min(rows.len()).min(cols.len()) {
+            let root = svd.S()[k].max(0.0).sqrt();
+            rows.iter().enumerate().for_each(|(p, &i)| theta[i * r + k] = svd.U()[(p, k)] * root);
+            cols.iter().enumerate().for_each(|(q, &j)| theta[(m + j) * r + k] = svd.V()[(q, k)] * root);
+        }
+    }
+    Ok(theta)
 }
 
 struct Refined {
@@ -120,6 +133,7 @@ fn refine(mut theta: Vec<f64>, mask: &Mask, values: &[f64], sigma2: &[f64], r: u
         als_sweep(&mut theta, mask, values, sigma2, r, par);
         let next = cost(&theta, mask, values, sigma2, r);
         let stalled = current - next < ALS_STALL * current;
+        if std::env::var("TESSERA_DEBUG").is_ok() { eprintln!("als {sweeps} {current:e} -> {next:e}"); }
         current = next;
         if stalled {
             break;
@@ -150,6 +164,7 @@ fn refine(mut theta: Vec<f64>, mask: &Mask, values: &[f64], sigma2: &[f64], r: u
         let Some((trial, c)) = accepted else { break };
         steps += 1;
         let stalled = current - c < LM_STALL * current;
+        if std::env::var("TESSERA_DEBUG").is_ok() { eprintln!("lm {steps} {current:e} -> {c:e} mu {mu:e}"); }
         theta = trial;
         current = c;
         if stalled {
