@@ -133,7 +133,6 @@ fn refine(mut theta: Vec<f64>, mask: &Mask, values: &[f64], sigma2: &[f64], r: u
         als_sweep(&mut theta, mask, values, sigma2, r, par);
         let next = cost(&theta, mask, values, sigma2, r);
         let stalled = current - next < ALS_STALL * current;
-        if std::env::var("TESSERA_DEBUG").is_ok() { eprintln!("als {sweeps} {current:e} -> {next:e}"); }
         current = next;
         if stalled {
             break;
@@ -164,7 +163,6 @@ fn refine(mut theta: Vec<f64>, mask: &Mask, values: &[f64], sigma2: &[f64], r: u
         let Some((trial, c)) = accepted else { break };
         steps += 1;
         let stalled = current - c < LM_STALL * current;
-        if std::env::var("TESSERA_DEBUG").is_ok() { eprintln!("lm {steps} {current:e} -> {c:e} mu {mu:e}"); }
         theta = trial;
         current = c;
         if stalled {
