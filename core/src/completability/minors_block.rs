@@ -24,7 +24,8 @@ pub(super) fn minor_estimator(known: &Known, i: usize, j: usize, rows: &[u32], c
     let a: Vec<f64> = block.iter().map(|&s| known.value(s)).collect();
     let inv = inverse(&a, r)?;
     let norm1 = |x: &[f64]| (0..r).map(|l| x[l * r..(l + 1) * r].iter().map(|v| v.abs()).sum::<f64>()).fold(0.0, f64::max);
-    if !(1.0 / (norm1(&a) * norm1(&inv)) >= min_rcond) {
+    let rcond = 1.0 / (norm1(&a) * norm1(&inv));
+    if rcond.is_nan() || rcond < min_rcond {
         return None;
     }
     let right: Vec<usize> = rows.iter().map(|&p| slot(p, j as u32)).collect();

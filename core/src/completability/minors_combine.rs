@@ -20,7 +20,7 @@ pub(super) fn combine(estimators: &[Estimator], sigma2: &[f64]) -> Option<Comple
     let mut l: Vec<Vec<f64>> = Vec::with_capacity(estimators.len());
     for e in estimators {
         let diag = e.gradient.variance(sigma2);
-        if !(diag > 0.0) || !diag.is_finite() {
+        if !diag.is_finite() || diag <= 0.0 {
             continue;
         }
         let mut row: Vec<f64> = Vec::with_capacity(kept.len() + 1);

@@ -8,12 +8,16 @@
 //!
 //!   Var(â_ij) = g_ijᵀ F⁺ g_ij,   g_ij = (V̂_j in block U_i, Û_i in block V_j).
 //!
-//! F always has the r²-dimensional gauge kernel {(ÛB, −V̂Bᵀ)}, and every g_ij is orthogonal to
-//! it exactly, so it is lifted explicitly: F̃ = F + s QQᵀ with Q an orthonormal basis of the
-//! gauge directions and s = max_t F_tt, which leaves g F⁺ g unchanged. What remains of the
-//! kernel of F̃ (eigenvalues ≤ 10⁻¹⁰ λ_max) is the part of ker J beyond the gauge: (i, j) is
-//! completable iff g_ij ⟂ ker J, decided here by the relative residual ‖W₀ᵀg‖/‖g‖ ≤ 10⁻⁶ of g
-//! against that kernel (W₀ its eigenvectors); otherwise the variance is +∞. This float test
+//! The computation is in Jacobi-scaled parameters D^(½)θ, D = diag F (1 where F_tt = 0), so
+//! that the kernel test below does not depend on the scale of individual rows and columns
+//! (at r = 1, on the size of |u_i| and |v_j|); gᵀF⁺g is invariant under this change of
+//! variables. F always has the r²-dimensional gauge kernel {(ÛB, −V̂Bᵀ)}, and every g_ij is
+//! orthogonal to it exactly, so it is lifted explicitly: F̃ = D^(−½)FD^(−½) + QQᵀ with Q an
+//! orthonormal basis of the scaled gauge directions (the scaled F has unit diagonal), which
+//! leaves gᵀF⁺g unchanged. What remains of the kernel of F̃ (eigenvalues ≤ 10⁻¹⁰ λ_max) is the
+//! part of ker J beyond the gauge: (i, j) is completable iff g_ij ⟂ ker J, decided here by the
+//! relative residual ‖W₀ᵀg̃‖/‖g̃‖ ≤ 10⁻⁶ of the scaled g̃ = D^(−½)g against that kernel (W₀
+//! its eigenvectors); otherwise the variance is +∞. This float test
 //! is the robust stand-in for the exact (mod p) closure; they agree away from the rounding
 //! level of near-singular masks. At r = 1 the variance is a_ij² R_eff(i, j) of the bipartite
 //! graph with resistances σ_e²/a_e² (effective resistance in log coordinates).
@@ -99,20 +103,26 @@ fn variances_at(mask: &Mask, sigma2: &[f64], fit: &LowRankFit, queries: &[(usize
     let theta = theta_of(fit);
     let (mut f, _) = normal_equations(&theta, mask, None, sigma2, r);
     let dim = f.nrows();
-    let shift = (0..dim).map(|t| f[(t, t)]).fold(0.0, f64::max);
-    let gauge = gauge_basis(&theta, m, r);
-    matmul(f.as_mut(), Accum::Add, gauge.as_ref(), gauge.transpose(), if shift > 0.0 { shift } else { 1.0 }, par);
+    // Jacobi scaling D^(−½) F D^(−½) (a parameter without information keeps scale 1).
+    let scale: Vec<f64> = (0..dim).map(|t| if f[(t, t)] > 0.0 { f[(t, t)].sqrt().recip() } else { 1.0 }).collect();
+    for c in 0..dim {
+        for t in 0..dim {
+            f[(t, c)] *= scale[t] * scale[c];
+        }
+    }
+    let gauge = gauge_basis(&theta, &scale, m, r);
+    matmul(f.as_mut(), Accum::Add, gauge.as_ref(), gauge.transpose(), 1.0, par);
     let (lambda, w) = symmetric_eigen(&f, par)?;
     let top = lambda.last().copied().unwrap_or(0.0);
     let kernel = lambda.iter().take_while(|&&l| l <= KERNEL * top).count();
-    // Column t of `y` is row t of W, scaled by λ^(−1/2) outside the kernel.
-    let y = Mat::from_fn(dim, dim, |k, t| if k < kernel { w[(t, k)] } else { w[(t, k)] / lambda[k].sqrt() });
+    // Column t of `y` is row t of W times D_t^(−½), and λ^(−½) outside the kernel.
+    let y = Mat::from_fn(dim, dim, |k, t| if k < kernel { w[(t, k)] } else { w[(t, k)] / lambda[k].sqrt() } * scale[t]);
     let variance = |&(i, j): &(usize, usize)| -> f64 {
         let mut z = vec![0.0; dim];
         let mut norm2 = 0.0;
         for (range, factor) in [(block(i, r), block(m + j, r)), (block(m + j, r), block(i, r))] {
             for (t, &g) in range.zip(&theta[factor]) {
-                norm2 += g * g;
+                norm2 += (g * scale[t]).powi(2);
                 z.iter_mut().zip(y.col(t).iter()).for_each(|(z, y)| *z += g * y);
             }
         }
@@ -126,9 +136,10 @@ fn variances_at(mask: &Mask, sigma2: &[f64], fit: &LowRankFit, queries: &[(usize
     Ok(if par.degree() > 1 { queries.par_iter().map(variance).collect() } else { queries.iter().map(variance).collect() })
 }
 
-/// Orthonormal basis (N × r²) of the gauge directions (ÛB, −V̂Bᵀ), B = E_kl: U_i block entry l
-/// gets U_ik, V_j block entry k gets −V_jl. Modified Gram–Schmidt, twice.
-fn gauge_basis(theta: &[f64], m: usize, r: usize) -> Mat<f64> {
+/// Orthonormal basis (N × r²) of the gauge directions (ÛB, −V̂Bᵀ) in the scaled parameters
+/// D^(½)θ: for B = E_kl, U_i block entry l gets U_ik and V_j block entry k gets −V_jl, each
+/// divided by its `scale` (= D^(−½)). Modified Gram–Schmidt, twice.
+fn gauge_basis(theta: &[f64], scale: &[f64], m: usize, r: usize) -> Mat<f64> {
     let dim = theta.len();
     let n = dim / r - m;
     let mut z = Mat::<f64>::zeros(dim, r * r);
@@ -136,10 +147,10 @@ fn gauge_basis(theta: &[f64], m: usize, r: usize) -> Mat<f64> {
         for l in 0..r {
             let c = k * r + l;
             for i in 0..m {
-                z[(i * r + l, c)] = theta[i * r + k];
+                z[(i * r + l, c)] = theta[i * r + k] / scale[i * r + l];
             }
             for j in 0..n {
-                z[((m + j) * r + k, c)] = -theta[(m + j) * r + l];
+                z[((m + j) * r + k, c)] = -theta[(m + j) * r + l] / scale[(m + j) * r + k];
             }
         }
     }
