@@ -12,6 +12,21 @@
 #include <stdint.h>
 #include <stddef.h>
 
+// Rank-1 estimates: the minimum-variance unbiased estimate over all paths (electrical flow).
+#define TSR_COMPLETABILITY_MIN_VARIANCE 0
+
+// Rank-1 estimates: the product along one alternating path.
+#define TSR_COMPLETABILITY_PATH 1
+
+// Rank-1 minimum-variance estimates: exact effective resistances (one Laplacian solve per
+// queried entry).
+#define TSR_COMPLETABILITY_VARIANCE_EXACT 0
+
+// Rank-1 minimum-variance estimates: effective resistances from a Johnson–Lindenstrauss
+// sketch of `sketch_dimensions` solves shared by all queries (unbiased, relative standard
+// deviation at most `sqrt(2 / sketch_dimensions)`).
+#define TSR_COMPLETABILITY_VARIANCE_SKETCH 1
+
 // Largest supported tensor order.
 #define TSR_TENSOR_MAX_ORDER 16
 
@@ -42,11 +57,66 @@
 // `MAJOR * 1000000 + MINOR * 1000 + PATCH`.
 #define TSR_VERSION (((TSR_VERSION_MAJOR * 1000000) + (TSR_VERSION_MINOR * 1000)) + TSR_VERSION_PATCH)
 
+// The closure of a mask at rank r, with its summary. Opaque; one thread at a time.
+typedef struct tsr_completability_closure tsr_completability_closure;
+
 // A Poincaré ball of curvature `-c`, with its options. Opaque.
 typedef struct tsr_poincare tsr_poincare;
 
 // Result of every fallible call: `TSR_OK` or one of the `TSR_ERR_*` codes.
 typedef uint32_t tsr_status;
+
+// Options of every `tsr_completability_*` call (each reads the fields it needs). Fill with
+// `tsr_completability_options_default`.
+typedef struct tsr_completability_options {
+  // `sizeof(tsr_completability_options)`.
+  uint32_t struct_size;
+  // Threads; 0 (default) follows `tsr_set_num_threads` and the environment.
+  int32_t num_threads;
+  // Seed of the random evaluation points (closure, phase transition) and fits.
+  uint64_t seed;
+  // Closure: independent random points; the rank is the largest found. Default 2.
+  int64_t trials;
+  // Rank-1 estimates: `TSR_COMPLETABILITY_MIN_VARIANCE` (default) or `_PATH`.
+  uint32_t rank1_method;
+  // Rank-1 minimum-variance estimates: relative tolerance of the Laplacian solves.
+  double tol;
+  // Rank-1 minimum-variance estimates: iteration limit of the Laplacian solves.
+  int64_t max_iter;
+  // Rank-1 minimum-variance estimates: `TSR_COMPLETABILITY_VARIANCE_EXACT` (default) or
+  // `_SKETCH`.
+  uint32_t rank1_variance;
+  // Rank-1 sketched variances: number of solves; default 200.
+  int64_t sketch_dimensions;
+  // Rank r >= 2: most minors combined into one estimate.
+  int64_t max_estimators;
+  // Rank r >= 2: most rounds of completing entries from completed ones.
+  int64_t max_rounds;
+  // Rank r >= 2: smallest reciprocal condition number of an accepted r x r block.
+  double min_rcond;
+} tsr_completability_options;
+
+// Summary of a closure. Set `struct_size = sizeof(tsr_completability_info)` before the call.
+typedef struct tsr_completability_info {
+  // Set by the caller to `sizeof(tsr_completability_info)`; only that many bytes are written.
+  uint32_t struct_size;
+  // 1 when every entry is determined (`jacobian_rank == full_rank`), else 0.
+  int32_t finitely_completable;
+  // The rank r.
+  int64_t rank;
+  // Generic rank of the Jacobian of `(U, V) -> (U V^T)_Omega`.
+  int64_t jacobian_rank;
+  // `r (m + n - r)`, the dimension of the rank-r matrices.
+  int64_t full_rank;
+  // `full_rank - jacobian_rank`: how many more generic observations could be needed.
+  int64_t deficiency;
+  // Connected components of the bipartite row/column graph of the mask.
+  int64_t components;
+  // Rows removed by r-core pruning (fewer than r observations, iterated).
+  int64_t pruned_rows;
+  // Columns removed by r-core pruning.
+  int64_t pruned_cols;
+} tsr_completability_info;
 
 // Options of a Poincaré ball. Fill with `tsr_poincare_options_default` before changing fields.
 typedef struct tsr_poincare_options {
@@ -238,6 +308,64 @@ typedef struct tsr_tensor_info {
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+// Fills `options` with the defaults.
+tsr_status tsr_completability_options_default(struct tsr_completability_options *options);
+
+// Decides, with probability one (exact arithmetic over a prime field at random points, see
+// docs/completability.md), which entries of an `nrows × ncols` matrix of rank `rank` are
+// determined up to finitely many values by the `nobs` observed positions `(rows[e], cols[e])`.
+// Reads `seed`, `trials` and `num_threads` of `options` (may be NULL). Free the handle with
+// `tsr_completability_closure_free`.
+tsr_status tsr_completability_closure_new(int64_t nrows, int64_t ncols, int64_t nobs, const int64_t *rows, const int64_t *cols, int64_t rank, const struct tsr_completability_options *options, struct tsr_completability_closure **out);
+
+// As `tsr_completability_closure_new`, from a dense column-major byte mask of
+// `nrows * ncols` bytes (`mask[i + j * nrows] != 0`: entry `(i, j)` observed).
+tsr_status tsr_completability_closure_new_dense(int64_t nrows, int64_t ncols, const uint8_t *mask, int64_t rank, const struct tsr_completability_options *options, struct tsr_completability_closure **out);
+
+// Frees a closure; NULL is a no-op.
+void tsr_completability_closure_free(struct tsr_completability_closure *closure);
+
+// Message of the last failed call on `closure` (`""` after a success, or for a NULL handle).
+// Valid until the next call on `closure`.
+const char *tsr_completability_closure_last_error_message(const struct tsr_completability_closure *closure);
+
+// Writes the closure's summary to `info`.
+tsr_status tsr_completability_closure_info(const struct tsr_completability_closure *closure, struct tsr_completability_info *info);
+
+// For each of `nqueries` entries `(qrows[q], qcols[q])`, writes `completable[q] = 1` when it
+// is in the closure (observed entries are), else 0.
+// Shapes: qrows, qcols, completable: nqueries.
+tsr_status tsr_completability_closure_query(const struct tsr_completability_closure *closure, int64_t nqueries, const int64_t *qrows, const int64_t *qcols, uint8_t *completable);
+
+// Writes the whole closure: `completable[i + j * nrows] = 1` when entry `(i, j)` is in it.
+// Shapes: completable: nrows*ncols, column-major.
+tsr_status tsr_completability_closure_dense(const struct tsr_completability_closure *closure, uint8_t *completable);
+
+// Estimates `nqueries` entries of a rank-`rank` matrix from its `nobs` observed `values`
+// (`variances` of the observations, or NULL for unit variances). Rank 1: the minimum-variance
+// (electrical-flow) or single-path estimate, by `options->rank1_method`; rank r >= 2: minors
+// `A_iJ A_IJ^-1 A_Ij` of observed and already completed entries, combined with weights for
+// their correlations. Writes `estimate[q]` and, when not NULL, its first-order `variance[q]`
+// and the number `estimators[q]` of estimates combined. An entry the method cannot determine
+// gets `estimate = NaN`, `variance = +Inf`, `estimators = 0`; this is not an error.
+// Shapes: rows, cols, values, variances: nobs; qrows, qcols, estimate, variance, estimators: nqueries.
+tsr_status tsr_completability_complete_f64(int64_t nrows, int64_t ncols, int64_t nobs, const int64_t *rows, const int64_t *cols, const double *values, const double *variances, int64_t rank, int64_t nqueries, const int64_t *qrows, const int64_t *qcols, const struct tsr_completability_options *options, double *estimate, double *variance, int64_t *estimators);
+
+// First-order variance `g^T (J^T Sigma^-1 J)^+ g` of `nqueries` entries for any estimator
+// that fits a rank-`rank` matrix to the observations (`variances` as in
+// `tsr_completability_complete_f64`), evaluated at a fit of the observed `values`;
+// `variance[q] = +Inf` exactly when the entry is not completable.
+// Shapes: rows, cols, values, variances: nobs; qrows, qcols, variance: nqueries.
+tsr_status tsr_completability_variance_f64(int64_t nrows, int64_t ncols, int64_t nobs, const int64_t *rows, const int64_t *cols, const double *values, const double *variances, int64_t rank, int64_t nqueries, const int64_t *qrows, const int64_t *qcols, const struct tsr_completability_options *options, double *variance);
+
+// The completability phase transition: for each `x[p]`, `trials` masks of an `n × n` matrix
+// with `round(x[p] · r(2n − r))` positions drawn uniformly without replacement; writes the
+// mean fraction of the `n²` entries in the rank-`rank` closure to `fraction[p]` and, when
+// not NULL, the number of fully completable trials to `fully_completable[p]`. Reads `seed`
+// and `num_threads` of `options`.
+// Shapes: x, fraction, fully_completable: npoints.
+tsr_status tsr_completability_phase_transition(int64_t n, int64_t rank, int64_t npoints, const double *x, int64_t trials, const struct tsr_completability_options *options, double *fraction, int64_t *fully_completable);
 
 // Forces a panic inside the numerical core and returns what the boundary made of it:
 // always `TSR_ERR_INTERNAL`, with a message. `on_worker_thread` non-zero panics on a thread of

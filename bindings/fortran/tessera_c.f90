@@ -11,6 +11,21 @@ module tessera_c
   implicit none
   public
 
+  ! Rank-1 estimates: the minimum-variance unbiased estimate over all paths (electrical flow).
+  integer(c_int32_t), parameter :: TSR_COMPLETABILITY_MIN_VARIANCE = 0_c_int32_t
+
+  ! Rank-1 estimates: the product along one alternating path.
+  integer(c_int32_t), parameter :: TSR_COMPLETABILITY_PATH = 1_c_int32_t
+
+  ! Rank-1 minimum-variance estimates: exact effective resistances (one Laplacian solve per
+  ! queried entry).
+  integer(c_int32_t), parameter :: TSR_COMPLETABILITY_VARIANCE_EXACT = 0_c_int32_t
+
+  ! Rank-1 minimum-variance estimates: effective resistances from a Johnson-Lindenstrauss
+  ! sketch of `sketch_dimensions` solves shared by all queries (unbiased, relative standard
+  ! deviation at most `sqrt(2 / sketch_dimensions)`).
+  integer(c_int32_t), parameter :: TSR_COMPLETABILITY_VARIANCE_SKETCH = 1_c_int32_t
+
   ! Largest supported tensor order.
   integer(c_int32_t), parameter :: TSR_TENSOR_MAX_ORDER = 16_c_int32_t
 
@@ -95,9 +110,63 @@ module tessera_c
   ! A bug inside the library (a caught panic); the message says where.
   integer(c_int32_t), parameter :: TSR_ERR_INTERNAL = 900_c_int32_t
 
+  ! tsr_completability_closure opaque: use type(c_ptr)
+
   ! tsr_poincare opaque: use type(c_ptr)
 
   ! tsr_status = integer(c_int32_t)
+
+  ! Options of every `tsr_completability_*` call (each reads the fields it needs). Fill with
+  ! `tsr_completability_options_default`.
+  type, bind(C) :: tsr_completability_options
+    ! `sizeof(tsr_completability_options)`.
+    integer(c_int32_t) :: struct_size
+    ! Threads; 0 (default) follows `tsr_set_num_threads` and the environment.
+    integer(c_int32_t) :: num_threads
+    ! Seed of the random evaluation points (closure, phase transition) and fits.
+    integer(c_int64_t) :: seed
+    ! Closure: independent random points; the rank is the largest found. Default 2.
+    integer(c_int64_t) :: trials
+    ! Rank-1 estimates: `TSR_COMPLETABILITY_MIN_VARIANCE` (default) or `_PATH`.
+    integer(c_int32_t) :: rank1_method
+    ! Rank-1 minimum-variance estimates: relative tolerance of the Laplacian solves.
+    real(c_double) :: tol
+    ! Rank-1 minimum-variance estimates: iteration limit of the Laplacian solves.
+    integer(c_int64_t) :: max_iter
+    ! Rank-1 minimum-variance estimates: `TSR_COMPLETABILITY_VARIANCE_EXACT` (default) or
+    ! `_SKETCH`.
+    integer(c_int32_t) :: rank1_variance
+    ! Rank-1 sketched variances: number of solves; default 200.
+    integer(c_int64_t) :: sketch_dimensions
+    ! Rank r >= 2: most minors combined into one estimate.
+    integer(c_int64_t) :: max_estimators
+    ! Rank r >= 2: most rounds of completing entries from completed ones.
+    integer(c_int64_t) :: max_rounds
+    ! Rank r >= 2: smallest reciprocal condition number of an accepted r x r block.
+    real(c_double) :: min_rcond
+  end type
+
+  ! Summary of a closure. Set `struct_size = sizeof(tsr_completability_info)` before the call.
+  type, bind(C) :: tsr_completability_info
+    ! Set by the caller to `sizeof(tsr_completability_info)`; only that many bytes are written.
+    integer(c_int32_t) :: struct_size
+    ! 1 when every entry is determined (`jacobian_rank == full_rank`), else 0.
+    integer(c_int32_t) :: finitely_completable
+    ! The rank r.
+    integer(c_int64_t) :: rank
+    ! Generic rank of the Jacobian of `(U, V) -> (U V^T)_Omega`.
+    integer(c_int64_t) :: jacobian_rank
+    ! `r (m + n - r)`, the dimension of the rank-r matrices.
+    integer(c_int64_t) :: full_rank
+    ! `full_rank - jacobian_rank`: how many more generic observations could be needed.
+    integer(c_int64_t) :: deficiency
+    ! Connected components of the bipartite row/column graph of the mask.
+    integer(c_int64_t) :: components
+    ! Rows removed by r-core pruning (fewer than r observations, iterated).
+    integer(c_int64_t) :: pruned_rows
+    ! Columns removed by r-core pruning.
+    integer(c_int64_t) :: pruned_cols
+  end type
 
   ! Options of a Poincare ball. Fill with `tsr_poincare_options_default` before changing fields.
   type, bind(C) :: tsr_poincare_options
@@ -232,6 +301,171 @@ module tessera_c
   end type
 
   interface
+
+    ! Fills `options` with the defaults.
+    function tsr_completability_options_default(options) result(res) bind(C, &
+        name='tsr_completability_options_default')
+      import
+      type(c_ptr), value :: options
+      integer(c_int32_t) :: res
+    end function
+
+    ! Decides, with probability one (exact arithmetic over a prime field at random points, see
+    ! docs/completability.md), which entries of an `nrows x ncols` matrix of rank `rank` are
+    ! determined up to finitely many values by the `nobs` observed positions `(rows[e], cols[e])`.
+    ! Reads `seed`, `trials` and `num_threads` of `options` (may be NULL). Free the handle with
+    ! `tsr_completability_closure_free`.
+    function tsr_completability_closure_new(nrows, ncols, nobs, rows, cols, rank, options, &
+        out) result(res) bind(C, name='tsr_completability_closure_new')
+      import
+      integer(c_int64_t), value :: nrows
+      integer(c_int64_t), value :: ncols
+      integer(c_int64_t), value :: nobs
+      type(c_ptr), value :: rows
+      type(c_ptr), value :: cols
+      integer(c_int64_t), value :: rank
+      type(c_ptr), value :: options
+      type(c_ptr), value :: out
+      integer(c_int32_t) :: res
+    end function
+
+    ! As `tsr_completability_closure_new`, from a dense column-major byte mask of
+    ! `nrows * ncols` bytes (`mask[i + j * nrows] != 0`: entry `(i, j)` observed).
+    function tsr_completability_closure_new_dense(nrows, ncols, mask, rank, options, &
+        out) result(res) bind(C, name='tsr_completability_closure_new_dense')
+      import
+      integer(c_int64_t), value :: nrows
+      integer(c_int64_t), value :: ncols
+      type(c_ptr), value :: mask
+      integer(c_int64_t), value :: rank
+      type(c_ptr), value :: options
+      type(c_ptr), value :: out
+      integer(c_int32_t) :: res
+    end function
+
+    ! Frees a closure; NULL is a no-op.
+    subroutine tsr_completability_closure_free(closure) bind(C, &
+        name='tsr_completability_closure_free')
+      import
+      type(c_ptr), value :: closure
+    end subroutine
+
+    ! Message of the last failed call on `closure` (`""` after a success, or for a NULL handle).
+    ! Valid until the next call on `closure`.
+    function tsr_completability_closure_last_error_message(closure) result(res) bind(C, &
+        name='tsr_completability_closure_last_error_message')
+      import
+      type(c_ptr), value :: closure
+      type(c_ptr) :: res
+    end function
+
+    ! Writes the closure's summary to `info`.
+    function tsr_completability_closure_info(closure, info) result(res) bind(C, &
+        name='tsr_completability_closure_info')
+      import
+      type(c_ptr), value :: closure
+      type(c_ptr), value :: info
+      integer(c_int32_t) :: res
+    end function
+
+    ! For each of `nqueries` entries `(qrows[q], qcols[q])`, writes `completable[q] = 1` when it
+    ! is in the closure (observed entries are), else 0.
+    ! Shapes: qrows, qcols, completable: nqueries.
+    function tsr_completability_closure_query(closure, nqueries, qrows, qcols, &
+        completable) result(res) bind(C, name='tsr_completability_closure_query')
+      import
+      type(c_ptr), value :: closure
+      integer(c_int64_t), value :: nqueries
+      type(c_ptr), value :: qrows
+      type(c_ptr), value :: qcols
+      type(c_ptr), value :: completable
+      integer(c_int32_t) :: res
+    end function
+
+    ! Writes the whole closure: `completable[i + j * nrows] = 1` when entry `(i, j)` is in it.
+    ! Shapes: completable: nrows*ncols, column-major.
+    function tsr_completability_closure_dense(closure, completable) result(res) bind(C, &
+        name='tsr_completability_closure_dense')
+      import
+      type(c_ptr), value :: closure
+      type(c_ptr), value :: completable
+      integer(c_int32_t) :: res
+    end function
+
+    ! Estimates `nqueries` entries of a rank-`rank` matrix from its `nobs` observed `values`
+    ! (`variances` of the observations, or NULL for unit variances). Rank 1: the minimum-variance
+    ! (electrical-flow) or single-path estimate, by `options->rank1_method`; rank r >= 2: minors
+    ! `A_iJ A_IJ^-1 A_Ij` of observed and already completed entries, combined with weights for
+    ! their correlations. Writes `estimate[q]` and, when not NULL, its first-order `variance[q]`
+    ! and the number `estimators[q]` of estimates combined. An entry the method cannot determine
+    ! gets `estimate = NaN`, `variance = +Inf`, `estimators = 0`; this is not an error.
+    ! Shapes: rows, cols, values, variances: nobs; qrows, qcols, estimate, variance, estimators: nqueries.
+    function tsr_completability_complete_f64(nrows, ncols, nobs, rows, cols, values, variances, &
+        rank, nqueries, qrows, qcols, options, estimate, variance, &
+        estimators) result(res) bind(C, name='tsr_completability_complete_f64')
+      import
+      integer(c_int64_t), value :: nrows
+      integer(c_int64_t), value :: ncols
+      integer(c_int64_t), value :: nobs
+      type(c_ptr), value :: rows
+      type(c_ptr), value :: cols
+      type(c_ptr), value :: values
+      type(c_ptr), value :: variances
+      integer(c_int64_t), value :: rank
+      integer(c_int64_t), value :: nqueries
+      type(c_ptr), value :: qrows
+      type(c_ptr), value :: qcols
+      type(c_ptr), value :: options
+      type(c_ptr), value :: estimate
+      type(c_ptr), value :: variance
+      type(c_ptr), value :: estimators
+      integer(c_int32_t) :: res
+    end function
+
+    ! First-order variance `g^T (J^T Sigma^-1 J)^+ g` of `nqueries` entries for any estimator
+    ! that fits a rank-`rank` matrix to the observations (`variances` as in
+    ! `tsr_completability_complete_f64`), evaluated at a fit of the observed `values`;
+    ! `variance[q] = +Inf` exactly when the entry is not completable.
+    ! Shapes: rows, cols, values, variances: nobs; qrows, qcols, variance: nqueries.
+    function tsr_completability_variance_f64(nrows, ncols, nobs, rows, cols, values, variances, &
+        rank, nqueries, qrows, qcols, options, variance) result(res) bind(C, &
+        name='tsr_completability_variance_f64')
+      import
+      integer(c_int64_t), value :: nrows
+      integer(c_int64_t), value :: ncols
+      integer(c_int64_t), value :: nobs
+      type(c_ptr), value :: rows
+      type(c_ptr), value :: cols
+      type(c_ptr), value :: values
+      type(c_ptr), value :: variances
+      integer(c_int64_t), value :: rank
+      integer(c_int64_t), value :: nqueries
+      type(c_ptr), value :: qrows
+      type(c_ptr), value :: qcols
+      type(c_ptr), value :: options
+      type(c_ptr), value :: variance
+      integer(c_int32_t) :: res
+    end function
+
+    ! The completability phase transition: for each `x[p]`, `trials` masks of an `n x n` matrix
+    ! with `round(x[p] ? r(2n ? r))` positions drawn uniformly without replacement; writes the
+    ! mean fraction of the `n^2` entries in the rank-`rank` closure to `fraction[p]` and, when
+    ! not NULL, the number of fully completable trials to `fully_completable[p]`. Reads `seed`
+    ! and `num_threads` of `options`.
+    ! Shapes: x, fraction, fully_completable: npoints.
+    function tsr_completability_phase_transition(n, rank, npoints, x, trials, options, fraction, &
+        fully_completable) result(res) bind(C, name='tsr_completability_phase_transition')
+      import
+      integer(c_int64_t), value :: n
+      integer(c_int64_t), value :: rank
+      integer(c_int64_t), value :: npoints
+      type(c_ptr), value :: x
+      integer(c_int64_t), value :: trials
+      type(c_ptr), value :: options
+      type(c_ptr), value :: fraction
+      type(c_ptr), value :: fully_completable
+      integer(c_int32_t) :: res
+    end function
 
     ! Forces a panic inside the numerical core and returns what the boundary made of it:
     ! always `TSR_ERR_INTERNAL`, with a message. `on_worker_thread` non-zero panics on a thread of

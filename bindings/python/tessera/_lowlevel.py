@@ -7,6 +7,17 @@ outputs and symbolic shapes) for the idiomatic layer in `tessera/__init__.py`.
 import ctypes
 
 # Constants
+# Rank-1 estimates: the minimum-variance unbiased estimate over all paths (electrical flow).
+TSR_COMPLETABILITY_MIN_VARIANCE = 0
+# Rank-1 estimates: the product along one alternating path.
+TSR_COMPLETABILITY_PATH = 1
+# Rank-1 minimum-variance estimates: exact effective resistances (one Laplacian solve per
+# queried entry).
+TSR_COMPLETABILITY_VARIANCE_EXACT = 0
+# Rank-1 minimum-variance estimates: effective resistances from a Johnson–Lindenstrauss
+# sketch of `sketch_dimensions` solves shared by all queries (unbiased, relative standard
+# deviation at most `sqrt(2 / sketch_dimensions)`).
+TSR_COMPLETABILITY_VARIANCE_SKETCH = 1
 # Largest supported tensor order.
 TSR_TENSOR_MAX_ORDER = 16
 # Overlapped trace norm, "Constraint" (Tomioka et al. 2011).
@@ -66,6 +77,12 @@ TSR_ERR_INTERNAL = 900
 # Types
 
 
+class tsr_completability_closure(ctypes.Structure):
+    """The closure of a mask at rank r, with its summary. Opaque; one thread at a time."""
+    _fields_ = []  # opaque: only ever used through a pointer
+
+
+
 class tsr_poincare(ctypes.Structure):
     """A Poincaré ball of curvature `-c`, with its options. Opaque."""
     _fields_ = []  # opaque: only ever used through a pointer
@@ -73,6 +90,66 @@ class tsr_poincare(ctypes.Structure):
 
 # Result of every fallible call: `TSR_OK` or one of the `TSR_ERR_*` codes.
 tsr_status = ctypes.c_uint32
+
+
+class tsr_completability_options(ctypes.Structure):
+    """
+    Options of every `tsr_completability_*` call (each reads the fields it needs). Fill with
+    `tsr_completability_options_default`.
+    """
+    _fields_ = [
+        # `sizeof(tsr_completability_options)`.
+        ('struct_size', ctypes.c_uint32),
+        # Threads; 0 (default) follows `tsr_set_num_threads` and the environment.
+        ('num_threads', ctypes.c_int32),
+        # Seed of the random evaluation points (closure, phase transition) and fits.
+        ('seed', ctypes.c_uint64),
+        # Closure: independent random points; the rank is the largest found. Default 2.
+        ('trials', ctypes.c_int64),
+        # Rank-1 estimates: `TSR_COMPLETABILITY_MIN_VARIANCE` (default) or `_PATH`.
+        ('rank1_method', ctypes.c_uint32),
+        # Rank-1 minimum-variance estimates: relative tolerance of the Laplacian solves.
+        ('tol', ctypes.c_double),
+        # Rank-1 minimum-variance estimates: iteration limit of the Laplacian solves.
+        ('max_iter', ctypes.c_int64),
+        # Rank-1 minimum-variance estimates: `TSR_COMPLETABILITY_VARIANCE_EXACT` (default) or
+        # `_SKETCH`.
+        ('rank1_variance', ctypes.c_uint32),
+        # Rank-1 sketched variances: number of solves; default 200.
+        ('sketch_dimensions', ctypes.c_int64),
+        # Rank r >= 2: most minors combined into one estimate.
+        ('max_estimators', ctypes.c_int64),
+        # Rank r >= 2: most rounds of completing entries from completed ones.
+        ('max_rounds', ctypes.c_int64),
+        # Rank r >= 2: smallest reciprocal condition number of an accepted r x r block.
+        ('min_rcond', ctypes.c_double),
+    ]
+
+
+
+class tsr_completability_info(ctypes.Structure):
+    """Summary of a closure. Set `struct_size = sizeof(tsr_completability_info)` before the call."""
+    _fields_ = [
+        # Set by the caller to `sizeof(tsr_completability_info)`; only that many bytes are written.
+        ('struct_size', ctypes.c_uint32),
+        # 1 when every entry is determined (`jacobian_rank == full_rank`), else 0.
+        ('finitely_completable', ctypes.c_int32),
+        # The rank r.
+        ('rank', ctypes.c_int64),
+        # Generic rank of the Jacobian of `(U, V) -> (U V^T)_Omega`.
+        ('jacobian_rank', ctypes.c_int64),
+        # `r (m + n - r)`, the dimension of the rank-r matrices.
+        ('full_rank', ctypes.c_int64),
+        # `full_rank - jacobian_rank`: how many more generic observations could be needed.
+        ('deficiency', ctypes.c_int64),
+        # Connected components of the bipartite row/column graph of the mask.
+        ('components', ctypes.c_int64),
+        # Rows removed by r-core pruning (fewer than r observations, iterated).
+        ('pruned_rows', ctypes.c_int64),
+        # Columns removed by r-core pruning.
+        ('pruned_cols', ctypes.c_int64),
+    ]
+
 
 
 class tsr_poincare_options(ctypes.Structure):
@@ -236,6 +313,72 @@ class tsr_tensor_info(ctypes.Structure):
 
 # Functions: name -> (restype, argtypes, parameter names, doc)
 FUNCTIONS = {
+    'tsr_completability_options_default': (
+        tsr_status,
+        (ctypes.POINTER(tsr_completability_options), ),
+        ('options', ),
+        'Fills `options` with the defaults.',
+    ),
+    'tsr_completability_closure_new': (
+        tsr_status,
+        (ctypes.c_int64, ctypes.c_int64, ctypes.c_int64, ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(ctypes.c_int64), ctypes.c_int64, ctypes.POINTER(tsr_completability_options), ctypes.POINTER(ctypes.c_void_p), ),
+        ('nrows', 'ncols', 'nobs', 'rows', 'cols', 'rank', 'options', 'out', ),
+        'Decides, with probability one (exact arithmetic over a prime field at random points, see docs/completability.md), which entries of an `nrows × ncols` matrix of rank `rank` are determined up to finitely many values by the `nobs` observed positions `(rows[e], cols[e])`. Reads `seed`, `trials` and `num_threads` of `options` (may be NULL). Free the handle with `tsr_completability_closure_free`.',
+    ),
+    'tsr_completability_closure_new_dense': (
+        tsr_status,
+        (ctypes.c_int64, ctypes.c_int64, ctypes.POINTER(ctypes.c_uint8), ctypes.c_int64, ctypes.POINTER(tsr_completability_options), ctypes.POINTER(ctypes.c_void_p), ),
+        ('nrows', 'ncols', 'mask', 'rank', 'options', 'out', ),
+        'As `tsr_completability_closure_new`, from a dense column-major byte mask of `nrows * ncols` bytes (`mask[i + j * nrows] != 0`: entry `(i, j)` observed).',
+    ),
+    'tsr_completability_closure_free': (
+        None,
+        (ctypes.c_void_p, ),
+        ('closure', ),
+        'Frees a closure; NULL is a no-op.',
+    ),
+    'tsr_completability_closure_last_error_message': (
+        ctypes.c_char_p,
+        (ctypes.c_void_p, ),
+        ('closure', ),
+        'Message of the last failed call on `closure` (`""` after a success, or for a NULL handle). Valid until the next call on `closure`.',
+    ),
+    'tsr_completability_closure_info': (
+        tsr_status,
+        (ctypes.c_void_p, ctypes.POINTER(tsr_completability_info), ),
+        ('closure', 'info', ),
+        "Writes the closure's summary to `info`.",
+    ),
+    'tsr_completability_closure_query': (
+        tsr_status,
+        (ctypes.c_void_p, ctypes.c_int64, ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(ctypes.c_uint8), ),
+        ('closure', 'nqueries', 'qrows', 'qcols', 'completable', ),
+        'For each of `nqueries` entries `(qrows[q], qcols[q])`, writes `completable[q] = 1` when it is in the closure (observed entries are), else 0. Shapes: qrows, qcols, completable: nqueries.',
+    ),
+    'tsr_completability_closure_dense': (
+        tsr_status,
+        (ctypes.c_void_p, ctypes.POINTER(ctypes.c_uint8), ),
+        ('closure', 'completable', ),
+        'Writes the whole closure: `completable[i + j * nrows] = 1` when entry `(i, j)` is in it. Shapes: completable: nrows*ncols, column-major.',
+    ),
+    'tsr_completability_complete_f64': (
+        tsr_status,
+        (ctypes.c_int64, ctypes.c_int64, ctypes.c_int64, ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_double), ctypes.c_int64, ctypes.c_int64, ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(tsr_completability_options), ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_int64), ),
+        ('nrows', 'ncols', 'nobs', 'rows', 'cols', 'values', 'variances', 'rank', 'nqueries', 'qrows', 'qcols', 'options', 'estimate', 'variance', 'estimators', ),
+        'Estimates `nqueries` entries of a rank-`rank` matrix from its `nobs` observed `values` (`variances` of the observations, or NULL for unit variances). Rank 1: the minimum-variance (electrical-flow) or single-path estimate, by `options->rank1_method`; rank r >= 2: minors `A_iJ A_IJ^-1 A_Ij` of observed and already completed entries, combined with weights for their correlations. Writes `estimate[q]` and, when not NULL, its first-order `variance[q]` and the number `estimators[q]` of estimates combined. An entry the method cannot determine gets `estimate = NaN`, `variance = +Inf`, `estimators = 0`; this is not an error. Shapes: rows, cols, values, variances: nobs; qrows, qcols, estimate, variance, estimators: nqueries.',
+    ),
+    'tsr_completability_variance_f64': (
+        tsr_status,
+        (ctypes.c_int64, ctypes.c_int64, ctypes.c_int64, ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_double), ctypes.c_int64, ctypes.c_int64, ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(tsr_completability_options), ctypes.POINTER(ctypes.c_double), ),
+        ('nrows', 'ncols', 'nobs', 'rows', 'cols', 'values', 'variances', 'rank', 'nqueries', 'qrows', 'qcols', 'options', 'variance', ),
+        'First-order variance `g^T (J^T Sigma^-1 J)^+ g` of `nqueries` entries for any estimator that fits a rank-`rank` matrix to the observations (`variances` as in `tsr_completability_complete_f64`), evaluated at a fit of the observed `values`; `variance[q] = +Inf` exactly when the entry is not completable. Shapes: rows, cols, values, variances: nobs; qrows, qcols, variance: nqueries.',
+    ),
+    'tsr_completability_phase_transition': (
+        tsr_status,
+        (ctypes.c_int64, ctypes.c_int64, ctypes.c_int64, ctypes.POINTER(ctypes.c_double), ctypes.c_int64, ctypes.POINTER(tsr_completability_options), ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_int64), ),
+        ('n', 'rank', 'npoints', 'x', 'trials', 'options', 'fraction', 'fully_completable', ),
+        'The completability phase transition: for each `x[p]`, `trials` masks of an `n × n` matrix with `round(x[p] · r(2n − r))` positions drawn uniformly without replacement; writes the mean fraction of the `n²` entries in the rank-`rank` closure to `fraction[p]` and, when not NULL, the number of fully completable trials to `fully_completable[p]`. Reads `seed` and `num_threads` of `options`. Shapes: x, fraction, fully_completable: npoints.',
+    ),
     'tsr_debug_force_panic': (
         tsr_status,
         (ctypes.c_int32, ),

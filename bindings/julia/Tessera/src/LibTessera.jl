@@ -28,6 +28,17 @@ function _sym(name::Symbol)
 end
 
 # Constants
+# Rank-1 estimates: the minimum-variance unbiased estimate over all paths (electrical flow).
+const TSR_COMPLETABILITY_MIN_VARIANCE = 0
+# Rank-1 estimates: the product along one alternating path.
+const TSR_COMPLETABILITY_PATH = 1
+# Rank-1 minimum-variance estimates: exact effective resistances (one Laplacian solve per
+# queried entry).
+const TSR_COMPLETABILITY_VARIANCE_EXACT = 0
+# Rank-1 minimum-variance estimates: effective resistances from a Johnson–Lindenstrauss
+# sketch of `sketch_dimensions` solves shared by all queries (unbiased, relative standard
+# deviation at most `sqrt(2 / sketch_dimensions)`).
+const TSR_COMPLETABILITY_VARIANCE_SKETCH = 1
 # Largest supported tensor order.
 const TSR_TENSOR_MAX_ORDER = 16
 # Overlapped trace norm, "Constraint" (Tomioka et al. 2011).
@@ -87,12 +98,73 @@ const TSR_ERR_INTERNAL = 900
 # Types
 
 """
+The closure of a mask at rank r, with its summary. Opaque; one thread at a time.
+"""
+mutable struct tsr_completability_closure end
+
+"""
 A Poincaré ball of curvature `-c`, with its options. Opaque.
 """
 mutable struct tsr_poincare end
 
 # Result of every fallible call: `TSR_OK` or one of the `TSR_ERR_*` codes.
 const tsr_status = UInt32
+
+"""
+Options of every `tsr_completability_*` call (each reads the fields it needs). Fill with
+`tsr_completability_options_default`.
+"""
+struct tsr_completability_options
+    # `sizeof(tsr_completability_options)`.
+    struct_size::UInt32
+    # Threads; 0 (default) follows `tsr_set_num_threads` and the environment.
+    num_threads::Int32
+    # Seed of the random evaluation points (closure, phase transition) and fits.
+    seed::UInt64
+    # Closure: independent random points; the rank is the largest found. Default 2.
+    trials::Int64
+    # Rank-1 estimates: `TSR_COMPLETABILITY_MIN_VARIANCE` (default) or `_PATH`.
+    rank1_method::UInt32
+    # Rank-1 minimum-variance estimates: relative tolerance of the Laplacian solves.
+    tol::Cdouble
+    # Rank-1 minimum-variance estimates: iteration limit of the Laplacian solves.
+    max_iter::Int64
+    # Rank-1 minimum-variance estimates: `TSR_COMPLETABILITY_VARIANCE_EXACT` (default) or
+    # `_SKETCH`.
+    rank1_variance::UInt32
+    # Rank-1 sketched variances: number of solves; default 200.
+    sketch_dimensions::Int64
+    # Rank r >= 2: most minors combined into one estimate.
+    max_estimators::Int64
+    # Rank r >= 2: most rounds of completing entries from completed ones.
+    max_rounds::Int64
+    # Rank r >= 2: smallest reciprocal condition number of an accepted r x r block.
+    min_rcond::Cdouble
+end
+
+"""
+Summary of a closure. Set `struct_size = sizeof(tsr_completability_info)` before the call.
+"""
+struct tsr_completability_info
+    # Set by the caller to `sizeof(tsr_completability_info)`; only that many bytes are written.
+    struct_size::UInt32
+    # 1 when every entry is determined (`jacobian_rank == full_rank`), else 0.
+    finitely_completable::Int32
+    # The rank r.
+    rank::Int64
+    # Generic rank of the Jacobian of `(U, V) -> (U V^T)_Omega`.
+    jacobian_rank::Int64
+    # `r (m + n - r)`, the dimension of the rank-r matrices.
+    full_rank::Int64
+    # `full_rank - jacobian_rank`: how many more generic observations could be needed.
+    deficiency::Int64
+    # Connected components of the bipartite row/column graph of the mask.
+    components::Int64
+    # Rows removed by r-core pruning (fewer than r observations, iterated).
+    pruned_rows::Int64
+    # Columns removed by r-core pruning.
+    pruned_cols::Int64
+end
 
 """
 Options of a Poincaré ball. Fill with `tsr_poincare_options_default` before changing fields.
@@ -246,6 +318,130 @@ struct tsr_tensor_info
 end
 
 # Functions
+
+"""
+    tsr_completability_options_default(options)
+
+Fills `options` with the defaults.
+"""
+function tsr_completability_options_default(options)
+    ccall(_sym(:tsr_completability_options_default), tsr_status, (Ptr{tsr_completability_options}, ), options)
+end
+
+"""
+    tsr_completability_closure_new(nrows, ncols, nobs, rows, cols, rank, options, out)
+
+Decides, with probability one (exact arithmetic over a prime field at random points, see
+docs/completability.md), which entries of an `nrows × ncols` matrix of rank `rank` are
+determined up to finitely many values by the `nobs` observed positions `(rows[e], cols[e])`.
+Reads `seed`, `trials` and `num_threads` of `options` (may be NULL). Free the handle with
+`tsr_completability_closure_free`.
+"""
+function tsr_completability_closure_new(nrows, ncols, nobs, rows, cols, rank, options, out)
+    ccall(_sym(:tsr_completability_closure_new), tsr_status, (Int64, Int64, Int64, Ptr{Int64}, Ptr{Int64}, Int64, Ptr{tsr_completability_options}, Ptr{Ptr{tsr_completability_closure}}, ), nrows, ncols, nobs, rows, cols, rank, options, out)
+end
+
+"""
+    tsr_completability_closure_new_dense(nrows, ncols, mask, rank, options, out)
+
+As `tsr_completability_closure_new`, from a dense column-major byte mask of
+`nrows * ncols` bytes (`mask[i + j * nrows] != 0`: entry `(i, j)` observed).
+"""
+function tsr_completability_closure_new_dense(nrows, ncols, mask, rank, options, out)
+    ccall(_sym(:tsr_completability_closure_new_dense), tsr_status, (Int64, Int64, Ptr{UInt8}, Int64, Ptr{tsr_completability_options}, Ptr{Ptr{tsr_completability_closure}}, ), nrows, ncols, mask, rank, options, out)
+end
+
+"""
+    tsr_completability_closure_free(closure)
+
+Frees a closure; NULL is a no-op.
+"""
+function tsr_completability_closure_free(closure)
+    ccall(_sym(:tsr_completability_closure_free), Cvoid, (Ptr{tsr_completability_closure}, ), closure)
+end
+
+"""
+    tsr_completability_closure_last_error_message(closure)
+
+Message of the last failed call on `closure` (`""` after a success, or for a NULL handle).
+Valid until the next call on `closure`.
+"""
+function tsr_completability_closure_last_error_message(closure)
+    ccall(_sym(:tsr_completability_closure_last_error_message), Ptr{Cchar}, (Ptr{tsr_completability_closure}, ), closure)
+end
+
+"""
+    tsr_completability_closure_info(closure, info)
+
+Writes the closure's summary to `info`.
+"""
+function tsr_completability_closure_info(closure, info)
+    ccall(_sym(:tsr_completability_closure_info), tsr_status, (Ptr{tsr_completability_closure}, Ptr{tsr_completability_info}, ), closure, info)
+end
+
+"""
+    tsr_completability_closure_query(closure, nqueries, qrows, qcols, completable)
+
+For each of `nqueries` entries `(qrows[q], qcols[q])`, writes `completable[q] = 1` when it
+is in the closure (observed entries are), else 0.
+Shapes: qrows, qcols, completable: nqueries.
+"""
+function tsr_completability_closure_query(closure, nqueries, qrows, qcols, completable)
+    ccall(_sym(:tsr_completability_closure_query), tsr_status, (Ptr{tsr_completability_closure}, Int64, Ptr{Int64}, Ptr{Int64}, Ptr{UInt8}, ), closure, nqueries, qrows, qcols, completable)
+end
+
+"""
+    tsr_completability_closure_dense(closure, completable)
+
+Writes the whole closure: `completable[i + j * nrows] = 1` when entry `(i, j)` is in it.
+Shapes: completable: nrows*ncols, column-major.
+"""
+function tsr_completability_closure_dense(closure, completable)
+    ccall(_sym(:tsr_completability_closure_dense), tsr_status, (Ptr{tsr_completability_closure}, Ptr{UInt8}, ), closure, completable)
+end
+
+"""
+    tsr_completability_complete_f64(nrows, ncols, nobs, rows, cols, values, variances, rank, nqueries, qrows, qcols, options, estimate, variance, estimators)
+
+Estimates `nqueries` entries of a rank-`rank` matrix from its `nobs` observed `values`
+(`variances` of the observations, or NULL for unit variances). Rank 1: the minimum-variance
+(electrical-flow) or single-path estimate, by `options->rank1_method`; rank r >= 2: minors
+`A_iJ A_IJ^-1 A_Ij` of observed and already completed entries, combined with weights for
+their correlations. Writes `estimate[q]` and, when not NULL, its first-order `variance[q]`
+and the number `estimators[q]` of estimates combined. An entry the method cannot determine
+gets `estimate = NaN`, `variance = +Inf`, `estimators = 0`; this is not an error.
+Shapes: rows, cols, values, variances: nobs; qrows, qcols, estimate, variance, estimators: nqueries.
+"""
+function tsr_completability_complete_f64(nrows, ncols, nobs, rows, cols, values, variances, rank, nqueries, qrows, qcols, options, estimate, variance, estimators)
+    ccall(_sym(:tsr_completability_complete_f64), tsr_status, (Int64, Int64, Int64, Ptr{Int64}, Ptr{Int64}, Ptr{Cdouble}, Ptr{Cdouble}, Int64, Int64, Ptr{Int64}, Ptr{Int64}, Ptr{tsr_completability_options}, Ptr{Cdouble}, Ptr{Cdouble}, Ptr{Int64}, ), nrows, ncols, nobs, rows, cols, values, variances, rank, nqueries, qrows, qcols, options, estimate, variance, estimators)
+end
+
+"""
+    tsr_completability_variance_f64(nrows, ncols, nobs, rows, cols, values, variances, rank, nqueries, qrows, qcols, options, variance)
+
+First-order variance `g^T (J^T Sigma^-1 J)^+ g` of `nqueries` entries for any estimator
+that fits a rank-`rank` matrix to the observations (`variances` as in
+`tsr_completability_complete_f64`), evaluated at a fit of the observed `values`;
+`variance[q] = +Inf` exactly when the entry is not completable.
+Shapes: rows, cols, values, variances: nobs; qrows, qcols, variance: nqueries.
+"""
+function tsr_completability_variance_f64(nrows, ncols, nobs, rows, cols, values, variances, rank, nqueries, qrows, qcols, options, variance)
+    ccall(_sym(:tsr_completability_variance_f64), tsr_status, (Int64, Int64, Int64, Ptr{Int64}, Ptr{Int64}, Ptr{Cdouble}, Ptr{Cdouble}, Int64, Int64, Ptr{Int64}, Ptr{Int64}, Ptr{tsr_completability_options}, Ptr{Cdouble}, ), nrows, ncols, nobs, rows, cols, values, variances, rank, nqueries, qrows, qcols, options, variance)
+end
+
+"""
+    tsr_completability_phase_transition(n, rank, npoints, x, trials, options, fraction, fully_completable)
+
+The completability phase transition: for each `x[p]`, `trials` masks of an `n × n` matrix
+with `round(x[p] · r(2n − r))` positions drawn uniformly without replacement; writes the
+mean fraction of the `n²` entries in the rank-`rank` closure to `fraction[p]` and, when
+not NULL, the number of fully completable trials to `fully_completable[p]`. Reads `seed`
+and `num_threads` of `options`.
+Shapes: x, fraction, fully_completable: npoints.
+"""
+function tsr_completability_phase_transition(n, rank, npoints, x, trials, options, fraction, fully_completable)
+    ccall(_sym(:tsr_completability_phase_transition), tsr_status, (Int64, Int64, Int64, Ptr{Cdouble}, Int64, Ptr{tsr_completability_options}, Ptr{Cdouble}, Ptr{Int64}, ), n, rank, npoints, x, trials, options, fraction, fully_completable)
+end
 
 """
     tsr_debug_force_panic(on_worker_thread)
