@@ -1,5 +1,5 @@
 /*
- * Tessera demo, in two parts.
+ * Tessera demo, in three parts.
  *
  * 1. Embed a tree in the Poincare disk.
  *
@@ -21,6 +21,19 @@
  * interpretability heuristic (tsr_tensor_components_f64: Tucker core, then a 3-component CP
  * decomposition of the core mapped back) then recovers the three profiles of every mode, up to
  * order and sign; the output gives their cosine similarity with the true profiles.
+ *
+ * 3. Which entries of a partially observed rank-2 matrix are determined (Kiraly, Theran,
+ *    Tomioka 2015).
+ *
+ * A 40 x 30 "ratings" matrix of rank 2 (two taste factors per user and per item) is observed at
+ * 30% of its entries, plus three newcomers who rated a single item each. The closure in the
+ * rank-2 determinantal matroid (tsr_completability_closure_new, exact arithmetic over a prime
+ * field) says which of the hidden entries are determined by the observed positions alone; the
+ * minors A_iJ A_IJ^-1 A_Ij complete them (tsr_completability_complete_f64) and the first-order
+ * variance (tsr_completability_variance_f64) is the error bar any completion method would have
+ * with unit observation noise: finite exactly for the completable entries. Then the phase
+ * transition: the fraction of completable entries of random 30 x 30 masks against
+ * |Omega| / (r (2n - r)), which jumps near 1 for r = 2.
  */
 #include <math.h>
 #include <stdio.h>
@@ -292,8 +305,78 @@ static int completion_demo(void) {
   return (best_error < 1e-2 && worst > 0.99) ? 0 : 1;
 }
 
+enum { USERS = 40, ITEMS = 30, NEWCOMERS = 3, RANK = 2, CELLS = USERS * ITEMS };
+
+static int completability_demo(void) {
+  static double a[CELLS], values[CELLS], estimate[CELLS], variance[CELLS], bound[CELLS];
+  static int64_t rows[CELLS], cols[CELLS], qrows[CELLS], qcols[CELLS], count[CELLS];
+  static uint8_t determined[CELLS];
+  double u[USERS][RANK], v[ITEMS][RANK];
+  for (int i = 0; i < USERS; i++)
+    for (int k = 0; k < RANK; k++) u[i][k] = 2.0 * uniform() - 1.0;
+  for (int j = 0; j < ITEMS; j++)
+    for (int k = 0; k < RANK; k++) v[j][k] = 2.0 * uniform() - 1.0;
+  int64_t nobs = 0, nq = 0;
+  for (int j = 0; j < ITEMS; j++)
+    for (int i = 0; i < USERS; i++) {
+      double x = u[i][0] * v[j][0] + u[i][1] * v[j][1];
+      int newcomer = i >= USERS - NEWCOMERS;
+      int seen = newcomer ? j == i % ITEMS : uniform() < 0.3;
+      a[i + USERS * j] = x;
+      if (seen) rows[nobs] = i, cols[nobs] = j, values[nobs++] = x;
+      else qrows[nq] = i, qcols[nq++] = j;
+    }
+  printf("\nCompletability: %d x %d matrix of rank %d, %lld of %d entries observed (%d newcomers with one rating each)\n",
+         USERS, ITEMS, RANK, (long long)nobs, CELLS, NEWCOMERS);
+  tsr_completability_closure *closure;
+  check(tsr_completability_closure_new(USERS, ITEMS, nobs, rows, cols, RANK, NULL, &closure), "tsr_completability_closure_new");
+  tsr_completability_info info;
+  info.struct_size = sizeof info;
+  check(tsr_completability_closure_info(closure, &info), "tsr_completability_closure_info");
+  check(tsr_completability_closure_query(closure, nq, qrows, qcols, determined), "tsr_completability_closure_query");
+  tsr_completability_closure_free(closure);
+  int64_t in_closure = 0, newcomer_hidden = 0, newcomer_determined = 0;
+  for (int64_t q = 0; q < nq; q++) {
+    in_closure += determined[q];
+    if (qrows[q] >= USERS - NEWCOMERS) newcomer_hidden++, newcomer_determined += determined[q];
+  }
+  printf("  Jacobian rank %lld of %lld (deficiency %lld), %lld rows pruned: %lld of %lld hidden entries are determined\n",
+         (long long)info.jacobian_rank, (long long)info.full_rank, (long long)info.deficiency,
+         (long long)info.pruned_rows, (long long)in_closure, (long long)nq);
+  printf("  (newcomers: %lld of their %lld hidden entries determined; one rating cannot fix two taste factors)\n",
+         (long long)newcomer_determined, (long long)newcomer_hidden);
+  check(tsr_completability_complete_f64(USERS, ITEMS, nobs, rows, cols, values, NULL, RANK, nq, qrows, qcols, NULL,
+                                        estimate, variance, count), "tsr_completability_complete_f64");
+  check(tsr_completability_variance_f64(USERS, ITEMS, nobs, rows, cols, values, NULL, RANK, nq, qrows, qcols, NULL,
+                                        bound), "tsr_completability_variance_f64");
+  int64_t completed = 0, consistent = 1, finite_bounds = 0;
+  double worst = 0.0, mean_sd = 0.0;
+  for (int64_t q = 0; q < nq; q++) {
+    if (count[q] > 0) {
+      double err = fabs(estimate[q] - a[qrows[q] + USERS * qcols[q]]) / fmax(fabs(a[qrows[q] + USERS * qcols[q]]), 1e-3);
+      if (err > worst) worst = err;
+      completed++;
+      if (!determined[q]) consistent = 0;
+    }
+    if (isfinite(bound[q])) finite_bounds++, mean_sd += sqrt(bound[q]);
+    if (isfinite(bound[q]) != determined[q]) consistent = 0;
+  }
+  printf("  minors complete %lld of them (worst relative error %.1e); first-order variance finite for %lld,\n",
+         (long long)completed, worst, (long long)finite_bounds);
+  printf("  mean standard deviation %.2f per unit observation noise\n", finite_bounds ? mean_sd / (double)finite_bounds : 0.0);
+  const double x[6] = {0.5, 0.75, 1.0, 1.25, 1.5, 2.0};
+  double fraction[6];
+  int64_t full[6];
+  check(tsr_completability_phase_transition(30, RANK, 6, x, 5, NULL, fraction, full), "tsr_completability_phase_transition");
+  printf("  phase transition, 30 x 30, rank %d, 5 masks per point: x = |Omega| / (r(2n - r)), completable fraction\n   ", RANK);
+  for (int p = 0; p < 6; p++) printf("  x=%.2f: %.2f", x[p], fraction[p]);
+  printf("\n");
+  return (consistent && completed > 0 && worst < 1e-8 && newcomer_determined == 0 && fraction[5] > fraction[0]) ? 0 : 1;
+}
+
 int main(void) {
   int tree = tree_demo();
   int completion = completion_demo();
-  return tree || completion;
+  int completability = completability_demo();
+  return tree || completion || completability;
 }

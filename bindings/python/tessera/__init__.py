@@ -15,7 +15,8 @@ float64. Failures raise `TesseraError` with the C status (`.status`, `.status_na
 library's message.
 
 Tensor completion, Tucker and components: `tessera.complete`, `tessera.tucker`,
-`tessera.components` (tensor.py).
+`tessera.components` (tensor.py). Completability of partially observed low-rank matrices:
+`tessera.completability` (closure, complete, variance, phase_transition).
 
 The library is found from the TESSERA_LIB environment variable (path of libtessera.so), else
 target/release of the source tree this package sits in, else the system search path.
@@ -35,7 +36,7 @@ from . import _lowlevel as ll
 from ._lowlevel import *  # noqa: F401,F403  (TSR_* constants and C structs)
 
 __all__ = ["PoincareBall", "TesseraError", "lib", "version", "set_num_threads", "get_num_threads", "status_name",
-           "complete", "tucker", "components", "Progress", "NotConvergedWarning"]
+           "complete", "tucker", "components", "Progress", "NotConvergedWarning", "completability"]
 
 
 def _library_name() -> str:
@@ -259,3 +260,4 @@ del _name, _spec
 
 # Tensor completion, Tucker and components (tensor.py), over the tsr_tensor_* entry points.
 from .tensor import NotConvergedWarning, Progress, complete, components, tucker  # noqa: E402
+from . import completability  # noqa: E402,F401

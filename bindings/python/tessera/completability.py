@@ -148,6 +148,9 @@ def _problem(rows, cols, values, variances):
     r, c = _coords(rows, cols)
     v = _array(values, np.float64)
     w = None if variances is None else _array(variances, np.float64)
+    for name, a in [("values", v), ("variances", w)]:
+        if a is not None and a.size != r.size:
+            raise ValueError(f"{name} has {a.size} elements for {r.size} observations")
     return r, c, v, w
 
 
