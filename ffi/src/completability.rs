@@ -58,7 +58,8 @@ pub struct tsr_completability_options {
     pub sketch_dimensions: i64,
     /// Rank r >= 2: most minors combined into one estimate.
     pub max_estimators: i64,
-    /// Rank r >= 2: most rounds of completing entries from completed ones.
+    /// Rank r >= 2: most rounds of completing entries from completed ones; default `INT64_MAX`
+    /// (until a round completes nothing).
     pub max_rounds: i64,
     /// Rank r >= 2: smallest reciprocal condition number of an accepted r x r block.
     pub min_rcond: f64,
@@ -69,26 +70,31 @@ impl Default for tsr_completability_options {
         let (c, r1, mi) = (ClosureOptions::default(), Rank1Options::default(), MinorOptions::default());
         let (rank1_variance, sketch_dimensions) = match r1.variance {
             Rank1Variance::Exact => (TSR_COMPLETABILITY_VARIANCE_EXACT, DEFAULT_SKETCH_DIMENSIONS),
-            Rank1Variance::Sketch { dimensions, .. } => (TSR_COMPLETABILITY_VARIANCE_SKETCH, dimensions as i64),
+            Rank1Variance::Sketch { dimensions, .. } => (TSR_COMPLETABILITY_VARIANCE_SKETCH, saturating_i64(dimensions)),
         };
         Self {
             struct_size: core::mem::size_of::<Self>() as u32,
             num_threads: 0,
             seed: c.seed,
-            trials: c.trials as i64,
+            trials: saturating_i64(c.trials),
             rank1_method: match r1.method {
                 Rank1Method::MinVariance => TSR_COMPLETABILITY_MIN_VARIANCE,
                 Rank1Method::Path => TSR_COMPLETABILITY_PATH,
             },
             tol: r1.tol,
-            max_iter: r1.max_iter as i64,
+            max_iter: saturating_i64(r1.max_iter),
             rank1_variance,
             sketch_dimensions,
-            max_estimators: mi.max_estimators as i64,
-            max_rounds: mi.max_rounds as i64,
+            max_estimators: saturating_i64(mi.max_estimators),
+            max_rounds: saturating_i64(mi.max_rounds),
             min_rcond: mi.min_reciprocal_condition,
         }
     }
+}
+
+/// A core count as a C `int64_t` (`usize::MAX`, "no limit", becomes `INT64_MAX`).
+fn saturating_i64(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 /// Default `sketch_dimensions` (relative standard deviation of the variances at most 0.1).
@@ -435,10 +441,10 @@ pub unsafe extern "C" fn tsr_completability_complete_f64(
 ) -> tsr_status {
     crate::error::boundary(|| {
         let mut inputs = Vec::new();
-        let problem = unsafe { read_problem(nrows, ncols, nobs, rows, cols, values, variances, rank, &mut inputs)? };
-        let queries = unsafe { read_queries((problem.mask.nrows(), problem.mask.ncols()), nqueries, qrows, qcols, &mut inputs)? };
-        let settings = unsafe { read_options(options)? };
-        let nq = queries.len();
+        let problem = unsafe {
+            read_problem(nrows, ncols, nobs, rows, cols, values, variances, rank, nqueries, qrows, qcols, options, &mut inputs)?
+        };
+        let nq = problem.queries.len();
         let mut outputs = vec![span("estimate", estimate.cast_const(), nq)?];
         if !variance.is_null() {
             outputs.push(span("variance", variance.cast_const(), nq)?);
@@ -447,7 +453,7 @@ pub unsafe extern "C" fn tsr_completability_complete_f64(
             outputs.push(span("estimators", estimators.cast_const(), nq)?);
         }
         check_disjoint(&inputs, &outputs)?;
-        let Problem { mask, values, variances, rank } = problem;
+        let Problem { mask, values, variances, rank, queries, settings } = problem;
         let estimates = threads::run(settings.threads, |par| {
             if rank == 1 {
                 core_c::complete_rank1(&mask, values, variances, &queries, &settings.rank1, par)
@@ -496,11 +502,11 @@ pub unsafe extern "C" fn tsr_completability_variance_f64(
 ) -> tsr_status {
     crate::error::boundary(|| {
         let mut inputs = Vec::new();
-        let problem = unsafe { read_problem(nrows, ncols, nobs, rows, cols, values, variances, rank, &mut inputs)? };
-        let queries = unsafe { read_queries((problem.mask.nrows(), problem.mask.ncols()), nqueries, qrows, qcols, &mut inputs)? };
-        let settings = unsafe { read_options(options)? };
-        check_disjoint(&inputs, &[span("variance", variance.cast_const(), queries.len())?])?;
-        let Problem { mask, values, variances, rank } = problem;
+        let problem = unsafe {
+            read_problem(nrows, ncols, nobs, rows, cols, values, variances, rank, nqueries, qrows, qcols, options, &mut inputs)?
+        };
+        check_disjoint(&inputs, &[span("variance", variance.cast_const(), problem.queries.len())?])?;
+        let Problem { mask, values, variances, rank, queries, settings } = problem;
         let out = threads::run(settings.threads, |par| core_c::first_order_variance(&mask, values, variances, rank, &queries, par))?
             .map_err(completability_error)?;
         // SAFETY: validated output of `nqueries` doubles, disjoint from the inputs.
@@ -509,16 +515,21 @@ pub unsafe extern "C" fn tsr_completability_variance_f64(
     })
 }
 
-/// A mask with its observed values and optional variances.
+/// The arguments shared by the estimating entry points: a mask with its observed values and
+/// optional variances, the rank, the queries and the options.
 struct Problem<'a> {
     mask: Mask,
     values: &'a [f64],
     variances: Option<&'a [f64]>,
     rank: usize,
+    queries: Vec<(usize, usize)>,
+    settings: Settings,
 }
 
 /// # Safety
-/// Every pointer is NULL or points to `nobs` readable elements (`variances` may be NULL).
+/// `rows`, `cols`, `values` and `variances` are NULL or point to `nobs` readable elements
+/// (`variances` may be NULL), `qrows` and `qcols` to `nqueries`, `options` as in
+/// [`read_options`].
 #[allow(clippy::too_many_arguments)]
 unsafe fn read_problem<'a>(
     nrows: i64,
@@ -529,13 +540,19 @@ unsafe fn read_problem<'a>(
     values: *const f64,
     variances: *const f64,
     rank: i64,
+    nqueries: i64,
+    qrows: *const i64,
+    qcols: *const i64,
+    options: *const tsr_completability_options,
     inputs: &mut Vec<Span>,
 ) -> Result<Problem<'a>> {
     let mask = unsafe { read_mask(nrows, ncols, nobs, rows, cols, inputs)? };
     let rank = rank_of(rank, mask.nrows(), mask.ncols())?;
     let values = unsafe { input("values", values, mask.len(), inputs)? };
     let variances = if variances.is_null() { None } else { Some(unsafe { input("variances", variances, mask.len(), inputs)? }) };
-    Ok(Problem { mask, values, variances, rank })
+    let queries = unsafe { read_queries((mask.nrows(), mask.ncols()), nqueries, qrows, qcols, inputs)? };
+    let settings = unsafe { read_options(options)? };
+    Ok(Problem { mask, values, variances, rank, queries, settings })
 }
 
 /// The completability phase transition: for each `x[p]`, `trials` masks of an `n × n` matrix
