@@ -30,3 +30,23 @@ pub(crate) fn reduce(par: Par, len: usize, f: impl Fn(Range<usize>) -> f64 + Syn
         (0..count).map(|c| f(chunk(c))).sum()
     }
 }
+
+/// Like [`update`] over `M` outputs of equal length, chunked alike: runs
+/// `f(offset, [chunk of each output])` and returns the sum of the results in chunk order.
+pub(crate) fn update_many<const M: usize>(
+    par: Par,
+    outs: [&mut [f64]; M],
+    f: impl Fn(usize, [&mut [f64]; M]) -> f64 + Sync,
+) -> f64 {
+    let len = outs.first().map_or(0, |o| o.len());
+    assert!(outs.iter().all(|o| o.len() == len));
+    let mut pieces = outs.map(|o| o.chunks_mut(CHUNK));
+    let chunks: Vec<[&mut [f64]; M]> =
+        (0..len.div_ceil(CHUNK)).map(|_| pieces.each_mut().map(|p| p.next().unwrap_or_default())).collect();
+    if par.degree() > 1 && chunks.len() > 1 {
+        let partial: Vec<f64> = chunks.into_par_iter().enumerate().map(|(c, o)| f(c * CHUNK, o)).collect();
+        partial.iter().sum()
+    } else {
+        chunks.into_iter().enumerate().map(|(c, o)| f(c * CHUNK, o)).sum()
+    }
+}

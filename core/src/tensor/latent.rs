@@ -185,6 +185,10 @@ impl Admm for Latent<'_> {
         Ok((f, dual))
     }
 
+    fn eta(&self) -> f64 {
+        self.eta
+    }
+
     fn estimate(&self, x: &mut [f64]) {
         let z = &self.z;
         update(self.par, x, |start, out| {

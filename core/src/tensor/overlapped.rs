@@ -17,11 +17,19 @@
 //! norms exactly and uses the common factor.) Between exact evaluations the triangle
 //! inequality `|‖A_k − M‖_op − ‖A_k‖_op| ≤ ‖M‖_F` brackets `s` at no cost.
 //!
+//! Options (off by default): over-relaxation by `α` (Boyd et al. 2011, §3.4.3) replaces
+//! `X_(k)` in steps 2 and 3 by `X̂_k = αX_(k) + (1 − α)Z_k^old`, and still `A_k = η(P_k − Z_k)`;
+//! residual balancing (§3.4.1) compares the primal residual `r = (Σ_k‖X_(k) − Z_k‖²)^½` with
+//! the dual one `s = η‖Σ_k (Z_k − Z_k^old)‖` (restricted to `Ωᶜ` when `λ = 0`, where `X_Ω` is
+//! fixed) and sets `η ← 2η` when `r > 10s`, `η ← η/2` when `s > 10r`. The multipliers are
+//! unscaled, so they carry over unchanged; every bound above uses the `η` of its iteration.
+//!
 //! Objective bounds: `|‖X_(k)‖_* − ‖Z_k‖_*| ≤ ‖X_(k) − Z_k‖_* ≤ √min(n_k, N/n_k) ‖X_(k) − Z_k‖_F`
 //! with `‖Z_k‖_*` known from the thresholding.
 
-use super::elementwise::{reduce, update};
+use super::elementwise::{reduce, update, update_many};
 use super::observations::Observations;
+use super::options::Options;
 use super::solve::{feasible_scale, scaled_dual, Admm, Step};
 use super::svt::ModeSpectrum;
 use super::TensorError;
@@ -33,6 +41,10 @@ pub(crate) struct Overlapped<'a> {
     terms: Vec<(usize, f64)>,
     lambda: f64,
     eta: f64,
+    /// Over-relaxation `α` (1: none).
+    relaxation: f64,
+    /// With residual balancing, `Σ_k (Z_k − Z_k^old)` of the current iteration.
+    z_change: Option<Vec<f64>>,
     par: Par,
     x: Vec<f64>,
     z: Vec<Vec<f64>>,
@@ -46,14 +58,18 @@ pub(crate) struct Overlapped<'a> {
 }
 
 impl<'a> Overlapped<'a> {
-    pub fn new(obs: &'a Observations, terms: Vec<(usize, f64)>, lambda: f64, eta: f64, par: Par) -> Self {
+    /// The solver for `terms` with starting penalty `eta`; `options` give `λ`, the
+    /// accelerations and the parallelism.
+    pub fn new(obs: &'a Observations, terms: Vec<(usize, f64)>, eta: f64, options: &Options) -> Self {
         let shape = obs.shape();
-        let len = shape.len();
+        let (len, par) = (shape.len(), options.par);
         let spectra = terms.iter().map(|&(k, _)| ModeSpectrum::new(shape, k, par)).collect();
         Self {
             obs,
-            lambda,
+            lambda: options.lambda,
             eta,
+            relaxation: options.relaxation,
+            z_change: options.residual_balancing.then(|| vec![0.0; len]),
             par,
             x: vec![0.0; len],
             z: terms.iter().map(|_| vec![0.0; len]).collect(),
@@ -166,43 +182,110 @@ impl<'a> Overlapped<'a> {
         let (by, bb) = self.candidate();
         Ok(scaled_dual(by, bb, self.lambda, scale, scale).0)
     }
+
+    /// Residual balancing: adapts `η` for the next iteration from the primal residual `r`.
+    fn balance(&mut self, r: f64) {
+        let Some(change) = self.z_change.as_ref() else { return };
+        let (mask, fixed) = (&self.mask, self.lambda == 0.0);
+        let ss = reduce(self.par, change.len(), |range| {
+            range.filter(|&i| !(fixed && mask[i])).map(|i| change[i] * change[i]).sum()
+        });
+        let s = self.eta * ss.sqrt();
+        if r > BALANCE_RATIO * s {
+            self.eta *= BALANCE_FACTOR;
+        } else if s > BALANCE_RATIO * r {
+            self.eta /= BALANCE_FACTOR;
+        }
+    }
+}
+
+/// Residual balancing: the ratio of the residuals that triggers a change of `η`, and the
+/// factor applied (Boyd et al. 2011, §3.4.1: μ = 10, τ = 2).
+const BALANCE_RATIO: f64 = 10.0;
+const BALANCE_FACTOR: f64 = 2.0;
+
+/// `a ← a + η(X̂ − x)` with `X̂ = x + β(z − x)`, `β = 1 − α`, then `z ← x + a/η` (which is
+/// `X̂ + a_old/η`); with `change`, subtracts the old `z` from it.
+fn relaxed_point(par: Par, x: &[f64], z: &mut [f64], a: &mut [f64], change: Option<&mut [f64]>, eta: f64, beta: f64) {
+    let inv_eta = 1.0 / eta;
+    let point = |x: f64, z: &mut f64, a: &mut f64| {
+        let d = beta * (*z - x);
+        *a += eta * d;
+        *z = x + *a * inv_eta;
+    };
+    match change {
+        Some(change) => update_many(par, [z, a, change], |start, [z, a, c]| {
+            let x = &x[start..start + z.len()];
+            for (((x, z), a), c) in x.iter().zip(z.iter_mut()).zip(a.iter_mut()).zip(c.iter_mut()) {
+                *c -= *z;
+                point(*x, z, a);
+            }
+            0.0
+        }),
+        None => update_many(par, [z, a], |start, [z, a]| {
+            let x = &x[start..start + z.len()];
+            x.iter().zip(z.iter_mut()).zip(a.iter_mut()).for_each(|((x, z), a)| point(*x, z, a));
+            0.0
+        }),
+    };
+}
+
+/// `a ← a + η(x − z)` (with `change`, also adds `z` to it); returns `‖x − z‖²`.
+fn multiplier_update(par: Par, x: &[f64], z: &[f64], a: &mut [f64], change: Option<&mut [f64]>, eta: f64) -> f64 {
+    let step = |x: f64, z: f64, a: &mut f64| {
+        let v = x - z;
+        *a += eta * v;
+        v * v
+    };
+    match change {
+        Some(change) => update_many(par, [a, change], |start, [a, c]| {
+            let (x, z) = (&x[start..start + a.len()], &z[start..start + a.len()]);
+            let mut acc = 0.0;
+            for (((x, z), a), c) in x.iter().zip(z).zip(a.iter_mut()).zip(c.iter_mut()) {
+                *c += *z;
+                acc += step(*x, *z, a);
+            }
+            acc
+        }),
+        None => update(par, a, |start, a| {
+            let (x, z) = (&x[start..start + a.len()], &z[start..start + a.len()]);
+            x.iter().zip(z).zip(a.iter_mut()).fold(0.0, |acc, ((x, z), a)| acc + step(*x, *z, a))
+        }),
+    }
 }
 
 impl Admm for Overlapped<'_> {
     fn step(&mut self) -> Result<Step, TensorError> {
         self.update_x();
-        let (eta, inv_eta) = (self.eta, 1.0 / self.eta);
+        let (eta, inv_eta, beta) = (self.eta, 1.0 / self.eta, 1.0 - self.relaxation);
         let (mut lo, mut hi) = (0.0, 0.0);
-        let mut primal_residual: f64 = 0.0;
+        let (mut primal_residual, mut residual_squares): (f64, f64) = (0.0, 0.0);
         let mut op_norms = vec![0.0; self.terms.len()];
+        if let Some(change) = self.z_change.as_mut() {
+            change.fill(0.0);
+        }
         for t in 0..self.terms.len() {
-            let (x, a) = (&self.x, &self.a[t]);
-            update(self.par, &mut self.z[t], |start, z| {
-                let (x, a) = (&x[start..start + z.len()], &a[start..start + z.len()]);
-                z.iter_mut().zip(x).zip(a).for_each(|((z, &x), &a)| *z = x + a * inv_eta);
-                0.0
-            });
+            // Z_k ← P_k = X̂_k + A_k/η and A_k ← A_k + η(X̂_k − X_(k)), with
+            // X̂_k − X_(k) = (1 − α)(Z_k^old − X_(k)) (exactly 0 without relaxation).
+            let change = self.z_change.as_deref_mut();
+            relaxed_point(self.par, &self.x, &mut self.z[t], &mut self.a[t], change, eta, beta);
             let gamma = self.terms[t].1;
             let shrink = self.spectra[t].shrink(&mut self.z[t], gamma * inv_eta)?;
             self.ranks[t] = shrink.rank;
             op_norms[t] = (eta * shrink.sigma_max).min(gamma);
-            let z = &self.z[t];
-            let violation = update(self.par, &mut self.a[t], |start, a| {
-                let (x, z) = (&x[start..start + a.len()], &z[start..start + a.len()]);
-                a.iter_mut().zip(x).zip(z).fold(0.0, |acc, ((a, &x), &z)| {
-                    let v = x - z;
-                    *a += eta * v;
-                    acc + v * v
-                })
-            })
-            .sqrt();
+            let change = self.z_change.as_deref_mut();
+            let squares = multiplier_update(self.par, &self.x, &self.z[t], &mut self.a[t], change, eta);
+            residual_squares += squares;
+            let violation = squares.sqrt();
             primal_residual = primal_residual.max(violation);
             let slack = self.spectra[t].nuclear_norm_slack() * violation;
             lo += gamma * (shrink.nuclear_norm - slack).max(0.0);
             hi += gamma * (shrink.nuclear_norm + slack);
         }
         let misfit = self.misfit();
-        Ok(Step { objective: (lo + misfit, hi + misfit), dual: self.dual_bounds(&op_norms), primal_residual })
+        let step = Step { objective: (lo + misfit, hi + misfit), dual: self.dual_bounds(&op_norms), primal_residual };
+        self.balance(residual_squares.sqrt());
+        Ok(step)
     }
 
     fn exact(&mut self) -> Result<(f64, f64), TensorError> {
@@ -218,6 +301,10 @@ impl Admm for Overlapped<'_> {
             out.copy_from_slice(&self.x[start..start + out.len()]);
             0.0
         });
+    }
+
+    fn eta(&self) -> f64 {
+        self.eta
     }
 
     fn component_ranks(&self) -> Vec<usize> {

@@ -27,6 +27,8 @@ pub(crate) trait Admm {
     /// The exact primal objective at the current iterate and the dual objective of the
     /// feasible point the published method builds (exact spectral norms).
     fn exact(&mut self) -> Result<(f64, f64), TensorError>;
+    /// The current penalty (fixed unless the solver adapts it).
+    fn eta(&self) -> f64;
     /// Writes the current primal iterate.
     fn estimate(&self, x: &mut [f64]);
     /// Rank of each mode's split variable or latent component (0 for unused modes).
@@ -59,13 +61,13 @@ pub fn complete(
     match method {
         Method::AsMatrix { mode } => {
             let terms = vec![(mode, gamma[mode])];
-            run(&mut Overlapped::new(obs, terms, options.lambda, eta, options.par), obs, options, eta, progress)
+            run(&mut Overlapped::new(obs, terms, eta, options), obs, options, progress)
         }
         Method::Overlapped => {
             let terms = gamma.into_iter().enumerate().collect();
-            run(&mut Overlapped::new(obs, terms, options.lambda, eta, options.par), obs, options, eta, progress)
+            run(&mut Overlapped::new(obs, terms, eta, options), obs, options, progress)
         }
-        Method::Latent => run(&mut Latent::new(obs, gamma, options.lambda, eta, options.par), obs, options, eta, progress),
+        Method::Latent => run(&mut Latent::new(obs, gamma, options.lambda, eta, options.par), obs, options, progress),
     }
 }
 
@@ -78,7 +80,6 @@ fn run(
     admm: &mut dyn Admm,
     obs: &Observations,
     options: &Options,
-    eta: f64,
     mut progress: Option<ProgressFn<'_>>,
 ) -> Result<Estimate, TensorError> {
     let mut best_x = vec![0.0; obs.shape().len()];
@@ -101,7 +102,7 @@ fn run(
         dual = dual.max(d);
         let gap = relative_gap(objective, dual);
         let step = Step { objective: (objective, objective), ..step };
-        let report = Progress { iteration: iterations, objective, duality_gap: gap, primal_residual: step.primal_residual };
+        let report = Progress { iteration: iterations, objective, duality_gap: gap, primal_residual: step.primal_residual, eta: admm.eta() };
         if best.as_ref().is_none_or(|(g, _)| gap <= *g) {
             admm.estimate(&mut best_x);
             best = Some((gap, step));
@@ -132,7 +133,7 @@ fn run(
         info: Info {
             termination,
             iterations,
-            eta,
+            eta: admm.eta(),
             objective: step.objective.1,
             dual_objective: dual,
             duality_gap,
