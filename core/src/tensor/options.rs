@@ -53,9 +53,9 @@ pub struct Options {
     /// default) is the published scheme; 1.5–1.8 is the usual choice. Not for [`Method::Latent`].
     pub relaxation: f64,
     /// Adaptive penalty by residual balancing for the primal methods (Boyd et al. 2011,
-    /// §3.4.1): after each iteration `η` is doubled when the primal residual exceeds 10 times
-    /// the dual one and halved in the opposite case. `false` (the default) keeps `η` fixed as
-    /// published. Not for [`Method::Latent`].
+    /// §3.4.1): after an iteration `η` is doubled when the primal residual exceeds 10 times
+    /// the dual one and halved in the opposite case, at most 50 times per solve (then it stays
+    /// fixed). `false` (the default) keeps `η` fixed as published. Not for [`Method::Latent`].
     pub residual_balancing: bool,
     /// Parallelism of the dense kernels.
     pub par: Par,

@@ -18,11 +18,15 @@
 //! inequality `|‖A_k − M‖_op − ‖A_k‖_op| ≤ ‖M‖_F` brackets `s` at no cost.
 //!
 //! Options (off by default): over-relaxation by `α` (Boyd et al. 2011, §3.4.3) replaces
-//! `X_(k)` in steps 2 and 3 by `X̂_k = αX_(k) + (1 − α)Z_k^old`, and still `A_k = η(P_k − Z_k)`;
-//! residual balancing (§3.4.1) compares the primal residual `r = (Σ_k‖X_(k) − Z_k‖²)^½` with
-//! the dual one `s = η‖Σ_k (Z_k − Z_k^old)‖` (restricted to `Ωᶜ` when `λ = 0`, where `X_Ω` is
-//! fixed) and sets `η ← 2η` when `r > 10s`, `η ← η/2` when `s > 10r`. The multipliers are
-//! unscaled, so they carry over unchanged; every bound above uses the `η` of its iteration.
+//! `X_(k)` in steps 2 and 3 by `X̂_k = αX_(k) + (1 − α)Z_k^old`, and still `A_k = η(P_k − Z_k)`.
+//! Residual balancing (§3.4.1) compares the primal residual `r = (Σ_k‖X_(k) − Z_k‖²)^½` with the
+//! dual residual `s = ‖(ΣA_k)_{Ωᶜ}‖`, the infeasibility of the multipliers as a dual point
+//! (`s` is `M` above, times `K`). Off `Ω` the X-update gives `KX = ΣZ_k^old − ΣA_k^old/η`, so
+//! for `α = 1` after step 3 `ΣA_k = −ηΣ_k(Z_k − Z_k^old)` there: `s` is Boyd's dual residual
+//! `η‖Σ_k(Z_k − Z_k^old)‖` on the entries the X-update is free in, at no cost. `η ← 2η` when
+//! `r > 10s`, `η ← η/2` when `s > 10r`, at most [`BALANCE_MAX_CHANGES`] times, so that `η` is
+//! eventually fixed and the fixed-penalty convergence theory applies. The multipliers are
+//! unscaled and carry over unchanged; every bound above uses the `η` of its iteration.
 //!
 //! Objective bounds: `|‖X_(k)‖_* − ‖Z_k‖_*| ≤ ‖X_(k) − Z_k‖_* ≤ √min(n_k, N/n_k) ‖X_(k) − Z_k‖_F`
 //! with `‖Z_k‖_*` known from the thresholding.
@@ -43,8 +47,8 @@ pub(crate) struct Overlapped<'a> {
     eta: f64,
     /// Over-relaxation `α` (1: none).
     relaxation: f64,
-    /// With residual balancing, `Σ_k (Z_k − Z_k^old)` of the current iteration.
-    z_change: Option<Vec<f64>>,
+    /// Changes of `η` residual balancing may still make (0 without balancing).
+    balance_changes: usize,
     par: Par,
     x: Vec<f64>,
     z: Vec<Vec<f64>>,
@@ -69,7 +73,7 @@ impl<'a> Overlapped<'a> {
             lambda: options.lambda,
             eta,
             relaxation: options.relaxation,
-            z_change: options.residual_balancing.then(|| vec![0.0; len]),
+            balance_changes: if options.residual_balancing { BALANCE_MAX_CHANGES } else { 0 },
             par,
             x: vec![0.0; len],
             z: terms.iter().map(|_| vec![0.0; len]).collect(),
@@ -136,8 +140,9 @@ impl<'a> Overlapped<'a> {
         self.terms.iter().map(|&(_, g)| g).collect()
     }
 
-    /// Dual bracket from `‖A_k‖_op` (`op_norms`) and `‖M‖_F`, without spectral computations.
-    fn dual_bounds(&self, op_norms: &[f64]) -> (f64, f64) {
+    /// Dual bracket from `‖A_k‖_op` (`op_norms`) and `‖M‖_F`, without spectral computations,
+    /// and `‖(ΣA_k)_{Ωᶜ}‖ = K‖M‖_F`.
+    fn dual_bounds(&self, op_norms: &[f64]) -> ((f64, f64), f64) {
         let count = self.terms.len() as f64;
         let (a, mask) = (&self.a, &self.mask);
         let off_support = reduce(self.par, self.x.len(), |range| {
@@ -154,7 +159,7 @@ impl<'a> Overlapped<'a> {
         let s_lo = feasible_scale(&gamma, op_norms.iter().map(|n| n + m));
         let s_hi = feasible_scale(&gamma, op_norms.iter().map(|n| (n - m).max(0.0)));
         let (by, bb) = self.candidate();
-        scaled_dual(by, bb, self.lambda, s_lo, s_hi)
+        (scaled_dual(by, bb, self.lambda, s_lo, s_hi), off_support.sqrt())
     }
 
     /// The dual objective with exact spectral norms `‖A_k − M‖_op`.
@@ -183,19 +188,21 @@ impl<'a> Overlapped<'a> {
         Ok(scaled_dual(by, bb, self.lambda, scale, scale).0)
     }
 
-    /// Residual balancing: adapts `η` for the next iteration from the primal residual `r`.
-    fn balance(&mut self, r: f64) {
-        let Some(change) = self.z_change.as_ref() else { return };
-        let (mask, fixed) = (&self.mask, self.lambda == 0.0);
-        let ss = reduce(self.par, change.len(), |range| {
-            range.filter(|&i| !(fixed && mask[i])).map(|i| change[i] * change[i]).sum()
-        });
-        let s = self.eta * ss.sqrt();
-        if r > BALANCE_RATIO * s {
-            self.eta *= BALANCE_FACTOR;
-        } else if s > BALANCE_RATIO * r {
-            self.eta /= BALANCE_FACTOR;
+    /// Residual balancing: adapts `η` for the next iteration from the primal and dual
+    /// residuals `r`, `s`.
+    fn balance(&mut self, r: f64, s: f64) {
+        if self.balance_changes == 0 {
+            return;
         }
+        let factor = if r > BALANCE_RATIO * s {
+            BALANCE_FACTOR
+        } else if s > BALANCE_RATIO * r {
+            1.0 / BALANCE_FACTOR
+        } else {
+            return;
+        };
+        self.eta *= factor;
+        self.balance_changes -= 1;
     }
 }
 
@@ -203,55 +210,41 @@ impl<'a> Overlapped<'a> {
 /// factor applied (Boyd et al. 2011, §3.4.1: μ = 10, τ = 2).
 const BALANCE_RATIO: f64 = 10.0;
 const BALANCE_FACTOR: f64 = 2.0;
+/// The most changes of `η` residual balancing makes in one solve.
+pub(crate) const BALANCE_MAX_CHANGES: usize = 50;
 
-/// `a ← a + η(X̂ − x)` with `X̂ = x + β(z − x)`, `β = 1 − α`, then `z ← x + a/η` (which is
-/// `X̂ + a_old/η`); with `change`, subtracts the old `z` from it.
-fn relaxed_point(par: Par, x: &[f64], z: &mut [f64], a: &mut [f64], change: Option<&mut [f64]>, eta: f64, beta: f64) {
+/// `z ← X̂ + a/η` with `X̂ = x + β(z − x)`, `β = 1 − α`. With relaxation `a` absorbs
+/// `η(X̂ − x)` so that step 3 can use `x`: then `z = x + a/η`.
+fn relaxed_point(par: Par, x: &[f64], z: &mut [f64], a: &mut [f64], eta: f64, beta: f64) {
     let inv_eta = 1.0 / eta;
-    let point = |x: f64, z: &mut f64, a: &mut f64| {
-        let d = beta * (*z - x);
-        *a += eta * d;
-        *z = x + *a * inv_eta;
-    };
-    match change {
-        Some(change) => update_many(par, [z, a, change], |start, [z, a, c]| {
+    if beta == 0.0 {
+        update(par, z, |start, z| {
+            let (x, a) = (&x[start..start + z.len()], &a[start..start + z.len()]);
+            z.iter_mut().zip(x).zip(a).for_each(|((z, &x), &a)| *z = x + a * inv_eta);
+            0.0
+        });
+    } else {
+        update_many(par, [z, a], |start, [z, a]| {
             let x = &x[start..start + z.len()];
-            for (((x, z), a), c) in x.iter().zip(z.iter_mut()).zip(a.iter_mut()).zip(c.iter_mut()) {
-                *c -= *z;
-                point(*x, z, a);
+            for ((&x, z), a) in x.iter().zip(z.iter_mut()).zip(a.iter_mut()) {
+                *a += eta * beta * (*z - x);
+                *z = x + *a * inv_eta;
             }
             0.0
-        }),
-        None => update_many(par, [z, a], |start, [z, a]| {
-            let x = &x[start..start + z.len()];
-            x.iter().zip(z.iter_mut()).zip(a.iter_mut()).for_each(|((x, z), a)| point(*x, z, a));
-            0.0
-        }),
-    };
+        });
+    }
 }
 
-/// `a ← a + η(x − z)` (with `change`, also adds `z` to it); returns `‖x − z‖²`.
-fn multiplier_update(par: Par, x: &[f64], z: &[f64], a: &mut [f64], change: Option<&mut [f64]>, eta: f64) -> f64 {
-    let step = |x: f64, z: f64, a: &mut f64| {
-        let v = x - z;
-        *a += eta * v;
-        v * v
-    };
-    match change {
-        Some(change) => update_many(par, [a, change], |start, [a, c]| {
-            let (x, z) = (&x[start..start + a.len()], &z[start..start + a.len()]);
-            let mut acc = 0.0;
-            for (((x, z), a), c) in x.iter().zip(z).zip(a.iter_mut()).zip(c.iter_mut()) {
-                *c += *z;
-                acc += step(*x, *z, a);
-            }
-            acc
-        }),
-        None => update(par, a, |start, a| {
-            let (x, z) = (&x[start..start + a.len()], &z[start..start + a.len()]);
-            x.iter().zip(z).zip(a.iter_mut()).fold(0.0, |acc, ((x, z), a)| acc + step(*x, *z, a))
-        }),
-    }
+/// `a ← a + η(x − z)`; returns `‖x − z‖²`.
+fn multiplier_update(par: Par, x: &[f64], z: &[f64], a: &mut [f64], eta: f64) -> f64 {
+    update(par, a, |start, a| {
+        let (x, z) = (&x[start..start + a.len()], &z[start..start + a.len()]);
+        a.iter_mut().zip(x).zip(z).fold(0.0, |acc, ((a, &x), &z)| {
+            let v = x - z;
+            *a += eta * v;
+            acc + v * v
+        })
+    })
 }
 
 impl Admm for Overlapped<'_> {
@@ -261,20 +254,14 @@ impl Admm for Overlapped<'_> {
         let (mut lo, mut hi) = (0.0, 0.0);
         let (mut primal_residual, mut residual_squares): (f64, f64) = (0.0, 0.0);
         let mut op_norms = vec![0.0; self.terms.len()];
-        if let Some(change) = self.z_change.as_mut() {
-            change.fill(0.0);
-        }
         for t in 0..self.terms.len() {
-            // Z_k ← P_k = X̂_k + A_k/η and A_k ← A_k + η(X̂_k − X_(k)), with
-            // X̂_k − X_(k) = (1 − α)(Z_k^old − X_(k)) (exactly 0 without relaxation).
-            let change = self.z_change.as_deref_mut();
-            relaxed_point(self.par, &self.x, &mut self.z[t], &mut self.a[t], change, eta, beta);
+            // Z_k ← P_k = X̂_k + A_k/η, X̂_k − X_(k) = (1 − α)(Z_k^old − X_(k)).
+            relaxed_point(self.par, &self.x, &mut self.z[t], &mut self.a[t], eta, beta);
             let gamma = self.terms[t].1;
             let shrink = self.spectra[t].shrink(&mut self.z[t], gamma * inv_eta)?;
             self.ranks[t] = shrink.rank;
             op_norms[t] = (eta * shrink.sigma_max).min(gamma);
-            let change = self.z_change.as_deref_mut();
-            let squares = multiplier_update(self.par, &self.x, &self.z[t], &mut self.a[t], change, eta);
+            let squares = multiplier_update(self.par, &self.x, &self.z[t], &mut self.a[t], eta);
             residual_squares += squares;
             let violation = squares.sqrt();
             primal_residual = primal_residual.max(violation);
@@ -283,9 +270,9 @@ impl Admm for Overlapped<'_> {
             hi += gamma * (shrink.nuclear_norm + slack);
         }
         let misfit = self.misfit();
-        let step = Step { objective: (lo + misfit, hi + misfit), dual: self.dual_bounds(&op_norms), primal_residual };
-        self.balance(residual_squares.sqrt());
-        Ok(step)
+        let (dual, dual_residual) = self.dual_bounds(&op_norms);
+        self.balance(residual_squares.sqrt(), dual_residual);
+        Ok(Step { objective: (lo + misfit, hi + misfit), dual, primal_residual })
     }
 
     fn exact(&mut self) -> Result<(f64, f64), TensorError> {
