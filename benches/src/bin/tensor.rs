@@ -103,10 +103,11 @@ fn main() {
     }
     let info = &est.info;
     println!(
-        "{{\"impl\":\"tessera\",\"method\":\"{method_name}\",\"lambda\":{lambda},\"tol\":{tol},\"iters\":{},\"seconds\":{best:.4},\
+        "{{\"impl\":\"tessera\",\"method\":\"{method_name}\",\"lambda\":{lambda},\"tol\":{tol},\"iters\":{},\"exact_evaluations\":{},\"seconds\":{best:.4},\
          \"rel_error\":{:e},\"test_rel_error\":{:e},\"final_res\":{:e},\"final_fval\":{},\"eta\":{},\"mode\":{},\
          \"threads\":{threads},\"termination\":\"{:?}\",\"ranks\":{:?}}}",
         info.iterations,
+        info.exact_evaluations,
         (num / den).sqrt(),
         if tden > 0.0 { (tnum / tden).sqrt() } else { 0.0 },
         info.duality_gap,

@@ -11,11 +11,25 @@ const CHUNK: usize = 1 << 14;
 /// Runs `f(offset, out_chunk)` over consecutive chunks of `out` and returns the sum of the
 /// results in chunk order.
 pub(crate) fn update(par: Par, out: &mut [f64], f: impl Fn(usize, &mut [f64]) -> f64 + Sync) -> f64 {
+    let [sum] = update_sums(par, out, |start, o| [f(start, o)]);
+    sum
+}
+
+/// [`update`] with `S` sums.
+pub(crate) fn update_sums<const S: usize>(
+    par: Par,
+    out: &mut [f64],
+    f: impl Fn(usize, &mut [f64]) -> [f64; S] + Sync,
+) -> [f64; S] {
+    let add = |mut acc: [f64; S], p: [f64; S]| {
+        acc.iter_mut().zip(p).for_each(|(a, p)| *a += p);
+        acc
+    };
     if par.degree() > 1 && out.len() > CHUNK {
-        let partial: Vec<f64> = out.par_chunks_mut(CHUNK).enumerate().map(|(c, o)| f(c * CHUNK, o)).collect();
-        partial.iter().sum()
+        let partial: Vec<[f64; S]> = out.par_chunks_mut(CHUNK).enumerate().map(|(c, o)| f(c * CHUNK, o)).collect();
+        partial.into_iter().fold([0.0; S], add)
     } else {
-        out.chunks_mut(CHUNK).enumerate().map(|(c, o)| f(c * CHUNK, o)).sum()
+        out.chunks_mut(CHUNK).enumerate().map(|(c, o)| f(c * CHUNK, o)).fold([0.0; S], add)
     }
 }
 

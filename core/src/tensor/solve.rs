@@ -87,6 +87,7 @@ fn run(
     let mut dual = f64::NEG_INFINITY;
     let mut termination = Termination::MaxIterations;
     let mut iterations = 0;
+    let mut exact_evaluations = 0;
     while iterations < options.max_iter {
         iterations += 1;
         let step = admm.step()?;
@@ -98,7 +99,12 @@ fn run(
         let ((f_lo, f_hi), (d, d_max)) = (step.objective, step.dual);
         let most = dual.max(d_max);
         let far = relative_gap(f_lo, most) >= options.tol && (most > 0.0 || options.tol <= 1.0);
-        let (objective, d) = if far && iterations < options.max_iter { (f_hi, d) } else { admm.exact()? };
+        let (objective, d) = if far && iterations < options.max_iter {
+            (f_hi, d)
+        } else {
+            exact_evaluations += 1;
+            admm.exact()?
+        };
         dual = dual.max(d);
         let gap = relative_gap(objective, dual);
         let step = Step { objective: (objective, objective), ..step };
@@ -133,6 +139,7 @@ fn run(
         info: Info {
             termination,
             iterations,
+            exact_evaluations,
             eta: admm.eta(),
             objective: step.objective.1,
             dual_objective: dual,
