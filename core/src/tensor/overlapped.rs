@@ -214,7 +214,7 @@ impl<'a> Overlapped<'a> {
 const BALANCE_RATIO: f64 = 10.0;
 const BALANCE_FACTOR: f64 = 2.0;
 /// The most changes of `η` residual balancing makes in one solve.
-pub(crate) const BALANCE_MAX_CHANGES: usize = 50;
+const BALANCE_MAX_CHANGES: usize = 50;
 
 /// `z ← X̂ + a/η` with `X̂ = x + β(z − x)`, `β = 1 − α`. With relaxation `a` absorbs
 /// `η(X̂ − x)` so that step 3 can use `x`: then `z = x + a/η`.
