@@ -103,11 +103,12 @@ fn main() {
     }
     let info = &est.info;
     println!(
-        "{{\"impl\":\"tessera\",\"method\":\"{method_name}\",\"lambda\":{lambda},\"tol\":{tol},\"iters\":{},\"exact_evaluations\":{},\"seconds\":{best:.4},\
+        "{{\"impl\":\"tessera\",\"method\":\"{method_name}\",\"lambda\":{lambda},\"tol\":{tol},\"iters\":{},\"exact_duals\":{},\"exact_objectives\":{},\"seconds\":{best:.4},\
          \"rel_error\":{:e},\"test_rel_error\":{:e},\"final_res\":{:e},\"final_fval\":{},\"eta\":{},\"mode\":{},\
          \"threads\":{threads},\"termination\":\"{:?}\",\"ranks\":{:?}}}",
         info.iterations,
-        info.exact_evaluations,
+        info.exact_duals,
+        info.exact_objectives,
         (num / den).sqrt(),
         if tden > 0.0 { (tnum / tden).sqrt() } else { 0.0 },
         info.duality_gap,

@@ -163,9 +163,11 @@ pub struct Info {
     pub termination: Termination,
     /// Iterations run.
     pub iterations: usize,
-    /// Iterations at which the exact objective and dual were computed (the others use the
-    /// bounds that come free from the iteration; docs/tensor.md).
-    pub exact_evaluations: usize,
+    /// Iterations at which the exact dual objective was computed (`K` spectral computations;
+    /// the others use the bounds that come free from the iteration; docs/tensor.md).
+    pub exact_duals: usize,
+    /// Iterations at which the exact primal objective was computed (`K` more).
+    pub exact_objectives: usize,
     /// ADMM penalty at the end (the starting one unless `residual_balancing` changed it).
     pub eta: f64,
     /// Primal objective of the returned estimate (exact on convergence and at `max_iter`; after

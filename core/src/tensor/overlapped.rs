@@ -166,7 +166,7 @@ impl<'a> Overlapped<'a> {
     }
 
     /// The dual objective with exact spectral norms `‖A_k − M‖_op`.
-    fn exact_dual(&mut self) -> Result<f64, TensorError> {
+    fn feasible_dual(&mut self) -> Result<f64, TensorError> {
         let count = self.terms.len() as f64;
         let (a, mask) = (&self.a, &self.mask);
         update(self.par, &mut self.mean_off_support, |start, out| {
@@ -279,12 +279,16 @@ impl Admm for Overlapped<'_> {
         Ok(Step { objective: (lo + misfit, hi + misfit), dual, primal_residual })
     }
 
-    fn exact(&mut self) -> Result<(f64, f64), TensorError> {
+    fn exact_objective(&mut self) -> Result<f64, TensorError> {
         let mut f = self.misfit();
         for (spectrum, &(_, gamma)) in self.spectra.iter_mut().zip(&self.terms) {
             f += gamma * spectrum.nuclear_norm(&self.x)?;
         }
-        Ok((f, self.exact_dual()?))
+        Ok(f)
+    }
+
+    fn exact_dual(&mut self) -> Result<f64, TensorError> {
+        self.feasible_dual()
     }
 
     fn estimate(&self, x: &mut [f64]) {

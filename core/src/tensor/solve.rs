@@ -24,9 +24,11 @@ pub(crate) struct Step {
 /// One ADMM scheme.
 pub(crate) trait Admm {
     fn step(&mut self) -> Result<Step, TensorError>;
-    /// The exact primal objective at the current iterate and the dual objective of the
-    /// feasible point the published method builds (exact spectral norms).
-    fn exact(&mut self) -> Result<(f64, f64), TensorError>;
+    /// The exact primal objective at the current iterate.
+    fn exact_objective(&mut self) -> Result<f64, TensorError>;
+    /// The dual objective of the feasible point the published method builds from the current
+    /// iterate (exact spectral norms).
+    fn exact_dual(&mut self) -> Result<f64, TensorError>;
     /// The current penalty (fixed unless the solver adapts it).
     fn eta(&self) -> f64;
     /// Writes the current primal iterate.
@@ -87,23 +89,32 @@ fn run(
     let mut dual = f64::NEG_INFINITY;
     let mut termination = Termination::MaxIterations;
     let mut iterations = 0;
-    let mut exact_evaluations = 0;
+    let (mut exact_duals, mut exact_objectives) = (0, 0);
     while iterations < options.max_iter {
         iterations += 1;
         let step = admm.step()?;
-        // The exact objective and dual cost 2K spectral computations; they are only needed
-        // when the gap might be below tol (or at the last iteration). Otherwise the gap at the
-        // smallest possible objective and largest possible dual already shows that it is not
-        // (the gap 1 − d/f falls with d, grows with f for d > 0 and is ≥ 1 for d ≤ 0), and the
-        // bounds are used: the stopping decision is the one exact evaluation would make.
+        // The exact objective and dual cost K spectral computations each; they are only
+        // needed when the gap might be below tol (or at the last iteration). Otherwise the gap
+        // at the smallest possible objective and largest possible dual already shows that it
+        // is not (the gap 1 − d/f falls with d, grows with f for d > 0 and is ≥ 1 for d ≤ 0),
+        // and the bounds are used: the stopping decision is the one exact evaluation would
+        // make. The exact dual comes first: with it, the objective's lower bound may already
+        // settle the decision.
         let ((f_lo, f_hi), (d, d_max)) = (step.objective, step.dual);
-        let most = dual.max(d_max);
-        let far = relative_gap(f_lo, most) >= options.tol && (most > 0.0 || options.tol <= 1.0);
-        let (objective, d) = if far && iterations < options.max_iter {
-            (f_hi, d)
+        let last = iterations == options.max_iter;
+        let far = |most: f64| !last && relative_gap(f_lo, most) >= options.tol && (most > 0.0 || options.tol <= 1.0);
+        let settled = far(dual.max(d_max));
+        let d = if settled {
+            d
         } else {
-            exact_evaluations += 1;
-            admm.exact()?
+            exact_duals += 1;
+            admm.exact_dual()?
+        };
+        let objective = if settled || far(dual.max(d)) {
+            f_hi
+        } else {
+            exact_objectives += 1;
+            admm.exact_objective()?
         };
         dual = dual.max(d);
         let gap = relative_gap(objective, dual);
@@ -139,7 +150,8 @@ fn run(
         info: Info {
             termination,
             iterations,
-            exact_evaluations,
+            exact_duals,
+            exact_objectives,
             eta: admm.eta(),
             objective: step.objective.1,
             dual_objective: dual,
