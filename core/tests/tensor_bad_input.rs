@@ -55,6 +55,15 @@ fn options_are_validated() {
     bad(Options { tol: 0.0, ..d() }, "tol");
     bad(Options { max_iter: 0, ..d() }, "max_iter");
     bad(Options { rank_threshold: 1.0, ..d() }, "rank_threshold");
+    bad(Options { relaxation: 0.0, ..d() }, "relaxation");
+    bad(Options { relaxation: 2.0, ..d() }, "relaxation");
+    bad(Options { relaxation: f64::NAN, ..d() }, "relaxation");
+    let latent = |options: Options| complete(&obs, Method::Latent, &options, None).unwrap_err();
+    assert!(matches!(latent(Options { relaxation: 1.5, ..d() }), TensorError::InvalidParameter { name: "relaxation", .. }));
+    assert!(matches!(
+        latent(Options { residual_balancing: true, ..d() }),
+        TensorError::InvalidParameter { name: "residual_balancing", .. }
+    ));
     bad(Options { weights: Weights::Custom(vec![1.0, 0.0, 1.0]), ..d() }, "gamma");
     bad(Options { weights: Weights::Custom(vec![1.0, -2.0, 1.0]), ..d() }, "gamma");
     assert!(matches!(

@@ -268,6 +268,7 @@ unsafe fn read_options(options: *const tsr_tensor_options, shape: &Shape, inputs
         max_iter: usize::try_from(o.max_iter).unwrap_or(usize::MAX),
         rank_threshold: o.rank_threshold,
         par: Par::Seq,
+        ..core_tensor::Options::default()
     };
     Ok(Solve { method, options, threads: threads::resolve(o.num_threads), progress: o.progress, user: o.progress_user })
 }

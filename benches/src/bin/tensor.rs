@@ -3,7 +3,8 @@
 //! so that `benches/tensor_vs_octave.py` can put Tessera and the reference side by side.
 //!
 //!     tensor --data DIR --method constraint|mixture|matrix --lambda 0 --tol 1e-3 \
-//!            [--mode k (1-based, matrix only)] [--maxiter n] [--threads n] [--repeat n] [--verbose] [--eta e]
+//!            [--mode k (1-based, matrix only)] [--maxiter n] [--threads n] [--repeat n] [--verbose] [--eta e] \
+//!            [--relax alpha] [--balance]
 
 use faer::Par;
 use std::time::Instant;
@@ -46,6 +47,10 @@ fn main() {
     if let Some(e) = get("--eta") {
         options.eta = Some(e.parse().expect("--eta"));
     }
+    if let Some(a) = get("--relax") {
+        options.relaxation = a.parse().expect("--relax");
+    }
+    options.residual_balancing = argv.iter().any(|a| a == "--balance");
     if let Some(m) = get("--maxiter") {
         options.max_iter = m.parse().expect("--maxiter");
     }
@@ -70,12 +75,13 @@ fn main() {
             let mut report = |p: &tessera::tensor::Progress| {
                 if verbose {
                     eprintln!(
-                        "[{:4}] {:8.3} s  objective {:.6e}  gap {:.3e}  violation {:.3e}",
+                        "[{:4}] {:8.3} s  objective {:.6e}  gap {:.3e}  violation {:.3e}  eta {:.3e}",
                         p.iteration,
                         start.elapsed().as_secs_f64(),
                         p.objective,
                         p.duality_gap,
-                        p.primal_residual
+                        p.primal_residual,
+                        p.eta
                     );
                 }
                 core::ops::ControlFlow::Continue(())
@@ -97,10 +103,12 @@ fn main() {
     }
     let info = &est.info;
     println!(
-        "{{\"impl\":\"tessera\",\"method\":\"{method_name}\",\"lambda\":{lambda},\"tol\":{tol},\"iters\":{},\"seconds\":{best:.4},\
+        "{{\"impl\":\"tessera\",\"method\":\"{method_name}\",\"lambda\":{lambda},\"tol\":{tol},\"iters\":{},\"exact_duals\":{},\"exact_objectives\":{},\"seconds\":{best:.4},\
          \"rel_error\":{:e},\"test_rel_error\":{:e},\"final_res\":{:e},\"final_fval\":{},\"eta\":{},\"mode\":{},\
          \"threads\":{threads},\"termination\":\"{:?}\",\"ranks\":{:?}}}",
         info.iterations,
+        info.exact_duals,
+        info.exact_objectives,
         (num / den).sqrt(),
         if tden > 0.0 { (tnum / tden).sqrt() } else { 0.0 },
         info.duality_gap,

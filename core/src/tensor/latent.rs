@@ -161,7 +161,7 @@ impl Admm for Latent<'_> {
 
     /// The objective (for `λ = 0`, `Σγ_k ‖Z_k − Ω*shift‖_*` with `shift = ((ΣZ_k)_Ω − y)/K`,
     /// the objective of the feasible point) and the dual with exact `‖A_(k)‖_op`.
-    fn exact(&mut self) -> Result<(f64, f64), TensorError> {
+    fn exact_dual(&mut self) -> Result<f64, TensorError> {
         let order = self.z.len();
         let mut norms = Vec::with_capacity(order);
         for k in 0..order {
@@ -169,10 +169,14 @@ impl Admm for Latent<'_> {
         }
         let scale = feasible_scale(&self.gamma, norms);
         let (ay, aa) = self.candidate();
-        let dual = scaled_dual(ay, aa, self.lambda, scale, scale).0;
+        Ok(scaled_dual(ay, aa, self.lambda, scale, scale).0)
+    }
+
+    fn exact_objective(&mut self) -> Result<f64, TensorError> {
+        let order = self.z.len();
         let nuclear: f64 = self.gamma.iter().zip(&self.nuclear).map(|(g, n)| g * n).sum();
         if self.lambda > 0.0 {
-            return Ok((0.5 * self.misfit_norm().powi(2) / self.lambda + nuclear, dual));
+            return Ok(0.5 * self.misfit_norm().powi(2) / self.lambda + nuclear);
         }
         let mut f = 0.0;
         for k in 0..order {
@@ -182,7 +186,11 @@ impl Admm for Latent<'_> {
             }
             f += self.gamma[k] * self.spectra[k].nuclear_norm(&self.scratch)?;
         }
-        Ok((f, dual))
+        Ok(f)
+    }
+
+    fn eta(&self) -> f64 {
+        self.eta
     }
 
     fn estimate(&self, x: &mut [f64]) {

@@ -48,6 +48,15 @@ pub struct Options {
     /// A singular value counts towards a mode's rank when above `rank_threshold · σ_max`
     /// (in `[0, 1)`).
     pub rank_threshold: f64,
+    /// Over-relaxation `α ∈ (0, 2)` of the primal methods (Boyd et al. 2011, §3.4.3): the
+    /// split and multiplier updates use `αX_(k) + (1 − α)Z_k` in place of `X_(k)`. 1 (the
+    /// default) is the published scheme; 1.5–1.8 is the usual choice. Not for [`Method::Latent`].
+    pub relaxation: f64,
+    /// Adaptive penalty by residual balancing for the primal methods (Boyd et al. 2011,
+    /// §3.4.1): after an iteration `η` is doubled when the primal residual exceeds 10 times
+    /// the dual one and halved in the opposite case, at most 50 times per solve (then it stays
+    /// fixed). `false` (the default) keeps `η` fixed as published. Not for [`Method::Latent`].
+    pub residual_balancing: bool,
     /// Parallelism of the dense kernels.
     pub par: Par,
 }
@@ -61,6 +70,8 @@ impl Default for Options {
             tol: 1e-3,
             max_iter: 2000,
             rank_threshold: 0.01,
+            relaxation: 1.0,
+            residual_balancing: false,
             par: Par::Seq,
         }
     }
@@ -89,6 +100,14 @@ impl Options {
         }
         if !(0.0..1.0).contains(&self.rank_threshold) {
             return Err(invalid("rank_threshold", self.rank_threshold, "in [0, 1)"));
+        }
+        if !(self.relaxation > 0.0 && self.relaxation < 2.0) {
+            return Err(invalid("relaxation", self.relaxation, "in (0, 2)"));
+        }
+        if method == Method::Latent && (self.relaxation != 1.0 || self.residual_balancing) {
+            let value = if self.residual_balancing { 1.0 } else { self.relaxation };
+            let name = if self.residual_balancing { "residual_balancing" } else { "relaxation" };
+            return Err(invalid(name, value, "off (1 and false) for the latent method"));
         }
         if let Method::AsMatrix { mode } = method {
             check_mode(shape, mode)?;
@@ -134,6 +153,8 @@ pub struct Progress {
     pub duality_gap: f64,
     /// Largest per-mode ADMM constraint violation (Frobenius norm).
     pub primal_residual: f64,
+    /// Penalty for the next iteration (changes only with `residual_balancing`).
+    pub eta: f64,
 }
 
 /// What a solve did.
@@ -142,7 +163,12 @@ pub struct Info {
     pub termination: Termination,
     /// Iterations run.
     pub iterations: usize,
-    /// ADMM penalty used.
+    /// Iterations at which the exact dual objective was computed (`K` spectral computations;
+    /// the others use the bounds that come free from the iteration; docs/tensor.md).
+    pub exact_duals: usize,
+    /// Iterations at which the exact primal objective was computed (`K` more).
+    pub exact_objectives: usize,
+    /// ADMM penalty at the end (the starting one unless `residual_balancing` changed it).
     pub eta: f64,
     /// Primal objective of the returned estimate (exact on convergence and at `max_iter`; after
     /// a cancellation possibly the upper bound reported to the callback).

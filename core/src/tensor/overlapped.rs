@@ -17,11 +17,26 @@
 //! norms exactly and uses the common factor.) Between exact evaluations the triangle
 //! inequality `|‖A_k − M‖_op − ‖A_k‖_op| ≤ ‖M‖_F` brackets `s` at no cost.
 //!
+//! Options (off by default): over-relaxation by `α` (Boyd et al. 2011, §3.4.3) replaces
+//! `X_(k)` in steps 2 and 3 by `X̂_k = αX_(k) + (1 − α)Z_k^old`, and still `A_k = η(P_k − Z_k)`.
+//! Residual balancing (§3.4.1) compares the primal residual `r = (Σ_k‖X_(k) − Z_k‖²)^½` with the
+//! dual residual `s = ‖(ΣA_k)_{Ωᶜ}‖`, the infeasibility of the multipliers as a dual point
+//! (`s` is `M` above, times `K`). Off `Ω` the X-update gives `KX = ΣZ_k^old − ΣA_k^old/η`, so
+//! for `α = 1` after step 3 `ΣA_k = −ηΣ_k(Z_k − Z_k^old)` there: `s` is Boyd's dual residual
+//! `η‖Σ_k(Z_k − Z_k^old)‖` on the entries the X-update is free in, at no cost. `η ← 2η` when
+//! `r > 10s`, `η ← η/2` when `s > 10r`, at most [`BALANCE_MAX_CHANGES`] times, so that `η` is
+//! eventually fixed and the fixed-penalty convergence theory applies. The multipliers are
+//! unscaled and carry over unchanged; every bound above uses the `η` of its iteration.
+//!
 //! Objective bounds: `|‖X_(k)‖_* − ‖Z_k‖_*| ≤ ‖X_(k) − Z_k‖_* ≤ √min(n_k, N/n_k) ‖X_(k) − Z_k‖_F`
-//! with `‖Z_k‖_*` known from the thresholding.
+//! with `‖Z_k‖_*` known from the thresholding; and, tighter in practice, the subgradient
+//! inequality `‖X_(k)‖_* ≥ ‖Z_k‖_* + ⟨X_(k) − Z_k, A_k⟩/γ_k`, since the optimality of the prox
+//! in step 2 makes `A_k/γ_k = (P_k − Z_k)/τ_k` a subgradient of `‖·‖_*` at `Z_k`
+//! (`⟨X_(k) − Z_k, A_k⟩` is summed in step 3's pass).
 
-use super::elementwise::{reduce, update};
+use super::elementwise::{reduce, update, update_many, update_sums};
 use super::observations::Observations;
+use super::options::Options;
 use super::solve::{feasible_scale, scaled_dual, Admm, Step};
 use super::svt::ModeSpectrum;
 use super::TensorError;
@@ -33,6 +48,10 @@ pub(crate) struct Overlapped<'a> {
     terms: Vec<(usize, f64)>,
     lambda: f64,
     eta: f64,
+    /// Over-relaxation `α` (1: none).
+    relaxation: f64,
+    /// Changes of `η` residual balancing may still make (0 without balancing).
+    balance_changes: usize,
     par: Par,
     x: Vec<f64>,
     z: Vec<Vec<f64>>,
@@ -46,14 +65,18 @@ pub(crate) struct Overlapped<'a> {
 }
 
 impl<'a> Overlapped<'a> {
-    pub fn new(obs: &'a Observations, terms: Vec<(usize, f64)>, lambda: f64, eta: f64, par: Par) -> Self {
+    /// The solver for `terms` with starting penalty `eta`; `options` give `λ`, the
+    /// accelerations and the parallelism.
+    pub fn new(obs: &'a Observations, terms: Vec<(usize, f64)>, eta: f64, options: &Options) -> Self {
         let shape = obs.shape();
-        let len = shape.len();
+        let (len, par) = (shape.len(), options.par);
         let spectra = terms.iter().map(|&(k, _)| ModeSpectrum::new(shape, k, par)).collect();
         Self {
             obs,
-            lambda,
+            lambda: options.lambda,
             eta,
+            relaxation: options.relaxation,
+            balance_changes: if options.residual_balancing { BALANCE_MAX_CHANGES } else { 0 },
             par,
             x: vec![0.0; len],
             z: terms.iter().map(|_| vec![0.0; len]).collect(),
@@ -120,8 +143,9 @@ impl<'a> Overlapped<'a> {
         self.terms.iter().map(|&(_, g)| g).collect()
     }
 
-    /// Dual bracket from `‖A_k‖_op` (`op_norms`) and `‖M‖_F`, without spectral computations.
-    fn dual_bounds(&self, op_norms: &[f64]) -> (f64, f64) {
+    /// Dual bracket from `‖A_k‖_op` (`op_norms`) and `‖M‖_F`, without spectral computations,
+    /// and `‖(ΣA_k)_{Ωᶜ}‖ = K‖M‖_F`.
+    fn dual_bounds(&self, op_norms: &[f64]) -> ((f64, f64), f64) {
         let count = self.terms.len() as f64;
         let (a, mask) = (&self.a, &self.mask);
         let off_support = reduce(self.par, self.x.len(), |range| {
@@ -138,11 +162,11 @@ impl<'a> Overlapped<'a> {
         let s_lo = feasible_scale(&gamma, op_norms.iter().map(|n| n + m));
         let s_hi = feasible_scale(&gamma, op_norms.iter().map(|n| (n - m).max(0.0)));
         let (by, bb) = self.candidate();
-        scaled_dual(by, bb, self.lambda, s_lo, s_hi)
+        (scaled_dual(by, bb, self.lambda, s_lo, s_hi), off_support.sqrt())
     }
 
     /// The dual objective with exact spectral norms `‖A_k − M‖_op`.
-    fn exact_dual(&mut self) -> Result<f64, TensorError> {
+    fn feasible_dual(&mut self) -> Result<f64, TensorError> {
         let count = self.terms.len() as f64;
         let (a, mask) = (&self.a, &self.mask);
         update(self.par, &mut self.mean_off_support, |start, out| {
@@ -166,51 +190,105 @@ impl<'a> Overlapped<'a> {
         let (by, bb) = self.candidate();
         Ok(scaled_dual(by, bb, self.lambda, scale, scale).0)
     }
+
+    /// Residual balancing: adapts `η` for the next iteration from the primal and dual
+    /// residuals `r`, `s`.
+    fn balance(&mut self, r: f64, s: f64) {
+        if self.balance_changes == 0 {
+            return;
+        }
+        let factor = if r > BALANCE_RATIO * s {
+            BALANCE_FACTOR
+        } else if s > BALANCE_RATIO * r {
+            1.0 / BALANCE_FACTOR
+        } else {
+            return;
+        };
+        self.eta *= factor;
+        self.balance_changes -= 1;
+    }
+}
+
+/// Residual balancing: the ratio of the residuals that triggers a change of `η`, and the
+/// factor applied (Boyd et al. 2011, §3.4.1: μ = 10, τ = 2).
+const BALANCE_RATIO: f64 = 10.0;
+const BALANCE_FACTOR: f64 = 2.0;
+/// The most changes of `η` residual balancing makes in one solve.
+const BALANCE_MAX_CHANGES: usize = 50;
+
+/// `z ← X̂ + a/η` with `X̂ = x + β(z − x)`, `β = 1 − α`. With relaxation `a` absorbs
+/// `η(X̂ − x)` so that step 3 can use `x`: then `z = x + a/η`.
+fn relaxed_point(par: Par, x: &[f64], z: &mut [f64], a: &mut [f64], eta: f64, beta: f64) {
+    let inv_eta = 1.0 / eta;
+    if beta == 0.0 {
+        update(par, z, |start, z| {
+            let (x, a) = (&x[start..start + z.len()], &a[start..start + z.len()]);
+            z.iter_mut().zip(x).zip(a).for_each(|((z, &x), &a)| *z = x + a * inv_eta);
+            0.0
+        });
+    } else {
+        update_many(par, [z, a], |start, [z, a]| {
+            let x = &x[start..start + z.len()];
+            for ((&x, z), a) in x.iter().zip(z.iter_mut()).zip(a.iter_mut()) {
+                *a += eta * beta * (*z - x);
+                *z = x + *a * inv_eta;
+            }
+            0.0
+        });
+    }
+}
+
+/// `a ← a + η(x − z)`; returns `‖x − z‖²` and `⟨x − z, a⟩` (with the updated `a`).
+fn multiplier_update(par: Par, x: &[f64], z: &[f64], a: &mut [f64], eta: f64) -> [f64; 2] {
+    update_sums(par, a, |start, a| {
+        let (x, z) = (&x[start..start + a.len()], &z[start..start + a.len()]);
+        a.iter_mut().zip(x).zip(z).fold([0.0, 0.0], |[squares, inner], ((a, &x), &z)| {
+            let v = x - z;
+            *a += eta * v;
+            [squares + v * v, inner + v * *a]
+        })
+    })
 }
 
 impl Admm for Overlapped<'_> {
     fn step(&mut self) -> Result<Step, TensorError> {
         self.update_x();
-        let (eta, inv_eta) = (self.eta, 1.0 / self.eta);
+        let (eta, inv_eta, beta) = (self.eta, 1.0 / self.eta, 1.0 - self.relaxation);
         let (mut lo, mut hi) = (0.0, 0.0);
-        let mut primal_residual: f64 = 0.0;
+        let (mut primal_residual, mut residual_squares): (f64, f64) = (0.0, 0.0);
         let mut op_norms = vec![0.0; self.terms.len()];
         for t in 0..self.terms.len() {
-            let (x, a) = (&self.x, &self.a[t]);
-            update(self.par, &mut self.z[t], |start, z| {
-                let (x, a) = (&x[start..start + z.len()], &a[start..start + z.len()]);
-                z.iter_mut().zip(x).zip(a).for_each(|((z, &x), &a)| *z = x + a * inv_eta);
-                0.0
-            });
+            // Z_k ← P_k = X̂_k + A_k/η, X̂_k − X_(k) = (1 − α)(Z_k^old − X_(k)).
+            relaxed_point(self.par, &self.x, &mut self.z[t], &mut self.a[t], eta, beta);
             let gamma = self.terms[t].1;
             let shrink = self.spectra[t].shrink(&mut self.z[t], gamma * inv_eta)?;
             self.ranks[t] = shrink.rank;
             op_norms[t] = (eta * shrink.sigma_max).min(gamma);
-            let z = &self.z[t];
-            let violation = update(self.par, &mut self.a[t], |start, a| {
-                let (x, z) = (&x[start..start + a.len()], &z[start..start + a.len()]);
-                a.iter_mut().zip(x).zip(z).fold(0.0, |acc, ((a, &x), &z)| {
-                    let v = x - z;
-                    *a += eta * v;
-                    acc + v * v
-                })
-            })
-            .sqrt();
+            let [squares, inner] = multiplier_update(self.par, &self.x, &self.z[t], &mut self.a[t], eta);
+            residual_squares += squares;
+            let violation = squares.sqrt();
             primal_residual = primal_residual.max(violation);
             let slack = self.spectra[t].nuclear_norm_slack() * violation;
-            lo += gamma * (shrink.nuclear_norm - slack).max(0.0);
+            let subgradient = shrink.nuclear_norm + inner / gamma;
+            lo += gamma * (shrink.nuclear_norm - slack).max(subgradient).max(0.0);
             hi += gamma * (shrink.nuclear_norm + slack);
         }
         let misfit = self.misfit();
-        Ok(Step { objective: (lo + misfit, hi + misfit), dual: self.dual_bounds(&op_norms), primal_residual })
+        let (dual, dual_residual) = self.dual_bounds(&op_norms);
+        self.balance(residual_squares.sqrt(), dual_residual);
+        Ok(Step { objective: (lo + misfit, hi + misfit), dual, primal_residual })
     }
 
-    fn exact(&mut self) -> Result<(f64, f64), TensorError> {
+    fn exact_objective(&mut self) -> Result<f64, TensorError> {
         let mut f = self.misfit();
         for (spectrum, &(_, gamma)) in self.spectra.iter_mut().zip(&self.terms) {
             f += gamma * spectrum.nuclear_norm(&self.x)?;
         }
-        Ok((f, self.exact_dual()?))
+        Ok(f)
+    }
+
+    fn exact_dual(&mut self) -> Result<f64, TensorError> {
+        self.feasible_dual()
     }
 
     fn estimate(&self, x: &mut [f64]) {
@@ -218,6 +296,10 @@ impl Admm for Overlapped<'_> {
             out.copy_from_slice(&self.x[start..start + out.len()]);
             0.0
         });
+    }
+
+    fn eta(&self) -> f64 {
+        self.eta
     }
 
     fn component_ranks(&self) -> Vec<usize> {

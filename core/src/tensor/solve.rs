@@ -24,9 +24,13 @@ pub(crate) struct Step {
 /// One ADMM scheme.
 pub(crate) trait Admm {
     fn step(&mut self) -> Result<Step, TensorError>;
-    /// The exact primal objective at the current iterate and the dual objective of the
-    /// feasible point the published method builds (exact spectral norms).
-    fn exact(&mut self) -> Result<(f64, f64), TensorError>;
+    /// The exact primal objective at the current iterate.
+    fn exact_objective(&mut self) -> Result<f64, TensorError>;
+    /// The dual objective of the feasible point the published method builds from the current
+    /// iterate (exact spectral norms).
+    fn exact_dual(&mut self) -> Result<f64, TensorError>;
+    /// The current penalty (fixed unless the solver adapts it).
+    fn eta(&self) -> f64;
     /// Writes the current primal iterate.
     fn estimate(&self, x: &mut [f64]);
     /// Rank of each mode's split variable or latent component (0 for unused modes).
@@ -59,13 +63,13 @@ pub fn complete(
     match method {
         Method::AsMatrix { mode } => {
             let terms = vec![(mode, gamma[mode])];
-            run(&mut Overlapped::new(obs, terms, options.lambda, eta, options.par), obs, options, eta, progress)
+            run(&mut Overlapped::new(obs, terms, eta, options), obs, options, progress)
         }
         Method::Overlapped => {
             let terms = gamma.into_iter().enumerate().collect();
-            run(&mut Overlapped::new(obs, terms, options.lambda, eta, options.par), obs, options, eta, progress)
+            run(&mut Overlapped::new(obs, terms, eta, options), obs, options, progress)
         }
-        Method::Latent => run(&mut Latent::new(obs, gamma, options.lambda, eta, options.par), obs, options, eta, progress),
+        Method::Latent => run(&mut Latent::new(obs, gamma, options.lambda, eta, options.par), obs, options, progress),
     }
 }
 
@@ -78,7 +82,6 @@ fn run(
     admm: &mut dyn Admm,
     obs: &Observations,
     options: &Options,
-    eta: f64,
     mut progress: Option<ProgressFn<'_>>,
 ) -> Result<Estimate, TensorError> {
     let mut best_x = vec![0.0; obs.shape().len()];
@@ -86,22 +89,37 @@ fn run(
     let mut dual = f64::NEG_INFINITY;
     let mut termination = Termination::MaxIterations;
     let mut iterations = 0;
+    let (mut exact_duals, mut exact_objectives) = (0, 0);
     while iterations < options.max_iter {
         iterations += 1;
         let step = admm.step()?;
-        // The exact objective and dual cost 2K spectral computations; they are only needed
-        // when the gap might be below tol (or at the last iteration). Otherwise the gap at the
-        // smallest possible objective and largest possible dual already shows that it is not
-        // (the gap 1 − d/f falls with d, grows with f for d > 0 and is ≥ 1 for d ≤ 0), and the
-        // bounds are used: the stopping decision is the one exact evaluation would make.
+        // The exact objective and dual cost K spectral computations each; they are only
+        // needed when the gap might be below tol (or at the last iteration). Otherwise the gap
+        // at the smallest possible objective and largest possible dual already shows that it
+        // is not (the gap 1 − d/f falls with d, grows with f for d > 0 and is ≥ 1 for d ≤ 0),
+        // and the bounds are used: the stopping decision is the one exact evaluation would
+        // make. The exact dual comes first: with it, the objective's lower bound may already
+        // settle the decision.
         let ((f_lo, f_hi), (d, d_max)) = (step.objective, step.dual);
-        let most = dual.max(d_max);
-        let far = relative_gap(f_lo, most) >= options.tol && (most > 0.0 || options.tol <= 1.0);
-        let (objective, d) = if far && iterations < options.max_iter { (f_hi, d) } else { admm.exact()? };
+        let last = iterations == options.max_iter;
+        let far = |most: f64| !last && relative_gap(f_lo, most) >= options.tol && (most > 0.0 || options.tol <= 1.0);
+        let settled = far(dual.max(d_max));
+        let d = if settled {
+            d
+        } else {
+            exact_duals += 1;
+            admm.exact_dual()?
+        };
+        let objective = if settled || far(dual.max(d)) {
+            f_hi
+        } else {
+            exact_objectives += 1;
+            admm.exact_objective()?
+        };
         dual = dual.max(d);
         let gap = relative_gap(objective, dual);
         let step = Step { objective: (objective, objective), ..step };
-        let report = Progress { iteration: iterations, objective, duality_gap: gap, primal_residual: step.primal_residual };
+        let report = Progress { iteration: iterations, objective, duality_gap: gap, primal_residual: step.primal_residual, eta: admm.eta() };
         if best.as_ref().is_none_or(|(g, _)| gap <= *g) {
             admm.estimate(&mut best_x);
             best = Some((gap, step));
@@ -132,7 +150,9 @@ fn run(
         info: Info {
             termination,
             iterations,
-            eta,
+            exact_duals,
+            exact_objectives,
+            eta: admm.eta(),
             objective: step.objective.1,
             dual_objective: dual,
             duality_gap,

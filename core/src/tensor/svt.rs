@@ -10,7 +10,7 @@
 //! unfolding is copied out and thresholded through a thin SVD instead.
 
 use super::shape::{check_mode, Shape};
-use super::unfold::{fold, unfold, Unfolding};
+use super::unfold::{fold, unfold, Unfolding, Workspace};
 use super::TensorError;
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::evd::{self, ComputeEigenvectors};
@@ -64,6 +64,7 @@ pub(crate) struct ModeSpectrum {
     shape: Shape,
     k: usize,
     unfolding: Unfolding,
+    work: Workspace,
     gram: Mat<f64>,
     eigenvalues: Diag<f64>,
     eigenvectors: Mat<f64>,
@@ -82,6 +83,7 @@ impl ModeSpectrum {
             shape: shape.clone(),
             k,
             unfolding: Unfolding::new(shape, k),
+            work: Workspace::default(),
             gram: Mat::zeros(n, n),
             eigenvalues: Diag::zeros(n),
             eigenvectors: Mat::zeros(n, n),
@@ -106,7 +108,7 @@ impl ModeSpectrum {
 
     /// Eigen-decomposes the Gram matrix of `x`'s unfolding; fills `sigma` (nonincreasing).
     fn decompose_gram(&mut self, x: &[f64], vectors: bool) -> Result<(), TensorError> {
-        self.unfolding.gram(x, self.gram.as_mut(), self.par);
+        self.unfolding.gram(x, self.gram.as_mut(), self.par, &mut self.work);
         let u = if vectors { Some(self.eigenvectors.as_mut()) } else { None };
         evd::self_adjoint_evd(
             self.gram.as_ref(),
@@ -189,7 +191,7 @@ impl ModeSpectrum {
                 w[(i, j)] = u * scale;
             }
         }
-        self.unfolding.apply_low_rank(x, v.as_ref().subcols(0, rank), w.as_ref().subcols(0, rank), self.par);
+        self.unfolding.apply_low_rank(x, v.as_ref().subcols(0, rank), w.as_ref().subcols(0, rank), self.par, &mut self.work);
         Shrinkage { rank, nuclear_norm: self.sigma[..rank].iter().map(|s| s - tau).sum(), sigma_max }
     }
 

@@ -26,6 +26,16 @@ const LANE_LEFT_MAX: usize = 16;
 /// Number of partial Gram matrices when an unfolding has many pieces.
 const GRAM_GROUPS: usize = 8;
 
+/// Buffers reused by [`Unfolding::gram`] and [`Unfolding::apply_low_rank`]: repeated calls on
+/// one unfolding allocate nothing once the rank passed to `apply_low_rank` stops growing.
+#[derive(Default)]
+pub(crate) struct Workspace {
+    /// Partial Gram matrices, one per group of pieces.
+    partial: Vec<Mat<f64>>,
+    /// `rows × r` temporaries, one per group of slabs processed in parallel.
+    tmp: Vec<Vec<f64>>,
+}
+
 /// One mode of a tensor, seen as pieces of its unfolding.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Unfolding {
@@ -93,28 +103,29 @@ impl Unfolding {
 
     /// `out ← X_(k) X_(k)ᵀ` (lower triangle only; the upper one is left untouched). Pieces are
     /// summed in a fixed grouping, so the result does not depend on the thread count.
-    pub fn gram(&self, x: &[f64], mut out: MatMut<'_, f64>, par: Par) {
+    pub fn gram(&self, x: &[f64], mut out: MatMut<'_, f64>, par: Par, work: &mut Workspace) {
         let count = self.count();
-        let group = count.div_ceil(GRAM_GROUPS);
         out.fill(0.0);
-        if count >= 2 * GRAM_GROUPS {
-            let n = self.split.n;
-            let starts: Vec<usize> = (0..count).step_by(group).collect();
-            let partial_gram = |&start: &usize| {
-                let mut g = Mat::zeros(n, n);
-                self.gram_range(x, g.as_mut(), start..(start + group).min(count), Par::Seq);
-                g
-            };
-            let partial: Vec<Mat<f64>> = if par.degree() > 1 {
-                starts.par_iter().map(partial_gram).collect()
-            } else {
-                starts.iter().map(partial_gram).collect()
-            };
-            for g in &partial {
-                faer::zip!(out.rb_mut(), g.as_ref()).for_each(|faer::unzip!(o, g)| *o += *g);
-            }
-        } else {
+        if count < 2 * GRAM_GROUPS {
             self.gram_range(x, out, 0..count, par);
+            return;
+        }
+        let (n, group) = (self.split.n, count.div_ceil(GRAM_GROUPS));
+        let groups = count.div_ceil(group);
+        if work.partial.len() != groups || work.partial.first().is_some_and(|g| g.nrows() != n) {
+            work.partial = (0..groups).map(|_| Mat::zeros(n, n)).collect();
+        }
+        let partial_gram = |(g, partial): (usize, &mut Mat<f64>)| {
+            partial.fill(0.0);
+            self.gram_range(x, partial.as_mut(), g * group..((g + 1) * group).min(count), Par::Seq);
+        };
+        if par.degree() > 1 {
+            work.partial.par_iter_mut().enumerate().for_each(partial_gram);
+        } else {
+            work.partial.iter_mut().enumerate().for_each(partial_gram);
+        }
+        for g in &work.partial {
+            faer::zip!(out.rb_mut(), g.as_ref()).for_each(|faer::unzip!(o, g)| *o += *g);
         }
     }
 
@@ -136,26 +147,35 @@ impl Unfolding {
     }
 
     /// `X_(k) ← W Vᵀ X_(k)` in place, for `V`, `W` of shape `n_k × r` (a rank-r left factor;
-    /// `r = 0` zeroes the tensor).
-    pub fn apply_low_rank(&self, x: &mut [f64], v: MatRef<'_, f64>, w: MatRef<'_, f64>, par: Par) {
+    /// `r = 0` zeroes the tensor). Slabs run in parallel in at most `4 × threads` groups, each
+    /// with its own temporary from `work`.
+    pub fn apply_low_rank(&self, x: &mut [f64], v: MatRef<'_, f64>, w: MatRef<'_, f64>, par: Par, work: &mut Workspace) {
         let r = v.ncols();
-        let apply = |p: MatMut<'_, f64>, tmp: &mut Mat<f64>, par: Par| {
-            let mut t = tmp.as_mut().subrows_mut(0, p.nrows());
+        let (_, rows, _, _) = self.layout(0);
+        let apply = |p: MatMut<'_, f64>, tmp: &mut Vec<f64>, par: Par| {
+            if tmp.len() < rows * r {
+                tmp.resize(rows * r, 0.0);
+            }
+            let mut t = MatMut::from_column_major_slice_mut(&mut tmp[..rows * r], rows, r);
             matmul(t.rb_mut(), Accum::Replace, p.rb(), v, 1.0, par);
             matmul(p, Accum::Replace, t.rb(), w.transpose(), 1.0, par);
         };
-        let (_, rows, _, _) = self.layout(0);
-        if self.slabs() && par.degree() > 1 && self.count() >= 2 {
-            let len = self.split.slab_len();
-            let (left, n) = (self.split.left, self.split.n);
-            x.par_chunks_mut(len).for_each_init(
-                || Mat::zeros(rows, r),
-                |tmp, slab| apply(MatMut::from_column_major_slice_mut(slab, left, n), tmp, Par::Seq),
-            );
+        let count = self.count();
+        let groups = if self.slabs() && par.degree() > 1 { count.min(4 * par.degree()) } else { 1 };
+        if work.tmp.len() < groups {
+            work.tmp.resize_with(groups, Vec::new);
+        }
+        if groups > 1 {
+            let (len, left, n) = (self.split.slab_len(), self.split.left, self.split.n);
+            let per = count.div_ceil(groups);
+            x.par_chunks_mut(per * len).zip(work.tmp.par_iter_mut()).for_each(|(chunk, tmp)| {
+                for slab in chunk.chunks_mut(len) {
+                    apply(MatMut::from_column_major_slice_mut(slab, left, n), tmp, Par::Seq);
+                }
+            });
         } else {
-            let mut tmp = Mat::zeros(rows, r);
-            for i in 0..self.count() {
-                apply(self.piece_mut(x, i), &mut tmp, par);
+            for i in 0..count {
+                apply(self.piece_mut(x, i), &mut work.tmp[0], par);
             }
         }
     }
