@@ -9,7 +9,8 @@
 // library's message). The Poincare operations themselves come from tessera_ops.hpp, generated
 // by bindings/generate.py from the header, so every entry point has a method here. Tensor
 // completion, Tucker and components (tessera::complete, tucker, components) are in
-// tessera_tensor.hpp, included at the end.
+// tessera_tensor.hpp, and matrix completability (tessera::Closure, complete, variance,
+// phase_transition) in tessera_completability.hpp, both included at the end.
 #pragma once
 
 #include <cstddef>
@@ -197,3 +198,4 @@ class PoincareBall : public detail::PoincareOps<PoincareBall> {
 }  // namespace tessera
 
 #include "tessera_tensor.hpp"
+#include "tessera_completability.hpp"

@@ -16,7 +16,9 @@
 ! on error_unit and stops with ERROR STOP. The operations (type-bound generics for real32 and
 ! real64 kinds) are generated from the C header into tessera_ops_bind.inc/tessera_ops_impl.inc.
 ! Tensor completion, Tucker and components (tsr_complete, tsr_complete_coo, tsr_tucker,
-! tsr_components) are hand-written in tessera_tensor.inc; see there.
+! tsr_components) are hand-written in tessera_tensor.inc; matrix completability (tsr_closure,
+! tsr_complete_matrix, tsr_matrix_variance, tsr_phase_transition) in
+! tessera_completability_decl.inc and tessera_completability.inc; see there.
 module tessera
   use, intrinsic :: iso_c_binding
   use, intrinsic :: iso_fortran_env, only: error_unit
@@ -28,6 +30,7 @@ module tessera
   public :: tsr_complete, tsr_complete_n, tsr_complete_coo, tsr_tucker, tsr_components, tsr_matrix
   public :: tsr_tensor_info, tsr_progress
   include 'tessera_public.inc'
+  include 'tessera_completability_decl.inc'
 
   ! A matrix of the Tucker factors and component loadings (one per mode).
   type :: tsr_matrix
@@ -166,5 +169,7 @@ contains
   include 'tessera_ops_impl.inc'
 
   include 'tessera_tensor.inc'
+
+  include 'tessera_completability.inc'
 
 end module tessera

@@ -7,7 +7,9 @@ d is a `d × n` matrix, passed to C without a copy (the C view `x[n,d]` with row
 returning new arrays and `op!(ball, outputs..., inputs...)` writing into yours; they are
 generated from the header into `ops.jl` by `bindings/generate.py`, the 1:1 `ccall` layer into
 `LibTessera.jl`. Tensor completion, Tucker and components (`complete`, `tucker`,
-`components`) are in `tensor.jl` (hand-written, untested: no Julia here).
+`components`) are in `tensor.jl`, matrix completability (the submodule `Completability`:
+`Closure`, `complete`, `variance`, `phase_transition`) in `completability.jl` (both
+hand-written, untested: no Julia here).
 
 The library is `ENV["TESSERA_LIB"]` (a path) when the package is loaded, else `libtessera` on
 the system search path.
@@ -19,6 +21,7 @@ using .LibTessera: LibTessera
 
 export PoincareBall, TesseraError, curvature, version
 export complete, tucker, components, CompletionInfo
+export Completability
 
 """
     TesseraError(status, name, message)
@@ -146,5 +149,6 @@ end
 
 include("ops.jl")
 include("tensor.jl")
+include("completability.jl")
 
 end # module

@@ -126,4 +126,82 @@ end
         @test err(() -> complete(x, mask; weights = [1.0, 2.0])) isa ArgumentError
         @test err(() -> tucker(x, (2, 0, 2))).status == LibTessera.TSR_ERR_INVALID_PARAMETER
     end
+
+    @testset "completability" begin
+        TC = Tessera.Completability
+        err(f) = try f(); nothing catch e; e end
+        # Rank 1: the closure is "row and column in one connected component" (union-find here).
+        # 7 × 6: rows 1-3 with columns 1-3, rows 4-5 with columns 4-5, row 6 with column 6, row 7 empty.
+        m, n = 7, 6
+        rows = [1, 1, 2, 2, 3, 4, 4, 5, 6]
+        cols = [1, 2, 2, 3, 1, 4, 5, 5, 6]
+        parent = collect(1:(m + n))
+        find(v) = parent[v] == v ? v : (parent[v] = find(parent[v]))
+        for (i, j) in zip(rows, cols)
+            parent[find(i)] = find(m + j)
+        end
+        joined = [find(i) == find(m + j) for i in 1:m, j in 1:n]
+        ncomp = count(v -> find(v) == v, 1:(m + n))
+        c = TC.Closure(rows, cols, (m, n), 1)
+        @test size(c) == (m, n)
+        @test TC.dense(c) == joined
+        qr, qc = vec([i for i in 1:m, j in 1:n]), vec([j for i in 1:m, j in 1:n])
+        @test TC.completable(c, qr, qc) == vec(joined)
+        @test (3, 3) in c && !((1, 4) in c)
+        inf = TC.info(c)
+        @test inf.rank == 1 && inf.full_rank == m + n - 1 && inf.components == ncomp == 4
+        @test inf.jacobian_rank == m + n - ncomp && inf.deficiency == inf.full_rank - inf.jacobian_rank
+        @test !inf.finitely_completable
+        mask = falses(m, n)
+        for (i, j) in zip(rows, cols)
+            mask[i, j] = true
+        end
+        @test TC.dense(TC.Closure(mask, 1)) == joined
+        u, v = [1.5, -2.0, 0.5, 3.0, -1.0, 2.0, 0.75], [2.0, 1.0, -0.5, 4.0, 0.25, -3.0]
+        vals = [u[i] * v[j] for (i, j) in zip(rows, cols)]
+        for method in (:min_variance, :path)
+            est, var, k = TC.complete(rows, cols, vals, (m, n), 1, qr, qc; method = method)
+            det = vec(joined)
+            @test all(abs.(est[det] .- (u[qr] .* v[qc])[det]) .<= 1e-10 .* abs.((u[qr] .* v[qc])[det]))
+            @test all(isfinite, var[det]) && all(>=(1), k[det])
+            @test all(isnan, est[.!det]) && all(==(Inf), var[.!det]) && all(==(0), k[.!det])
+        end
+        close(c)
+        @test err(() -> TC.info(c)).status == LibTessera.TSR_ERR_NULL_POINTER
+
+        # Rank 2: minors reproduce the truth where completable; first-order variances are finite
+        # exactly there. The last row has a single observation (< r): pruned, not completable.
+        Random.seed!(7)
+        m, n = 10, 9
+        a = randn(m, 2) * randn(2, n)
+        hidden = [(i - 1 + 3 * (j - 1)) % 4 == 0 || (i == m && j != 1) for i in 1:m, j in 1:n]
+        obs, hid = findall(.!hidden), findall(hidden)
+        rows, cols = [p[1] for p in obs], [p[2] for p in obs]
+        qr, qc = [p[1] for p in hid], [p[2] for p in hid]
+        c = TC.Closure(rows, cols, (m, n), 2)
+        inf = TC.info(c)
+        @test inf.pruned_rows == 1 && inf.pruned_cols == 0 && !inf.finitely_completable
+        det = TC.completable(c, qr, qc)
+        @test det == (qr .!= m)
+        est, var, k = TC.complete(rows, cols, a[obs], (m, n), 2, qr, qc)
+        @test maximum(abs.(est[det] .- a[hid][det]) ./ abs.(a[hid][det])) < 1e-8
+        @test all(isnan, est[.!det]) && all(==(0), k[.!det])
+        fo = TC.variance(rows, cols, a[obs], (m, n), 2, qr, qc)
+        @test all(isfinite, fo[det]) && all(>(0), fo[det]) && all(==(Inf), fo[.!det])
+        fo4 = TC.variance(rows, cols, a[obs], (m, n), 2, qr, qc; variances = fill(4.0, length(obs)))
+        @test fo4[det] ≈ 4 .* fo[det] rtol = 1e-8
+
+        fraction, full = TC.phase_transition(20, 2, [0.3, 1.0, 3.0]; trials = 3, seed = 5)
+        @test all(0 .<= fraction .<= 1) && all(0 .<= full .<= 3) && issorted(fraction)
+        @test fraction[1] < 0.5 && fraction[3] > 0.9
+
+        r3, c3, v3 = [1, 1, 2, 2, 3], [1, 2, 2, 3, 1], [1.0, 2.0, 4.0, 8.0, 0.5]
+        @test err(() -> TC.complete(r3, c3, v3, (3, 3), 3, [3], [3])).status == LibTessera.TSR_ERR_INVALID_PARAMETER
+        @test err(() -> TC.complete(r3, c3, v3, (3, 3), 1, [3], [4])).status == LibTessera.TSR_ERR_DOMAIN
+        @test err(() -> TC.Closure([1, 1, 2, 2, 1], [1, 2, 2, 3, 2], (3, 3), 1)).status == LibTessera.TSR_ERR_DOMAIN
+        @test err(() -> TC.complete(r3, c3, v3, (3, 3), 1, [3], [3]; method = 7)).status == LibTessera.TSR_ERR_INVALID_ENUM
+        @test err(() -> TC.complete(r3, c3, v3, (3, 3), 1, [3], [3]; method = :nope)) isa ArgumentError
+        @test err(() -> TC.phase_transition(10, 2, [1.0, -1.0])).status == LibTessera.TSR_ERR_INVALID_PARAMETER
+        @test err(() -> TC.complete(r3, c3[1:4], v3, (3, 3), 1, [3], [3])) isa DimensionMismatch
+    end
 end
