@@ -215,6 +215,7 @@ program test_completability
   call c%query([m2 + 1], [1], flags(1:1), stat=st)
   call expect(st == TSR_ERR_DOMAIN, 'query row m + 1: TSR_ERR_DOMAIN')
   call c%free()
+  deallocate(rows2, cols2, values2, qr2, qc2, in2, est2, var2, fo2, k2)
 
   if (failures > 0) then
     print '(a, i0, a)', 'test_completability (Fortran): ', failures, ' failed'
