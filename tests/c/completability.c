@@ -185,7 +185,7 @@ static void bad_input(void)
 {
     const int64_t rows[] = {0, 0, 1, 1, 2};
     const int64_t cols[] = {0, 1, 1, 2, 0};
-    const int64_t dup_cols[] = {0, 1, 1, 2, 1};
+    const int64_t dup_cols[] = {0, 1, 1, 1, 0};
     const int64_t far_rows[] = {0, 0, 1, 1, 7};
     const double values[] = {1.0, 2.0, 4.0, 8.0, 0.5};
     const double nan_values[] = {1.0, NAN, 4.0, 8.0, 0.5};
