@@ -17,9 +17,12 @@
 //! leaves gᵀF⁺g unchanged. What remains of the kernel of F̃ (eigenvalues ≤ 10⁻¹⁰ λ_max) is the
 //! part of ker J beyond the gauge: (i, j) is completable iff g_ij ⟂ ker J, decided here by the
 //! relative residual ‖W₀ᵀg̃‖/‖g̃‖ ≤ 10⁻⁶ of the scaled g̃ = D^(−½)g against that kernel (W₀
-//! its eigenvectors); otherwise the variance is +∞. This float test
-//! is the robust stand-in for the exact (mod p) closure; they agree away from the rounding
-//! level of near-singular masks. At r = 1 the variance is a_ij² R_eff(i, j) of the bipartite
+//! its eigenvectors); otherwise the variance is +∞. [`first_order_variance`] does not rely on
+//! this float test: it decides completability by the exact closure ([`super::closure`]), so
+//! the variance is finite exactly for the entries of the closure even where the fit is poor
+//! (a fit that stalls near a degenerate point makes the float test fail; the value is then the
+//! variance at that fit, with the kernel part left out). [`variance_at_fit`], for a caller's
+//! own fit, uses the float test. At r = 1 the variance is a_ij² R_eff(i, j) of the bipartite
 //! graph with resistances σ_e²/a_e² (effective resistance in log coordinates).
 //!
 //! Dense: F is N × N with N = r(m + n); cost O(|Ω| r² + N³) (the eigendecomposition) plus
@@ -30,7 +33,7 @@ use super::minors_input::{check_inputs, check_queries, check_rank, noise_varianc
 use super::variance_dense::symmetric_eigen;
 use super::variance_fisher::{block, normal_equations};
 use super::variance_fit::{fit, theta_of};
-use super::{CompletabilityError, Mask};
+use super::{closure, Closure, ClosureOptions, CompletabilityError, Mask};
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, Par};
 use rayon::prelude::*;
@@ -51,8 +54,9 @@ pub fn fit_low_rank(mask: &Mask, values: &[f64], variances: Option<&[f64]>, rank
 }
 
 /// First-order variances `g_ijᵀ F⁺ g_ij` of the queried entries (0-based `(row, column)`) at
-/// the fit [`fit_low_rank`] of the observations; `+∞` where the entry is not completable.
-/// Observed entries get the variance of their fitted value (≤ σ_e²), not σ_e².
+/// the fit [`fit_low_rank`] of the observations; `+∞` exactly where the entry is not in the
+/// rank-`rank` closure (computed with the default [`ClosureOptions`]). Observed entries get
+/// the variance of their fitted value (≤ σ_e²), not σ_e².
 ///
 /// Errors: rank 0 or ≥ min(m, n), `values`/`variances` of the wrong length, non-finite
 /// values or variances, a variance ≤ 0, a query outside the matrix, a failed factorisation.
@@ -66,7 +70,8 @@ pub fn first_order_variance(
 ) -> Result<Vec<f64>, CompletabilityError> {
     let sigma2 = check_inputs(mask, values, variances, rank, queries)?;
     let fitted = fit(mask, values, &sigma2, rank, par)?;
-    variances_at(mask, &sigma2, &fitted, queries, par)
+    let exact = closure(mask, rank, &ClosureOptions::default(), par)?;
+    variances_at(mask, &sigma2, &fitted, queries, Some(&exact), par)
 }
 
 /// First-order variances of the queried entries at a given fit (e.g. one refitted to other
@@ -95,10 +100,19 @@ pub fn variance_at_fit(
     }
     let sigma2 = noise_variances(mask, variances)?;
     check_queries(mask, queries)?;
-    variances_at(mask, &sigma2, fit, queries, par)
+    variances_at(mask, &sigma2, fit, queries, None, par)
 }
 
-fn variances_at(mask: &Mask, sigma2: &[f64], fit: &LowRankFit, queries: &[(usize, usize)], par: Par) -> Result<Vec<f64>, CompletabilityError> {
+/// The variances at `fit`; completability decided by `exact` when given, else by the float
+/// kernel test.
+fn variances_at(
+    mask: &Mask,
+    sigma2: &[f64],
+    fit: &LowRankFit,
+    queries: &[(usize, usize)],
+    exact: Option<&Closure>,
+    par: Par,
+) -> Result<Vec<f64>, CompletabilityError> {
     let (m, r) = (mask.nrows(), fit.u.ncols());
     let theta = theta_of(fit);
     let (mut f, _) = normal_equations(&theta, mask, None, sigma2, r);
@@ -127,7 +141,11 @@ fn variances_at(mask: &Mask, sigma2: &[f64], fit: &LowRankFit, queries: &[(usize
             }
         }
         let residual2: f64 = z[..kernel].iter().map(|v| v * v).sum();
-        if norm2 == 0.0 || residual2 > COMPLETABLE * COMPLETABLE * norm2 {
+        let completable = match exact {
+            Some(c) => c.contains(i, j),
+            None => norm2 > 0.0 && residual2 <= COMPLETABLE * COMPLETABLE * norm2,
+        };
+        if !completable {
             f64::INFINITY
         } else {
             z[kernel..].iter().map(|v| v * v).sum()
