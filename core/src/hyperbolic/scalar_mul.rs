@@ -7,7 +7,7 @@
 //!
 //! The Jacobian in `x` is `s (I − x̂x̂ᵀ) + (r sech²u / δ) x̂x̂ᵀ` (tangential scaling `s`, radial
 //! derivative `d‖out‖/d‖x‖ = r sech²u/δ`); `∂s/∂r = a sech²u / z` (`1` at `x = 0`).
-//! `sech²u = 1/cosh²u` underflows to 0 rather than cancelling as `1 − tanh²u` would.
+//! `sech²u = 4e/(1 + e)²`, `e = e^{−2|u|}`, underflows to 0 rather than cancelling as `1 − tanh²u` would.
 
 use super::ball::{HyperbolicError, PoincareBall};
 use super::batch::map_tiles;
