@@ -84,6 +84,37 @@ fn every_layout_gives_the_same_bits_f32() {
     check_layouts::<f32>("f32");
 }
 
+/// Outputs of 8 MiB or more are written with non-temporal stores when their rows are whole,
+/// aligned cache lines (row-major, d = 16): the results must still be the column-major ones, on
+/// one thread and on two (the stores are fenced before a chunk is handed back).
+fn check_streamed_outputs<T: Real + PartialEq>(what: &str) {
+    let (c, n, d) = (0.8, 140_003, 16);
+    let ball = PoincareBall::new(c).unwrap();
+    let x = points(n, d, c, 0.97, 21);
+    let y = points(n, d, c, 0.97, 22);
+    let cases: [(&str, Binary<T>); 2] = [("mobius_add", PoincareBall::mobius_add), ("logmap", PoincareBall::logmap)];
+    for (name, op) in cases {
+        let zero = T::from_f64(0.0);
+        let mut cm = Mat::from_fn(n, d, |_, _| zero);
+        op(&ball, col_major::<T>(&x).as_ref(), col_major::<T>(&y).as_ref(), cm.as_mut(), Par::Seq).unwrap();
+        let (xr, yr) = (row_major::<T>(&x), row_major::<T>(&y));
+        for par in [Par::Seq, Par::rayon(2)] {
+            let mut rm = Mat::from_fn(d, n, |_, _| zero);
+            // The streaming precondition (64-byte aligned rows of whole lines) holds here.
+            let line = |i: usize| rm.as_ptr().wrapping_add(i * rm.col_stride() as usize) as usize % 64 == 0;
+            assert!(line(0) && line(1), "{what}: rows not 64-byte aligned, the streamed path is not exercised");
+            op(&ball, xr.as_ref().transpose(), yr.as_ref().transpose(), rm.as_mut().transpose_mut(), par).unwrap();
+            assert!((0..n).all(|i| (0..d).all(|j| cm[(i, j)] == rm[(j, i)])), "{what} {name} {par:?}: streamed row-major output differs");
+        }
+    }
+}
+
+#[test]
+fn streamed_outputs_give_the_same_bits() {
+    check_streamed_outputs::<f64>("f64");
+    check_streamed_outputs::<f32>("f32");
+}
+
 #[test]
 fn validation_finds_the_bad_row_in_every_layout() {
     let c = 1.0;

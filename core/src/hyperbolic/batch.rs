@@ -95,12 +95,14 @@ pub fn map_tiles<T, const NI: usize, const NO: usize, F>(
     F: Fn(Tile<'_, NI, NO>) + Sync,
 {
     let nrows = common_rows(&inputs, &outputs);
+    let out_bytes = nrows * outputs.iter().map(|m| m.ncols()).sum::<usize>() * core::mem::size_of::<T>();
+    let stream = out_bytes >= STREAM_MIN_BYTES;
     let chunks = split_outputs(outputs, nrows.div_ceil(CHUNK));
     let run = |(k, outs): (usize, [MatMut<'_, T>; NO])| {
         let first = k * CHUNK;
         let len = CHUNK.min(nrows - first);
         let ins: [MatRef<'_, T>; NI] = core::array::from_fn(|j| inputs[j].subrows(first, len));
-        dispatch(#[inline(always)] || run_tiles(ins, outs, scratch, &kernel));
+        dispatch(#[inline(always)] || run_tiles(ins, outs, scratch, stream, &kernel));
     };
     if matches!(par, Par::Rayon(n) if n.get() > 1) && nrows >= PARALLEL_MIN_ROWS {
         chunks.into_par_iter().enumerate().for_each(run);
@@ -108,6 +110,11 @@ pub fn map_tiles<T, const NI: usize, const NO: usize, F>(
         chunks.into_iter().enumerate().for_each(run);
     }
 }
+
+/// Outputs at least this large (bytes) are written with non-temporal stores where the layout
+/// allows (see [`Raw::scatter_tile`]): they would not stay in the caches anyway, and streaming
+/// them saves the read-for-ownership of every line.
+const STREAM_MIN_BYTES: usize = 8 << 20;
 
 /// The common number of rows of a batch's views (asserted).
 fn common_rows<T, const NI: usize, const NO: usize>(inputs: &[MatRef<'_, T>; NI], outputs: &[MatMut<'_, T>; NO]) -> usize {
@@ -130,6 +137,7 @@ fn run_tiles<T: Real, const NI: usize, const NO: usize, F>(
     inputs: [MatRef<'_, T>; NI],
     outputs: [MatMut<'_, T>; NO],
     scratch: usize,
+    stream: bool,
     kernel: &F,
 ) where
     F: Fn(Tile<'_, NI, NO>) + Sync,
@@ -171,10 +179,15 @@ fn run_tiles<T: Real, const NI: usize, const NO: usize, F>(
         let mut at = 0;
         for r in &outs {
             // SAFETY: rows t..t + n exist and belong to this chunk's output.
-            unsafe { r.scatter_tile(t, n, &out_buf[at..at + r.ncols], fast) };
+            unsafe { r.scatter_tile(t, n, &out_buf[at..at + r.ncols], fast, stream) };
             at += r.ncols;
         }
         t += n;
+    }
+    #[cfg(target_arch = "x86_64")]
+    if fast && stream {
+        // Non-temporal stores are weakly ordered: fence them before the chunk is handed back.
+        x86::store_fence();
     }
 }
 
@@ -359,10 +372,11 @@ impl<T: Real> Raw<T> {
     }
 
     /// Lanes `0..n` of the tile `src` rounded into rows `first..first + n` of the view (the
-    /// inverse of [`Self::gather_tile`]). SAFETY: the rows exist and belong to an output no one
-    /// else accesses.
+    /// inverse of [`Self::gather_tile`]). With `stream`, full tiles of contiguous rows that are
+    /// whole, aligned cache lines are written with non-temporal stores (the caller fences).
+    /// SAFETY: the rows exist and belong to an output no one else accesses.
     #[inline(always)]
-    unsafe fn scatter_tile(&self, first: usize, n: usize, src: &[V], fast: bool) {
+    unsafe fn scatter_tile(&self, first: usize, n: usize, src: &[V], fast: bool, stream: bool) {
         let w = self.ncols;
         let src = &src[..w];
         let ptr = self.ptr as *mut T;
@@ -379,9 +393,12 @@ impl<T: Real> Raw<T> {
         #[cfg(target_arch = "x86_64")]
         if fast && n == W && self.cs == 1 {
             let rows: [*mut T; W] = core::array::from_fn(|l| ptr.wrapping_offset((first + l) as isize * self.rs));
+            let size = core::mem::size_of::<T>();
+            let lines = (w * size) % 64 == 0 && rows.iter().all(|r| (*r as usize) % 64 == 0);
             while j0 + W <= w {
-                // SAFETY: columns j0..j0 + W of the rows exist and are this chunk's.
-                x86::store_transposed(&src[j0..j0 + W], rows.map(|r| r.add(j0)));
+                // SAFETY: columns j0..j0 + W of the rows exist and are this chunk's; with
+                // `lines` every store is aligned to its width (row starts are 64-byte aligned).
+                x86::store_transposed(&src[j0..j0 + W], rows.map(|r| r.add(j0)), stream && lines);
                 j0 += W;
             }
         }
@@ -432,14 +449,23 @@ mod x86 {
         }
     }
 
-    /// Stores 8 `f64` rounded to `T` at `p`. SAFETY: they exist; AVX-512F present.
+    /// Stores 8 `f64` rounded to `T` at `p`, non-temporally with `stream`. SAFETY: they exist;
+    /// AVX-512F present; with `stream`, `p` is aligned to the store's width (32 or 64 bytes).
     #[inline(always)]
-    unsafe fn store8<T: Real>(p: *mut T, v: __m512d) {
-        if TypeId::of::<T>() == TypeId::of::<f32>() {
-            _mm256_storeu_ps(p as *mut f32, _mm512_cvtpd_ps(v));
-        } else {
-            _mm512_storeu_pd(p as *mut f64, v);
+    unsafe fn store8<T: Real>(p: *mut T, v: __m512d, stream: bool) {
+        match (TypeId::of::<T>() == TypeId::of::<f32>(), stream) {
+            (true, false) => _mm256_storeu_ps(p as *mut f32, _mm512_cvtpd_ps(v)),
+            (true, true) => _mm256_stream_ps(p as *mut f32, _mm512_cvtpd_ps(v)),
+            (false, false) => _mm512_storeu_pd(p as *mut f64, v),
+            (false, true) => _mm512_stream_pd(p as *mut f64, v),
         }
+    }
+
+    /// Orders the non-temporal stores before everything after.
+    #[inline(always)]
+    pub fn store_fence() {
+        // SAFETY: `sfence` has no preconditions; SSE is baseline on x86_64.
+        unsafe { _mm_sfence() };
     }
 
     /// Prefetches the first `w` elements of every row (into all cache levels); addresses past
@@ -498,12 +524,12 @@ mod x86 {
     }
 
     /// `rows[l][j] = src[j].0[l]` for `j, l < 8`. SAFETY: 8 elements at each row pointer exist
-    /// and are writable; AVX-512F present.
+    /// and are writable; AVX-512F present; with `stream`, the pointers are aligned to 8 elements.
     #[inline(always)]
-    pub unsafe fn store_transposed<T: Real>(src: &[V], rows: [*mut T; W]) {
+    pub unsafe fn store_transposed<T: Real>(src: &[V], rows: [*mut T; W], stream: bool) {
         let t = transpose(core::array::from_fn(|j| _mm512_loadu_pd(src[j].0.as_ptr())));
         for (p, v) in rows.into_iter().zip(t) {
-            store8(p, v);
+            store8(p, v, stream);
         }
     }
 }

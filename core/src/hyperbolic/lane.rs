@@ -17,8 +17,9 @@ use core::ops::{Add, AddAssign, Div, Mul, MulAssign, Neg, Sub, SubAssign};
 /// Points per tile: the `f64` lanes of an AVX-512 register.
 pub const W: usize = 8;
 
-/// Arithmetic, comparisons, selects and the special functions the kernels need, for one point
-/// (`f64`) or a tile of points ([`V`]).
+/// Arithmetic, comparisons, selects and the exponent-bit operations the kernels need (the
+/// elementary functions built on them are in `elementary.rs`), for one point (`f64`) or a tile
+/// of points ([`V`]).
 pub trait Lane:
     Copy
     + Add<Output = Self>
@@ -47,10 +48,11 @@ pub trait Lane:
     fn not(a: Self::Mask) -> Self::Mask;
     fn any(m: Self::Mask) -> bool;
     fn select(m: Self::Mask, a: Self, b: Self) -> Self;
-    fn ln(self) -> Self;
-    fn ln_1p(self) -> Self;
-    fn tanh(self) -> Self;
-    fn cosh(self) -> Self;
+    /// `2ᵏ` for integer-valued `k ∈ [−1022, 1023]` (built in the exponent bits).
+    fn pow2i(k: Self) -> Self;
+    /// `(m, k)` with `self = m·2ᵏ`, `m ∈ [√½, √2)` and `k` integer-valued, for positive,
+    /// normal, finite `self` (read off the exponent bits).
+    fn split_sqrt2(self) -> (Self, Self);
     /// `Σ term(aⱼ, bⱼ, ·)` over the coordinates, accumulated as `acc ← term(a, b, acc)`.
     fn reduce2(a: &[Self], b: &[Self], term: impl Fn(Self, Self, Self) -> Self) -> Self;
     /// `Σ aⱼ bⱼ` as an unevaluated `hi + lo` accurate to about `eps²` relative to `Σ |aⱼ bⱼ|`
@@ -80,6 +82,40 @@ fn dot2_step<S: Lane>((hi, lo): (S, S), x: S, y: S) -> (S, S) {
     let pe = x.mul_add(y, -p);
     let (s, se) = two_sum(hi, p);
     (s, lo + (pe + se))
+}
+
+/// `1.5·2⁵²`: an integer `k` with `|k| < 2⁵¹` added to it lands in the low mantissa bits, so
+/// `bits(k + MAGIC) − bits(MAGIC) = k` (and rounding to an integer is `(v + MAGIC) − MAGIC`).
+pub const MAGIC: f64 = 6_755_399_441_055_744.0;
+
+/// [`Lane::pow2i`] for one lane.
+#[inline(always)]
+fn pow2i_1(k: f64) -> f64 {
+    let i = (k + MAGIC).to_bits().wrapping_sub(MAGIC.to_bits());
+    f64::from_bits(i.wrapping_add(1023) << 52)
+}
+
+/// Bits of `√½`; adding `bits(1) − bits(√½)` carries into the exponent exactly when the
+/// mantissa is at least `√2`.
+const SQRT_HALF_BITS: u64 = 0x3fe6_a09e_667f_3bcd;
+
+/// `bits(u)` shifted so that its exponent field is that of [`Lane::split_sqrt2`]'s `k`.
+#[inline(always)]
+fn shifted_bits(u: f64) -> u64 {
+    u.to_bits().wrapping_add(0x3ff0_0000_0000_0000 - SQRT_HALF_BITS)
+}
+
+/// The `m` of [`Lane::split_sqrt2`] for one lane.
+#[inline(always)]
+fn split_m(u: f64) -> f64 {
+    f64::from_bits((shifted_bits(u) & 0x000f_ffff_ffff_ffff) + SQRT_HALF_BITS)
+}
+
+/// The `k` of [`Lane::split_sqrt2`] for one lane.
+#[inline(always)]
+fn split_k(u: f64) -> f64 {
+    let k = (shifted_bits(u) >> 52).wrapping_sub(1023);
+    f64::from_bits(MAGIC.to_bits().wrapping_add(k)) - MAGIC
 }
 
 // ----------------------------------------------------------------------------------------
@@ -159,20 +195,12 @@ impl Lane for f64 {
         }
     }
     #[inline(always)]
-    fn ln(self) -> Self {
-        f64::ln(self)
+    fn pow2i(k: Self) -> Self {
+        pow2i_1(k)
     }
     #[inline(always)]
-    fn ln_1p(self) -> Self {
-        f64::ln_1p(self)
-    }
-    #[inline(always)]
-    fn tanh(self) -> Self {
-        f64::tanh(self)
-    }
-    #[inline(always)]
-    fn cosh(self) -> Self {
-        f64::cosh(self)
+    fn split_sqrt2(self) -> (Self, Self) {
+        (split_m(self), split_k(self))
     }
     /// Lane-wise over fixed 8-wide chunks (so that the loop becomes vector instructions), the
     /// lanes summed pairwise.
@@ -343,20 +371,12 @@ impl Lane for V {
         V(core::array::from_fn(|l| if m[l] { a.0[l] } else { b.0[l] }))
     }
     #[inline(always)]
-    fn ln(self) -> Self {
-        self.map(f64::ln)
+    fn pow2i(k: Self) -> Self {
+        k.map(pow2i_1)
     }
     #[inline(always)]
-    fn ln_1p(self) -> Self {
-        self.map(f64::ln_1p)
-    }
-    #[inline(always)]
-    fn tanh(self) -> Self {
-        self.map(f64::tanh)
-    }
-    #[inline(always)]
-    fn cosh(self) -> Self {
-        self.map(f64::cosh)
+    fn split_sqrt2(self) -> (Self, Self) {
+        (self.map(split_m), self.map(split_k))
     }
     /// Vertical: two interleaved accumulators (halves the dependency chain), then added.
     #[inline(always)]

@@ -18,6 +18,7 @@
 
 use super::ball::{HyperbolicError, PoincareBall};
 use super::batch::map_tiles;
+use super::elementary::{poly, tanh_sech2};
 use super::lane::{Lane, V};
 use super::mobius::{add, add_vjp};
 use super::primitives::{
@@ -89,24 +90,6 @@ fn chi<S: Lane>(z: S, delta: S) -> S {
     S::select(zero, S::splat(1.0), artanh_with_complement(zs, delta / (S::splat(1.0) + zs)) / zs)
 }
 
-/// `Σₖ coef[k] qᵏ` by Horner's rule on even and odd powers separately (two chains of half the
-/// length).
-#[inline(always)]
-fn poly<S: Lane, const N: usize>(coef: &[f64; N], q: S) -> S {
-    let q2 = q * q;
-    let (mut even, mut odd) = (S::splat(0.0), S::splat(0.0));
-    let mut k = N;
-    while k > 0 {
-        k -= 1;
-        if k % 2 == 0 {
-            even = even.mul_add(q2, S::splat(coef[k]));
-        } else {
-            odd = odd.mul_add(q2, S::splat(coef[k]));
-        }
-    }
-    odd.mul_add(q, even)
-}
-
 /// Coefficients `2k/(2k+1)`, `k = 1..=30`, of the series of `χ'(z)/z` in `z²` (enough below
 /// `z = ½`: the 31st term is below `4⁻³⁰`).
 const CHI_SLOPE_SERIES: [f64; 30] = {
@@ -156,13 +139,6 @@ fn exp0_slope<S: Lane>(z: S, phi: S, sech2: S) -> S {
     S::select(small, series, sech2 - phi)
 }
 
-/// `sech² z = 1/cosh² z` (underflows to 0 for large `z` rather than cancelling).
-#[inline(always)]
-fn sech2<S: Lane>(z: S) -> S {
-    let ch = z.cosh();
-    S::splat(1.0) / (ch * ch)
-}
-
 /// `out ← exp₀(s u)` for any finite `s` and `u` (saturating at the boundary, unprojected).
 #[inline(always)]
 pub(super) fn exp0<S: Lane>(sqrt_c: f64, s: S, u: &[S], out: &mut [S]) {
@@ -170,7 +146,7 @@ pub(super) fn exp0<S: Lane>(sqrt_c: f64, s: S, u: &[S], out: &mut [S]) {
     let zero = r.eq(S::splat(0.0));
     let r = S::select(zero, S::splat(1.0), r);
     let z = S::splat(sqrt_c) * s.abs() * sigma * r;
-    let k = (z.tanh() / (S::splat(sqrt_c) * r)).copysign(s);
+    let k = (tanh_sech2(z).0 / (S::splat(sqrt_c) * r)).copysign(s);
     let k = S::select(zero, S::splat(0.0), k / sigma);
     scaled(k, u, out);
 }
@@ -184,8 +160,8 @@ pub(super) fn exp0_vjp<S: Lane>(sqrt_c: f64, s: S, u: &[S], g: &[S], gu: &mut [S
     let r = S::select(r.eq(S::splat(0.0)), S::splat(1.0), r);
     let z = S::splat(sqrt_c) * s.abs() * sigma * r;
     let z0 = z.eq(S::splat(0.0));
-    let phi = S::select(z0, S::splat(1.0), z.tanh() / S::select(z0, S::splat(1.0), z));
-    let sech2 = sech2(z);
+    let (tanh, sech2) = tanh_sech2(z);
+    let phi = S::select(z0, S::splat(1.0), tanh / S::select(z0, S::splat(1.0), z));
     let rho = exp0_slope(z, phi, sech2);
     let inv_sigma = S::splat(1.0) / sigma;
     // u/σ is formed first (exact), so that huge u do not overflow.

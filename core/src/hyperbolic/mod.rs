@@ -21,6 +21,7 @@ mod ball;
 mod lane;
 mod batch;
 mod distance;
+mod elementary;
 mod geodesic;
 mod gyroplane;
 mod gyration;

@@ -5,6 +5,7 @@
 //! with error-free transformations (TwoProduct by fused multiply-add, TwoSum), so that the
 //! conformal denominator is correct to a few ulp even when it is 1e-15.
 
+use super::elementary::ln_1p;
 use super::lane::Lane;
 
 /// `Σ aᵢ bᵢ`, plain (used where no cancellation against 1 follows).
@@ -158,13 +159,13 @@ pub fn norm_scaled<S: Lane>(a: &[S]) -> (S, S) {
 /// `artanh(z)` given `z` and `1 − z` separately (the latter computed without cancellation).
 #[inline(always)]
 pub fn artanh_with_complement<S: Lane>(z: S, one_minus_z: S) -> S {
-    S::splat(0.5) * (S::splat(2.0) * z / one_minus_z).ln_1p()
+    S::splat(0.5) * ln_1p(S::splat(2.0) * z / one_minus_z)
 }
 
 /// `arcosh(1 + t)` for `t ≥ 0`, without the cancellation of `arcosh` near 1.
 #[inline(always)]
 pub fn arcosh1p<S: Lane>(t: S) -> S {
-    (t + (t * (t + S::splat(2.0))).sqrt()).ln_1p()
+    ln_1p(t + (t * (t + S::splat(2.0))).sqrt())
 }
 
 /// `arsinh(z)` for any sign, accurate for small `|z|` and free of overflow for large `|z|`.
@@ -173,8 +174,9 @@ pub fn arsinh<S: Lane>(z: S) -> S {
     let a = z.abs();
     let one = S::splat(1.0);
     let huge = S::splat(1e150).lt(a);
-    let small = (a + a * a / (one + (one + a * a).sqrt())).ln_1p();
-    let r = if S::any(huge) { S::select(huge, a.ln() + S::splat(core::f64::consts::LN_2), small) } else { small };
+    let small = ln_1p(a + a * a / (one + (one + a * a).sqrt()));
+    // Above 1e150, ln(1 + a) = ln a to the last bit.
+    let r = if S::any(huge) { S::select(huge, ln_1p(a) + S::splat(core::f64::consts::LN_2), small) } else { small };
     r.copysign(z)
 }
 

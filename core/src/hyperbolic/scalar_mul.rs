@@ -7,10 +7,11 @@
 //!
 //! The Jacobian in `x` is `s (I − x̂x̂ᵀ) + (r sech²u / δ) x̂x̂ᵀ` (tangential scaling `s`, radial
 //! derivative `d‖out‖/d‖x‖ = r sech²u/δ`); `∂s/∂r = a sech²u / z` (`1` at `x = 0`).
-//! `sech²u = 1/cosh²u` underflows to 0 rather than cancelling as `1 − tanh²u` would.
+//! `sech²u = 4e/(1 + e)²`, `e = e^{−2|u|}`, underflows to 0 rather than cancelling as `1 − tanh²u` would.
 
 use super::ball::{HyperbolicError, PoincareBall};
 use super::batch::map_tiles;
+use super::elementary::tanh_sech2;
 use super::lane::Lane;
 use super::primitives::{artanh_with_complement, clamp_norm, conformal_denominator, dot, norm, scaled};
 use super::real::Real;
@@ -33,9 +34,8 @@ impl<S: Lane> Profile<S> {
     #[inline(always)]
     pub fn new(z: S, delta: S, rho: S) -> Self {
         let a = artanh_with_complement(z, delta / (S::splat(1.0) + z));
-        let u = rho * a;
-        let ch = u.cosh();
-        Self { delta, a, t: u.tanh(), sech2: S::splat(1.0) / (ch * ch) }
+        let (t, sech2) = tanh_sech2(rho * a);
+        Self { delta, a, t, sech2 }
     }
 }
 
