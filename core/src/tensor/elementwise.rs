@@ -55,12 +55,13 @@ pub(crate) fn update_many<const M: usize>(
     let len = outs.first().map_or(0, |o| o.len());
     assert!(outs.iter().all(|o| o.len() == len));
     let mut pieces = outs.map(|o| o.chunks_mut(CHUNK));
-    let chunks: Vec<[&mut [f64]; M]> =
-        (0..len.div_ceil(CHUNK)).map(|_| pieces.each_mut().map(|p| p.next().unwrap_or_default())).collect();
-    if par.degree() > 1 && chunks.len() > 1 {
+    let count = len.div_ceil(CHUNK);
+    let chunks = (0..count).map(move |_| pieces.each_mut().map(|p| p.next().unwrap_or_default()));
+    if par.degree() > 1 && count > 1 {
+        let chunks: Vec<[&mut [f64]; M]> = chunks.collect();
         let partial: Vec<f64> = chunks.into_par_iter().enumerate().map(|(c, o)| f(c * CHUNK, o)).collect();
         partial.iter().sum()
     } else {
-        chunks.into_iter().enumerate().map(|(c, o)| f(c * CHUNK, o)).sum()
+        chunks.enumerate().map(|(c, o)| f(c * CHUNK, o)).sum()
     }
 }

@@ -40,6 +40,10 @@ pub(crate) struct Latent<'a> {
     z: Vec<Vec<f64>>,
     spectra: Vec<ModeSpectrum>,
     ranks: Vec<usize>,
+    /// Per-mode spectral norms: `‖V_k‖_op` in a step, then the exact `‖A_(k)‖_op`; and the
+    /// distances `‖A_(k) − V_k‖_F`.
+    norms: Vec<f64>,
+    gaps: Vec<f64>,
     /// Thresholded nuclear norms `‖Z_k‖_*` of the current iterate.
     nuclear: Vec<f64>,
     scratch: Vec<f64>,
@@ -70,6 +74,8 @@ impl<'a> Latent<'a> {
             z: (0..order).map(|_| vec![0.0; len]).collect(),
             spectra: (0..order).map(|k| ModeSpectrum::new(shape, k, par)).collect(),
             ranks: vec![0; order],
+            norms: vec![0.0; order],
+            gaps: vec![0.0; order],
             nuclear: vec![0.0; order],
             gamma,
             scratch: vec![0.0; len],
@@ -133,9 +139,8 @@ impl Admm for Latent<'_> {
         self.z_sum.fill(0.0);
         self.v_sum.fill(0.0);
         let mut primal_residual: f64 = 0.0;
-        let mut v_norms = vec![0.0; order];
         for k in 0..order {
-            v_norms[k] = self.update_component(k)?;
+            self.norms[k] = self.update_component(k)?;
             primal_residual = primal_residual.max(self.distance_to_projection(k));
         }
         let denominator = lambda + eta * order as f64;
@@ -152,9 +157,12 @@ impl Admm for Latent<'_> {
             let slack: f64 = self.gamma.iter().zip(&self.spectra).map(|(g, s)| g * s.nuclear_norm_slack() * shift).sum();
             ((norms - slack).max(0.0), norms + slack)
         };
-        let gaps: Vec<f64> = (0..order).map(|k| self.distance_to_projection(k)).collect();
-        let s_lo = feasible_scale(&self.gamma, v_norms.iter().zip(&gaps).map(|(v, g)| v + g));
-        let s_hi = feasible_scale(&self.gamma, v_norms.iter().zip(&gaps).map(|(v, g)| (v - g).max(0.0)));
+        for k in 0..order {
+            self.gaps[k] = self.distance_to_projection(k);
+        }
+        let bounds = || self.norms.iter().zip(&self.gaps);
+        let s_lo = feasible_scale(self.gamma.iter().copied().zip(bounds().map(|(v, g)| v + g)));
+        let s_hi = feasible_scale(self.gamma.iter().copied().zip(bounds().map(|(v, g)| (v - g).max(0.0))));
         let (ay, aa) = self.candidate();
         Ok(Step { objective, dual: scaled_dual(ay, aa, lambda, s_lo, s_hi), primal_residual })
     }
@@ -163,11 +171,10 @@ impl Admm for Latent<'_> {
     /// the objective of the feasible point) and the dual with exact `‖A_(k)‖_op`.
     fn exact_dual(&mut self) -> Result<f64, TensorError> {
         let order = self.z.len();
-        let mut norms = Vec::with_capacity(order);
         for k in 0..order {
-            norms.push(self.spectra[k].spectral_norm(&self.a)?);
+            self.norms[k] = self.spectra[k].spectral_norm(&self.a)?;
         }
-        let scale = feasible_scale(&self.gamma, norms);
+        let scale = feasible_scale(self.gamma.iter().copied().zip(self.norms.iter().copied()));
         let (ay, aa) = self.candidate();
         Ok(scaled_dual(ay, aa, self.lambda, scale, scale).0)
     }

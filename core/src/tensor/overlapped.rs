@@ -58,6 +58,8 @@ pub(crate) struct Overlapped<'a> {
     a: Vec<Vec<f64>>,
     spectra: Vec<ModeSpectrum>,
     ranks: Vec<usize>,
+    /// Per-term spectral norms: the bounds `‖A_k‖_op` of a step, then the exact `‖A_k − M‖_op`.
+    norms: Vec<f64>,
     mask: Vec<bool>,
     /// `M = (ΣA_k)_{Ωᶜ}/K` and `A_k − M`, for the exact dual.
     mean_off_support: Vec<f64>,
@@ -83,6 +85,7 @@ impl<'a> Overlapped<'a> {
             a: terms.iter().map(|_| vec![0.0; len]).collect(),
             spectra,
             ranks: vec![0; terms.len()],
+            norms: vec![0.0; terms.len()],
             terms,
             mask: obs.mask(),
             mean_off_support: vec![0.0; len],
@@ -139,13 +142,13 @@ impl<'a> Overlapped<'a> {
         (by, bb)
     }
 
-    fn gammas(&self) -> Vec<f64> {
-        self.terms.iter().map(|&(_, g)| g).collect()
+    fn gammas(&self) -> impl Iterator<Item = f64> + '_ {
+        self.terms.iter().map(|&(_, g)| g)
     }
 
-    /// Dual bracket from `‖A_k‖_op` (`op_norms`) and `‖M‖_F`, without spectral computations,
+    /// Dual bracket from `‖A_k‖_op` (in `norms`) and `‖M‖_F`, without spectral computations,
     /// and `‖(ΣA_k)_{Ωᶜ}‖ = K‖M‖_F`.
-    fn dual_bounds(&self, op_norms: &[f64]) -> ((f64, f64), f64) {
+    fn dual_bounds(&self) -> ((f64, f64), f64) {
         let count = self.terms.len() as f64;
         let (a, mask) = (&self.a, &self.mask);
         let off_support = reduce(self.par, self.x.len(), |range| {
@@ -158,9 +161,8 @@ impl<'a> Overlapped<'a> {
                 .sum()
         });
         let m = off_support.sqrt() / count;
-        let gamma = self.gammas();
-        let s_lo = feasible_scale(&gamma, op_norms.iter().map(|n| n + m));
-        let s_hi = feasible_scale(&gamma, op_norms.iter().map(|n| (n - m).max(0.0)));
+        let s_lo = feasible_scale(self.gammas().zip(self.norms.iter().map(|n| n + m)));
+        let s_hi = feasible_scale(self.gammas().zip(self.norms.iter().map(|n| (n - m).max(0.0))));
         let (by, bb) = self.candidate();
         (scaled_dual(by, bb, self.lambda, s_lo, s_hi), off_support.sqrt())
     }
@@ -176,7 +178,6 @@ impl<'a> Overlapped<'a> {
             }
             0.0
         });
-        let mut norms = Vec::with_capacity(self.terms.len());
         for t in 0..self.terms.len() {
             let (a, m) = (&self.a[t], &self.mean_off_support);
             update(self.par, &mut self.scratch, |start, s| {
@@ -184,9 +185,9 @@ impl<'a> Overlapped<'a> {
                 s.iter_mut().zip(a).zip(m).for_each(|((s, &a), &m)| *s = a - m);
                 0.0
             });
-            norms.push(self.spectra[t].spectral_norm(&self.scratch)?);
+            self.norms[t] = self.spectra[t].spectral_norm(&self.scratch)?;
         }
-        let scale = feasible_scale(&self.gammas(), norms);
+        let scale = feasible_scale(self.gammas().zip(self.norms.iter().copied()));
         let (by, bb) = self.candidate();
         Ok(scaled_dual(by, bb, self.lambda, scale, scale).0)
     }
@@ -256,14 +257,13 @@ impl Admm for Overlapped<'_> {
         let (eta, inv_eta, beta) = (self.eta, 1.0 / self.eta, 1.0 - self.relaxation);
         let (mut lo, mut hi) = (0.0, 0.0);
         let (mut primal_residual, mut residual_squares): (f64, f64) = (0.0, 0.0);
-        let mut op_norms = vec![0.0; self.terms.len()];
         for t in 0..self.terms.len() {
             // Z_k ← P_k = X̂_k + A_k/η, X̂_k − X_(k) = (1 − α)(Z_k^old − X_(k)).
             relaxed_point(self.par, &self.x, &mut self.z[t], &mut self.a[t], eta, beta);
             let gamma = self.terms[t].1;
             let shrink = self.spectra[t].shrink(&mut self.z[t], gamma * inv_eta)?;
             self.ranks[t] = shrink.rank;
-            op_norms[t] = (eta * shrink.sigma_max).min(gamma);
+            self.norms[t] = (eta * shrink.sigma_max).min(gamma);
             let [squares, inner] = multiplier_update(self.par, &self.x, &self.z[t], &mut self.a[t], eta);
             residual_squares += squares;
             let violation = squares.sqrt();
@@ -274,7 +274,7 @@ impl Admm for Overlapped<'_> {
             hi += gamma * (shrink.nuclear_norm + slack);
         }
         let misfit = self.misfit();
-        let (dual, dual_residual) = self.dual_bounds(&op_norms);
+        let (dual, dual_residual) = self.dual_bounds();
         self.balance(residual_squares.sqrt(), dual_residual);
         Ok(Step { objective: (lo + misfit, hi + misfit), dual, primal_residual })
     }

@@ -185,7 +185,8 @@ pub(crate) fn scaled_dual(by: f64, bb: f64, lambda: f64, s_lo: f64, s_hi: f64) -
     (d(s_lo), d(s_lo).max(d(s_hi)).max(d(peak)))
 }
 
-/// The scale `min(1, min_k γ_k/norm_k)` that makes `‖s·A_k‖_op ≤ γ_k` given `‖A_k‖_op ≤ norm_k`.
-pub(crate) fn feasible_scale(gamma: &[f64], norms: impl IntoIterator<Item = f64>) -> f64 {
-    gamma.iter().zip(norms).fold(1.0f64, |s, (&g, norm)| if norm > 0.0 { s.min(g / norm) } else { s })
+/// The scale `min(1, min_k γ_k/norm_k)` that makes `‖s·A_k‖_op ≤ γ_k` given `‖A_k‖_op ≤ norm_k`,
+/// from the pairs `(γ_k, norm_k)`.
+pub(crate) fn feasible_scale(bounds: impl IntoIterator<Item = (f64, f64)>) -> f64 {
+    bounds.into_iter().fold(1.0f64, |s, (g, norm)| if norm > 0.0 { s.min(g / norm) } else { s })
 }

@@ -27,7 +27,7 @@ const LANE_LEFT_MAX: usize = 16;
 const GRAM_GROUPS: usize = 8;
 
 /// Buffers reused by [`Unfolding::gram`] and [`Unfolding::apply_low_rank`]: repeated calls on
-/// one unfolding allocate nothing once the rank passed to `apply_low_rank` stops growing.
+/// one unfolding allocate nothing after the first (temporaries are sized for rank `n_k`).
 #[derive(Default)]
 pub(crate) struct Workspace {
     /// Partial Gram matrices, one per group of pieces.
@@ -153,8 +153,8 @@ impl Unfolding {
         let r = v.ncols();
         let (_, rows, _, _) = self.layout(0);
         let apply = |p: MatMut<'_, f64>, tmp: &mut Vec<f64>, par: Par| {
-            if tmp.len() < rows * r {
-                tmp.resize(rows * r, 0.0);
+            if tmp.len() < rows * self.split.n {
+                tmp.resize(rows * self.split.n, 0.0);
             }
             let mut t = MatMut::from_column_major_slice_mut(&mut tmp[..rows * r], rows, r);
             matmul(t.rb_mut(), Accum::Replace, p.rb(), v, 1.0, par);

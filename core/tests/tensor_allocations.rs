@@ -1,0 +1,97 @@
+//! The ADMM iterations allocate nothing: a solve's heap allocations (counted by a wrapper
+//! around the system allocator, per thread) are the same for 5 and for 15 iterations, so every
+//! one of them happens before the loop or after it.
+
+mod tensor_support;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use tensor_support::*;
+use tessera::tensor::{complete, Method, Options, Termination, Weights};
+
+struct Counting;
+
+thread_local! {
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+fn count() {
+    // `try_with`: the allocator also runs while thread-local storage is torn down.
+    let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
+}
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        count();
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        count();
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        count();
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocations() -> usize {
+    ALLOCATIONS.with(Cell::get)
+}
+
+/// Allocations of a solve stopped after `max_iter` iterations, and its exact dual evaluations.
+fn solve(method: Method, options: &Options, max_iter: usize) -> (usize, usize) {
+    let dims = [6, 5, 7];
+    let truth = tucker_tensor(&dims, &[2, 2, 3], 11);
+    let obs = observe(&truth, &dims, 0.5, if options.lambda > 0.0 { 0.05 } else { 0.0 }, 12);
+    let options = Options { max_iter, ..options.clone() };
+    let before = allocations();
+    let est = complete(&obs, method, &options, None).unwrap();
+    let after = allocations();
+    assert_eq!(est.info.termination, Termination::MaxIterations);
+    assert_eq!(est.info.iterations, max_iter);
+    (after - before, est.info.exact_duals)
+}
+
+fn check(method: Method, options: Options) {
+    // A first solve, so that one-time initialisations in this thread are not counted.
+    solve(method, &options, 5);
+    let (short, _) = solve(method, &options, 5);
+    let (long, exact_duals) = solve(method, &options, 15);
+    assert!(short > 0, "the counter counts");
+    assert_eq!(long, short, "{method:?} {options:?}: {long} allocations in 15 iterations, {short} in 5");
+    println!("{method:?}: {short} allocations, {exact_duals} exact duals in 15 iterations");
+}
+
+/// `tol` small enough that 15 iterations do not converge.
+fn base(lambda: f64) -> Options {
+    Options { lambda, tol: 1e-14, weights: Weights::Custom(vec![1.0, 0.5, 2.0]), ..Options::default() }
+}
+
+#[test]
+fn overlapped_iterations_do_not_allocate() {
+    check(Method::Overlapped, base(0.0));
+    check(Method::Overlapped, base(0.1));
+}
+
+#[test]
+fn accelerated_overlapped_iterations_do_not_allocate() {
+    check(Method::Overlapped, Options { relaxation: 1.6, residual_balancing: true, ..base(0.0) });
+}
+
+#[test]
+fn as_matrix_iterations_do_not_allocate() {
+    check(Method::AsMatrix { mode: 1 }, base(0.0));
+}
+
+#[test]
+fn latent_iterations_do_not_allocate() {
+    check(Method::Latent, base(0.0));
+    check(Method::Latent, base(0.1));
+}
