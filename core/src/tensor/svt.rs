@@ -10,13 +10,14 @@
 //! unfolding is copied out and thresholded through a thin SVD instead.
 
 use super::shape::{check_mode, Shape};
-use super::unfold::{fold, unfold, Unfolding, Workspace};
+use super::unfold::{fold_into, unfold_into, Unfolding, Workspace};
 use super::TensorError;
-use faer::dyn_stack::{MemBuffer, MemStack};
-use faer::linalg::evd::{self, ComputeEigenvectors};
 use faer::diag::Diag;
-use faer::linalg::solvers::Svd;
-use faer::{Mat, Par};
+use faer::dyn_stack::{MemBuffer, MemStack, StackReq};
+use faer::linalg::evd::{self, ComputeEigenvectors};
+use faer::linalg::matmul::matmul;
+use faer::linalg::svd::{self, ComputeSvdVectors};
+use faer::{Accum, Mat, Par};
 
 /// Smallest `τ / σ_max` for which thresholding goes through the Gram matrix.
 pub const GRAM_MIN_RELATIVE_THRESHOLD: f64 = 1e-6;
@@ -59,7 +60,58 @@ pub struct Shrinkage {
     pub sigma_max: f64,
 }
 
-/// Reusable workspace for the spectral operations on one mode of one tensor shape.
+/// Buffers of the thin SVD `X_(k) = U Σ Vᵀ` of a copied unfolding, made on the first call of
+/// [`DenseSvd::decompose`] (most modes never need them) and reused after it.
+struct DenseSvd {
+    /// The unfolding; after thresholding, the thresholded unfolding.
+    a: Mat<f64>,
+    s: Diag<f64>,
+    u: Mat<f64>,
+    v: Mat<f64>,
+    stack: MemBuffer,
+}
+
+impl DenseSvd {
+    fn new() -> Self {
+        Self { a: Mat::new(), s: Diag::zeros(0), u: Mat::new(), v: Mat::new(), stack: MemBuffer::new(StackReq::EMPTY) }
+    }
+
+    /// The thin SVD of `x`'s mode-k unfolding into `a`, `s`, `u`, `v`; `sigma` gets the
+    /// singular values (nonincreasing).
+    fn decompose(&mut self, x: &[f64], shape: &Shape, k: usize, par: Par, sigma: &mut Vec<f64>) -> Result<(), TensorError> {
+        let split = shape.split(k);
+        let (n, cols) = (split.n, split.cols());
+        if self.a.nrows() != n || self.a.ncols() != cols {
+            let size = n.min(cols);
+            let thin = ComputeSvdVectors::Thin;
+            *self = Self {
+                a: Mat::zeros(n, cols),
+                s: Diag::zeros(size),
+                u: Mat::zeros(n, size),
+                v: Mat::zeros(cols, size),
+                stack: MemBuffer::new(svd::svd_scratch::<f64>(n, cols, thin, thin, par, Default::default())),
+            };
+        }
+        unfold_into(x, shape, k, self.a.as_mut());
+        svd::svd(
+            self.a.as_ref(),
+            self.s.as_mut(),
+            Some(self.u.as_mut()),
+            Some(self.v.as_mut()),
+            par,
+            MemStack::new(&mut self.stack),
+            Default::default(),
+        )
+        .map_err(|_| TensorError::Decomposition("singular value decomposition"))?;
+        sigma.clear();
+        sigma.extend(self.s.column_vector().iter().copied());
+        Ok(())
+    }
+}
+
+/// Reusable workspace for the spectral operations on one mode of one tensor shape: after the
+/// first call of each operation, calls allocate nothing (except
+/// [`ModeSpectrum::left_singular_vectors`], which returns a new matrix).
 pub(crate) struct ModeSpectrum {
     shape: Shape,
     k: usize,
@@ -72,6 +124,7 @@ pub(crate) struct ModeSpectrum {
     sigma: Vec<f64>,
     factors: (Mat<f64>, Mat<f64>),
     stack: MemBuffer,
+    dense: DenseSvd,
     par: Par,
 }
 
@@ -90,6 +143,7 @@ impl ModeSpectrum {
             sigma: Vec::with_capacity(n),
             factors: (Mat::zeros(n, n), Mat::zeros(n, n)),
             stack: MemBuffer::new(scratch),
+            dense: DenseSvd::new(),
             par,
         }
     }
@@ -125,12 +179,8 @@ impl ModeSpectrum {
     }
 
     /// Singular values of `x`'s unfolding by a thin SVD of the copied unfolding.
-    fn dense_svd(&mut self, x: &[f64]) -> Result<Svd<f64>, TensorError> {
-        let m = unfold(x, &self.shape, self.k);
-        let svd = m.thin_svd().map_err(|_| TensorError::Decomposition("singular value decomposition"))?;
-        self.sigma.clear();
-        self.sigma.extend(svd.S().column_vector().iter().copied());
-        Ok(svd)
+    fn dense_svd(&mut self, x: &[f64]) -> Result<(), TensorError> {
+        self.dense.decompose(x, &self.shape, self.k, self.par, &mut self.sigma)
     }
 
     /// The singular values of `X_(k)`, nonincreasing (`min(n_k, N/n_k)` of them).
@@ -161,8 +211,8 @@ impl ModeSpectrum {
             let n = self.shape.dim(self.k);
             Ok(Mat::from_fn(n, r, |i, j| self.eigenvectors[(i, n - 1 - j)]))
         } else {
-            let svd = self.dense_svd(x)?;
-            Ok(svd.U().subcols(0, r).to_owned())
+            self.dense_svd(x)?;
+            Ok(self.dense.u.subcols(0, r).to_owned())
         }
     }
 
@@ -196,12 +246,14 @@ impl ModeSpectrum {
     }
 
     fn shrink_through_svd(&mut self, x: &mut [f64], tau: f64) -> Result<Shrinkage, TensorError> {
-        let svd = self.dense_svd(x)?;
+        self.dense_svd(x)?;
         let rank = self.sigma.iter().take_while(|&&s| s > tau).count();
-        let u = svd.U().subcols(0, rank);
-        let vt = Mat::from_fn(rank, svd.V().nrows(), |j, c| (self.sigma[j] - tau) * svd.V()[(c, j)]);
-        let z = u * vt;
-        x.copy_from_slice(&fold(z.as_ref(), &self.shape, self.k));
+        let DenseSvd { a, u, v, .. } = &mut self.dense;
+        for (j, &s) in self.sigma[..rank].iter().enumerate() {
+            v.col_mut(j).iter_mut().for_each(|v| *v *= s - tau);
+        }
+        matmul(a.as_mut(), Accum::Replace, u.subcols(0, rank), v.subcols(0, rank).transpose(), 1.0, self.par);
+        fold_into(a.as_ref(), &self.shape, self.k, x);
         let sigma_max = self.sigma.first().copied().unwrap_or(0.0);
         Ok(Shrinkage { rank, nuclear_norm: self.sigma[..rank].iter().map(|s| s - tau).sum(), sigma_max })
     }

@@ -192,16 +192,36 @@ impl Unfolding {
 
 /// The mode-k unfolding `X_(k)` (`n_k × N/n_k`) of a tensor, columns in Kolda's order.
 pub fn unfold(x: &[f64], shape: &Shape, k: usize) -> Mat<f64> {
-    assert_eq!(x.len(), shape.len());
+    let s = shape.split(k);
+    let mut m = Mat::zeros(s.n, s.cols());
+    unfold_into(x, shape, k, m.as_mut());
+    m
+}
+
+/// [`unfold`] into `out` (`n_k × N/n_k`).
+pub(crate) fn unfold_into(x: &[f64], shape: &Shape, k: usize, mut out: MatMut<'_, f64>) {
     let ModeSplit { left, n, right } = shape.split(k);
-    Mat::from_fn(n, left * right, |i, c| x[c % left + left * (i + n * (c / left))])
+    assert!(x.len() == shape.len() && out.nrows() == n && out.ncols() == left * right);
+    for r in 0..right {
+        for i in 0..n {
+            for l in 0..left {
+                out[(i, l + left * r)] = x[l + left * (i + n * r)];
+            }
+        }
+    }
 }
 
 /// The inverse of [`unfold`]: the tensor of shape `shape` whose mode-k unfolding is `m`.
 pub fn fold(m: MatRef<'_, f64>, shape: &Shape, k: usize) -> Vec<f64> {
-    let ModeSplit { left, n, right } = shape.split(k);
-    assert!(m.nrows() == n && m.ncols() == left * right);
     let mut x = vec![0.0; shape.len()];
+    fold_into(m, shape, k, &mut x);
+    x
+}
+
+/// [`fold`] into `x`.
+pub(crate) fn fold_into(m: MatRef<'_, f64>, shape: &Shape, k: usize, x: &mut [f64]) {
+    let ModeSplit { left, n, right } = shape.split(k);
+    assert!(x.len() == shape.len() && m.nrows() == n && m.ncols() == left * right);
     for r in 0..right {
         for i in 0..n {
             for l in 0..left {
@@ -209,7 +229,6 @@ pub fn fold(m: MatRef<'_, f64>, shape: &Shape, k: usize) -> Vec<f64> {
             }
         }
     }
-    x
 }
 
 /// The mode-k product `x ×_k M` (`M` of shape `J × n_k`) and its shape.
