@@ -90,7 +90,8 @@ typedef struct tsr_completability_options {
   int64_t sketch_dimensions;
   // Rank r >= 2: most minors combined into one estimate.
   int64_t max_estimators;
-  // Rank r >= 2: most rounds of completing entries from completed ones.
+  // Rank r >= 2: most rounds of completing entries from completed ones; default `INT64_MAX`
+  // (until a round completes nothing).
   int64_t max_rounds;
   // Rank r >= 2: smallest reciprocal condition number of an accepted r x r block.
   double min_rcond;

@@ -140,7 +140,8 @@ module tessera_c
     integer(c_int64_t) :: sketch_dimensions
     ! Rank r >= 2: most minors combined into one estimate.
     integer(c_int64_t) :: max_estimators
-    ! Rank r >= 2: most rounds of completing entries from completed ones.
+    ! Rank r >= 2: most rounds of completing entries from completed ones; default `INT64_MAX`
+    ! (until a round completes nothing).
     integer(c_int64_t) :: max_rounds
     ! Rank r >= 2: smallest reciprocal condition number of an accepted r x r block.
     real(c_double) :: min_rcond

@@ -119,7 +119,8 @@ class tsr_completability_options(ctypes.Structure):
         ('sketch_dimensions', ctypes.c_int64),
         # Rank r >= 2: most minors combined into one estimate.
         ('max_estimators', ctypes.c_int64),
-        # Rank r >= 2: most rounds of completing entries from completed ones.
+        # Rank r >= 2: most rounds of completing entries from completed ones; default `INT64_MAX`
+        # (until a round completes nothing).
         ('max_rounds', ctypes.c_int64),
         # Rank r >= 2: smallest reciprocal condition number of an accepted r x r block.
         ('min_rcond', ctypes.c_double),

@@ -136,7 +136,8 @@ struct tsr_completability_options
     sketch_dimensions::Int64
     # Rank r >= 2: most minors combined into one estimate.
     max_estimators::Int64
-    # Rank r >= 2: most rounds of completing entries from completed ones.
+    # Rank r >= 2: most rounds of completing entries from completed ones; default `INT64_MAX`
+    # (until a round completes nothing).
     max_rounds::Int64
     # Rank r >= 2: smallest reciprocal condition number of an accepted r x r block.
     min_rcond::Cdouble
