@@ -26,7 +26,7 @@
 //! does not depend on the thread count.
 
 use super::minors_combine::combine;
-use super::minors_input::check_inputs;
+use super::input::check_inputs;
 use super::minors_known::{Completed, Known};
 use super::minors_search::find_estimators;
 use super::{CompletabilityError, Estimate, Mask};

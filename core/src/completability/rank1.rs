@@ -26,6 +26,7 @@
 
 use super::rank1_forest::Forest;
 use super::rank1_laplacian::Laplacian;
+use super::input::{check_queries, check_values, check_variances};
 use super::{CompletabilityError, Components, Estimate, Mask};
 use crate::rng::SplitMix64;
 use faer::Par;
@@ -195,32 +196,9 @@ fn validate(
     options: &Rank1Options,
 ) -> Result<(), CompletabilityError> {
     use CompletabilityError::*;
-    let len = mask.len();
-    if values.len() != len {
-        return Err(LengthMismatch { what: "values", expected: len, got: values.len() });
-    }
-    if let Some(index) = values.iter().position(|v| !v.is_finite()) {
-        return Err(NonFinite { what: "values", index });
-    }
-    if let Some(var) = variances {
-        if var.len() != len {
-            return Err(LengthMismatch { what: "variances", expected: len, got: var.len() });
-        }
-        if let Some(index) = var.iter().position(|v| !v.is_finite()) {
-            return Err(NonFinite { what: "variances", index });
-        }
-        if let Some(index) = var.iter().position(|&v| v <= 0.0) {
-            return Err(NonPositiveVariance { index });
-        }
-    }
-    for (entry, &(i, j)) in queries.iter().enumerate() {
-        if i >= mask.nrows() {
-            return Err(IndexOutOfRange { entry, axis: "row", index: i as i64, extent: mask.nrows() });
-        }
-        if j >= mask.ncols() {
-            return Err(IndexOutOfRange { entry, axis: "column", index: j as i64, extent: mask.ncols() });
-        }
-    }
+    check_values(mask, "values", values)?;
+    check_variances(mask, variances)?;
+    check_queries(mask, queries)?;
     if !(options.tol.is_finite() && options.tol > 0.0) {
         return Err(InvalidParameter { name: "tol", value: options.tol, requirement: "positive and finite" });
     }

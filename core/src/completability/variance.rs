@@ -29,7 +29,7 @@
 //! O(r N) per query, memory 3N² doubles. N of a few thousand (e.g. 200 × 200 at r = 3,
 //! N = 1200) is the intended size.
 
-use super::minors_input::{check_inputs, check_queries, check_rank, noise_variances};
+use super::input::{check_inputs, check_queries, check_rank, noise_variances};
 use super::variance_dense::symmetric_eigen;
 use super::variance_fisher::{block, normal_equations};
 use super::variance_fit::{fit, theta_of};

@@ -1,5 +1,5 @@
-//! Checks shared by the minor completion and the first-order variance: rank, per-entry values
-//! and noise variances, queried positions.
+//! Input checks shared by the estimators (rank 1, minors, first-order variance): rank,
+//! per-entry values and noise variances, queried positions.
 
 use super::{CompletabilityError, Mask};
 
@@ -44,11 +44,17 @@ pub(super) fn check_values(mask: &Mask, what: &'static str, values: &[f64]) -> R
 
 /// The noise variances: `variances` checked (one finite positive value per entry), or 1s.
 pub(super) fn noise_variances(mask: &Mask, variances: Option<&[f64]>) -> Result<Vec<f64>, CompletabilityError> {
-    let Some(s) = variances else { return Ok(vec![1.0; mask.len()]) };
+    check_variances(mask, variances)?;
+    Ok(variances.map_or_else(|| vec![1.0; mask.len()], <[f64]>::to_vec))
+}
+
+/// `variances`, when given: one finite positive value per entry.
+pub(super) fn check_variances(mask: &Mask, variances: Option<&[f64]>) -> Result<(), CompletabilityError> {
+    let Some(s) = variances else { return Ok(()) };
     check_values(mask, "variances", s)?;
     match s.iter().position(|&v| v <= 0.0) {
         Some(index) => Err(CompletabilityError::NonPositiveVariance { index }),
-        None => Ok(s.to_vec()),
+        None => Ok(()),
     }
 }
 
