@@ -378,6 +378,40 @@ fn sketched_variances_are_within_their_stated_error() {
 }
 
 #[test]
+fn the_local_control_variate_makes_a_small_sketch_accurate_and_stays_unbiased() {
+    // About 8 observations per row and column: the two-hop Galerkin lower bound carries most
+    // of every resistance, so 8 sketch dimensions spread far less than the plain sketch's
+    // √(2/8) = 0.5 across seeds, and the mean over seeds is the exact variance.
+    let mut rng = Rng::new(21);
+    let (m, n) = (200, 200);
+    let mask = random_mask(m, n, 1600, &mut rng);
+    let (u, v) = (factor(m, 0.0, &mut rng), factor(n, 0.0, &mut rng));
+    let values: Vec<f64> = (0..mask.len()).map(|e| u[mask.entry(e).0] * v[mask.entry(e).1]).collect();
+    let label = labels(&mask);
+    let queries: Vec<(usize, usize)> =
+        all_entries(m, n).into_iter().filter(|&(i, j)| label[i] == label[m + j]).step_by(1999).collect();
+    let exact = complete_rank1(&mask, &values, None, &queries, &MINVAR, Par::Seq).unwrap();
+    let seeds = 64;
+    let (mut sum, mut sum2) = (vec![0.0; queries.len()], vec![0.0; queries.len()]);
+    for seed in 0..seeds {
+        let sketch = Rank1Options { variance: Rank1Variance::Sketch { dimensions: 8, seed }, ..MINVAR };
+        let approx = complete_rank1(&mask, &values, None, &queries, &sketch, Par::Seq).unwrap();
+        for (q, (a, e)) in approx.iter().zip(&exact).enumerate() {
+            let ratio = a.variance / e.variance;
+            sum[q] += ratio;
+            sum2[q] += ratio * ratio;
+        }
+    }
+    assert!(queries.len() >= 15);
+    for q in 0..queries.len() {
+        let mean = sum[q] / seeds as f64;
+        let sd = (sum2[q] / seeds as f64 - mean * mean).sqrt();
+        assert!(sd < 0.25 * 0.5, "query {q}: relative spread {sd}");
+        assert!((mean - 1.0).abs() < 4.0 * sd / (seeds as f64).sqrt() + 1e-9, "query {q}: mean ratio {mean} ± {sd}");
+    }
+}
+
+#[test]
 fn results_do_not_depend_on_the_thread_count() {
     let mut rng = Rng::new(17);
     let (m, n) = (5000, 4000);

@@ -3,10 +3,12 @@
 //! relative size `noise`, `queries` uniform queried entries. Prints one JSON line with the
 //! wall (t_*) and process CPU (cpu_*, all threads) times of the components (union–find), of `complete_rank1` without queries (closure and
 //! the potentials: the estimates) and with the queries (adds the variances), and the accuracy
-//! against the truth.
+//! against the truth. `--check N` (with a sketch) also solves the first N queries' variances
+//! exactly, untimed, and reports the sketch's relative errors on them.
 //!
 //!     rank1 [--m 100000] [--n 100000] [--obs 1000000] [--queries 10000] [--threads 1]
 //!           [--method path|minvar] [--variance exact|sketch:K] [--tol 1e-10] [--noise 0] [--seed 1]
+//!           [--check 0]
 
 use faer::Par;
 use std::collections::HashSet;
@@ -106,11 +108,25 @@ fn main() {
             .map(|(&(i, j), e)| (e.value - u[i] * v[j]).abs() / (u[i] * v[j]).abs())
             .fold(0.0, f64::max);
         let mean_var = est.iter().filter(|e| e.is_determined()).map(|e| e.variance).sum::<f64>() / determined.max(1) as f64;
+        let check = (num("--check", 0.0) as usize).min(nq);
+        let (mut max_var_rel, mut rms_var_rel) = (0.0f64, 0.0);
+        if check > 0 {
+            let exact_options = Rank1Options { variance: Rank1Variance::Exact, ..options };
+            let exact = complete_rank1(&mask, &values, None, &queries[..check], &exact_options, par).expect("exact");
+            let rel: Vec<f64> = exact
+                .iter()
+                .zip(&est)
+                .filter(|(e, _)| e.is_determined())
+                .map(|(e, a)| (a.variance - e.variance).abs() / e.variance)
+                .collect();
+            max_var_rel = rel.iter().copied().fold(0.0, f64::max);
+            rms_var_rel = (rel.iter().map(|r| r * r).sum::<f64>() / rel.len().max(1) as f64).sqrt();
+        }
         println!(
             "{{\"m\": {m}, \"n\": {n}, \"obs\": {obs}, \"queries\": {nq}, \"threads\": {threads}, \"method\": \"{method:?}\", \
              \"variance\": \"{variance:?}\", \"tol\": {}, \"components\": {}, \"t_mask\": {t_mask:.4}, \
              \"t_components\": {t_components:.4}, \"t_estimates\": {t_estimates:.4}, \"t_with_variances\": {t_all:.4}, \"cpu_components\": {c_components:.2}, \"cpu_estimates\": {c_estimates:.2}, \"cpu_with_variances\": {c_all:.2}, \
-             \"determined\": {determined}, \"max_rel_error\": {max_rel:.3e}, \"mean_variance\": {mean_var:.4e}}}",
+             \"determined\": {determined}, \"max_rel_error\": {max_rel:.3e}, \"mean_variance\": {mean_var:.4e}, \"checked\": {check}, \"max_variance_rel_error\": {max_var_rel:.3e}, \"rms_variance_rel_error\": {rms_var_rel:.3e}}}",
             options.tol,
             components.count()
         );

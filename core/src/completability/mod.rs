@@ -25,6 +25,7 @@ mod prune;
 mod rank1;
 mod rank1_forest;
 mod rank1_laplacian;
+mod rank1_local;
 mod variance;
 mod variance_dense;
 mod variance_fisher;

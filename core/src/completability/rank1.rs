@@ -28,8 +28,9 @@ use super::rank1_forest::Forest;
 use super::rank1_laplacian::Laplacian;
 use super::input::{check_queries, check_values, check_variances};
 use super::{CompletabilityError, Components, Estimate, Mask};
-use crate::rng::SplitMix64;
+use super::rank1_local::{edge_signs, local_part, Scratch};
 use faer::Par;
+use rayon::prelude::*;
 
 /// How a rank-1 entry is estimated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,9 +53,11 @@ pub enum Rank1Variance {
     /// solve sweeps the whole component: on a 10⁵ × 10⁵ mask with 10⁶ random entries, about
     /// 0.3 s of CPU per 8 queries.
     Exact,
-    /// Johnson–Lindenstrauss sketch (Spielman–Srivastava): `dimensions` solves with random
-    /// ±1 right-hand sides Bᵀ C^{1/2} q shared by all queries. Unbiased, with relative standard
-    /// deviation at most √(2 / dimensions) per entry (plus the solver error); `seed` fixes the
+    /// Johnson–Lindenstrauss sketch (Spielman–Srivastava) with a local control variate:
+    /// `dimensions` solves with random ±1 right-hand sides Bᵀ C^{1/2} q shared by all queries
+    /// estimate only what a two-hop Galerkin lower bound R_low around the entry's row and column
+    /// misses. Unbiased and never below R_low; relative standard deviation at most
+    /// √(2 / dimensions)·(R − R_low)/R per entry (plus the solver error); `seed` fixes the
     /// signs.
     Sketch { dimensions: usize, seed: u64 },
 }
@@ -330,8 +333,9 @@ fn exact_resistances(
     Ok(out)
 }
 
-/// R_eff(a, b) ≈ Σ_l (z_l(a) − z_l(b))² with L z_l = Bᵀ C^{1/2} q_l, q_l uniform in
-/// {±1/√k}^{|Ω|} (drawn in entry order, one generator stream), solved `BLOCK` at a time on
+/// R_eff(a, b) ≈ R_low + ‖Z(e_a − e_b) − Qv‖² (the local lower bound and control variate of
+/// `rank1_local`), with Z = Q C^{1/2} B L⁺ from k grounded solves L z_l = Bᵀ C^{1/2} q_l,
+/// q_l ∈ {±1/√k}^{|Ω|} (signs hashed from the seed and the edge), solved `BLOCK` at a time on
 /// the components that are queried.
 #[allow(clippy::too_many_arguments)]
 fn sketched_resistances(
@@ -347,36 +351,51 @@ fn sketched_resistances(
     par: Par,
 ) -> Result<Vec<f64>, CompletabilityError> {
     let m = mask.nrows();
-    let blocks = k.div_ceil(BLOCK);
     let scale = 1.0 / (k as f64).sqrt();
-    let mut rng = SplitMix64::new(seed);
-    let mut rhs = vec![vec![[0.0; BLOCK]; forest.order.len()]; blocks];
+    let is_row = |p: u32| (forest.order[p as usize] as usize) < m;
+    // Per pair: the lower bound, and the remainder's sketch, −Qv until Zb is added.
+    let local = |scratch: &mut Scratch, &(a, b): &(usize, usize)| {
+        let mut qv = vec![0.0; k];
+        let low = local_part(lap, (forest.pos[a], forest.pos[b]), seed, scale, is_row, scratch, &mut qv);
+        qv.iter_mut().for_each(|t| *t = -*t);
+        (low, qv)
+    };
+    let positions = forest.order.len();
+    let mut parts: Vec<(f64, Vec<f64>)> = if par.degree() > 1 {
+        pairs.par_iter().map_init(|| Scratch::new(positions), local).collect()
+    } else {
+        let mut scratch = Scratch::new(positions);
+        pairs.iter().map(|pair| local(&mut scratch, pair)).collect()
+    };
+
+    let mut rhs = vec![vec![[0.0; BLOCK]; positions]; k.div_ceil(BLOCK)];
     for e in (0..mask.len()).filter(|&e| log_abs[e].is_finite()) {
         let (i, j) = mask.entry(e);
-        let (a, b) = (forest.pos[i] as usize, forest.pos[m + j] as usize);
-        let w = scale / log_var[e].sqrt();
-        let mut bits = 0u64;
+        let (a, b) = (forest.pos[i], forest.pos[m + j]);
+        let w = scale * (1.0 / log_var[e]).sqrt();
+        let mut bits = 0;
         for l in 0..k {
             if l % 64 == 0 {
-                bits = rng.next_u64();
+                bits = edge_signs(seed, a, b, l / 64);
             }
             let flow = if bits >> (l % 64) & 1 == 1 { w } else { -w };
-            rhs[l / BLOCK][a][l % BLOCK] += flow;
-            rhs[l / BLOCK][b][l % BLOCK] -= flow;
+            rhs[l / BLOCK][a as usize][l % BLOCK] += flow;
+            rhs[l / BLOCK][b as usize][l % BLOCK] -= flow;
         }
     }
-    let mut out = vec![0.0; pairs.len()];
     for (c, group) in by_component(forest, pairs) {
         let range = forest.start[c]..forest.start[c + 1];
         let local = |v: usize| forest.pos[v] as usize - range.start;
-        for block in &rhs {
+        for (t, block) in rhs.iter().enumerate() {
             let x =
                 lap.solve(range.clone(), &block[range.clone()], None, resistance_tol(options), options.max_iter, par)?;
             for &q in &group {
                 let (xa, xb) = (&x[local(pairs[q].0)], &x[local(pairs[q].1)]);
-                out[q] += (0..BLOCK).map(|l| (xa[l] - xb[l]).powi(2)).sum::<f64>();
+                for (l, d) in parts[q].1[t * BLOCK..].iter_mut().take(BLOCK).enumerate() {
+                    *d += xa[l] - xb[l];
+                }
             }
         }
     }
-    Ok(out)
+    Ok(parts.into_iter().map(|(low, d)| low + d.iter().map(|t| t * t).sum::<f64>()).collect())
 }

@@ -168,6 +168,16 @@ impl Laplacian {
 }
 
 impl Laplacian {
+    /// The diagonal entry (weighted degree) at position `p`.
+    pub fn degree(&self, p: usize) -> f64 {
+        self.diag[p]
+    }
+
+    /// The (position, conductance) neighbours of position `p`.
+    pub fn neighbours(&self, p: usize) -> &[(u32, f64)] {
+        &self.adj[self.start[p]..self.start[p + 1]]
+    }
+
     /// (L v)_s for local position `s` of the component starting at position `offset`.
     #[inline]
     fn apply<const K: usize>(&self, offset: usize, s: usize, v: &[[f64; K]]) -> [f64; K] {
