@@ -352,16 +352,21 @@ fn monte_carlo_variance_agrees_with_the_prediction() {
     }
 }
 
-#[test]
-fn sketched_variances_are_within_their_stated_error() {
-    let mut rng = Rng::new(16);
-    let (m, n) = (60, 60);
-    let mask = random_mask(m, n, 400, &mut rng);
-    let (u, v) = (factor(m, 0.0, &mut rng), factor(n, 0.0, &mut rng));
+/// A random n × n mask with `count` entries, exact rank-1 values on it, and every `step`-th
+/// entry (row-major) whose row and column are connected as queries.
+fn exact_rank1_problem(seed: u64, n: usize, count: usize, step: usize) -> (Mask, Vec<f64>, Vec<(usize, usize)>) {
+    let mut rng = Rng::new(seed);
+    let mask = random_mask(n, n, count, &mut rng);
+    let (u, v) = (factor(n, 0.0, &mut rng), factor(n, 0.0, &mut rng));
     let values: Vec<f64> = (0..mask.len()).map(|e| u[mask.entry(e).0] * v[mask.entry(e).1]).collect();
     let label = labels(&mask);
-    let queries: Vec<(usize, usize)> =
-        all_entries(m, n).into_iter().filter(|&(i, j)| label[i] == label[m + j]).step_by(13).collect();
+    let queries = all_entries(n, n).into_iter().filter(|&(i, j)| label[i] == label[n + j]).step_by(step).collect();
+    (mask, values, queries)
+}
+
+#[test]
+fn sketched_variances_are_within_their_stated_error() {
+    let (mask, values, queries) = exact_rank1_problem(16, 60, 400, 13);
     let exact = complete_rank1(&mask, &values, None, &queries, &MINVAR, Par::Seq).unwrap();
     let dimensions = 200;
     let sketch = Rank1Options { variance: Rank1Variance::Sketch { dimensions, seed: 3 }, ..MINVAR };
@@ -382,14 +387,7 @@ fn the_local_control_variate_makes_a_small_sketch_accurate_and_stays_unbiased() 
     // About 8 observations per row and column: the two-hop Galerkin lower bound carries most
     // of every resistance, so 8 sketch dimensions spread far less than the plain sketch's
     // √(2/8) = 0.5 across seeds, and the mean over seeds is the exact variance.
-    let mut rng = Rng::new(21);
-    let (m, n) = (200, 200);
-    let mask = random_mask(m, n, 1600, &mut rng);
-    let (u, v) = (factor(m, 0.0, &mut rng), factor(n, 0.0, &mut rng));
-    let values: Vec<f64> = (0..mask.len()).map(|e| u[mask.entry(e).0] * v[mask.entry(e).1]).collect();
-    let label = labels(&mask);
-    let queries: Vec<(usize, usize)> =
-        all_entries(m, n).into_iter().filter(|&(i, j)| label[i] == label[m + j]).step_by(1999).collect();
+    let (mask, values, queries) = exact_rank1_problem(21, 200, 1600, 1999);
     let exact = complete_rank1(&mask, &values, None, &queries, &MINVAR, Par::Seq).unwrap();
     let seeds = 64;
     let (mut sum, mut sum2) = (vec![0.0; queries.len()], vec![0.0; queries.len()]);

@@ -17,15 +17,13 @@
 //! signs of any edge.
 
 use super::rank1_laplacian::Laplacian;
+use crate::rng::SplitMix64;
 
 /// 64 random signs of the sketch rows `64·word..64·word + 64` on the edge between the
 /// positions `row` (a row vertex) and `col` (a column vertex): bit l set means +1/√k.
 pub(crate) fn edge_signs(seed: u64, row: u32, col: u32, word: usize) -> u64 {
-    let key = (u64::from(row) << 32 | u64::from(col)) ^ seed.rotate_left(17);
-    let mut z = key.wrapping_add((word as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15));
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
+    let key = SplitMix64::new(seed).next_u64() ^ (u64::from(row) << 32 | u64::from(col));
+    SplitMix64::new(SplitMix64::new(key).next_u64() ^ word as u64).next_u64()
 }
 
 /// A sparse vector over the Laplacian's positions, built in a dense scratch array; `stamp`
@@ -142,7 +140,6 @@ mod tests {
     use super::*;
     use crate::completability::rank1_forest::Forest;
     use crate::completability::Mask;
-    use crate::rng::SplitMix64;
     use faer::{Mat, Side};
 
     /// A connected 12 × 10 mask (a staircase plus random entries) with random log variances,
