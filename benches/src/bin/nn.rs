@@ -7,7 +7,7 @@
 //! `Wᵀ ∂Z`, same shapes, layouts and threading rule), and of an inference pass. One JSON line
 //! each, with `"peer": "tessera"`, read by `benches/nn_vs_jax.py`.
 //!
-//!     cargo run --release -p tessera-benches --bin nn -- [--k 20] [--threads 1,2] [--dtypes f32,f64]
+//!     cargo run --release -p tessera-benches --bin nn -- [--k 20] [--threads 1,2] [--dtypes f32,f64] [--nets 64-128-10,...]
 
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatRef, Par};
@@ -99,6 +99,7 @@ fn run<T: Float>(sizes: &[usize], batch: usize, threads: usize, k: usize) {
 
 fn main() {
     let (mut k, mut threads, mut dtypes) = (20usize, vec![1usize, 2], vec!["f32".to_string(), "f64".to_string()]);
+    let mut nets: Option<Vec<String>> = None;
     let argv: Vec<String> = std::env::args().skip(1).collect();
     for pair in argv.chunks(2) {
         let value = pair.get(1).unwrap_or_else(|| panic!("{} needs a value", pair[0]));
@@ -106,10 +107,15 @@ fn main() {
             "--k" => k = value.parse().expect("--k takes a number"),
             "--threads" => threads = value.split(',').map(|t| t.parse().expect("thread counts")).collect(),
             "--dtypes" => dtypes = value.split(',').map(str::to_owned).collect(),
+            "--nets" => nets = Some(value.split(',').map(str::to_owned).collect()),
             other => panic!("unknown option {other}"),
         }
     }
     for (sizes, batch) in CASES {
+        let name: Vec<String> = sizes.iter().map(usize::to_string).collect();
+        if nets.as_ref().is_some_and(|n| !n.contains(&name.join("-"))) {
+            continue;
+        }
         for &t in &threads {
             for d in &dtypes {
                 match d.as_str() {

@@ -8,7 +8,8 @@
 //!   `p_ib = e^{y_ib − m_b}/Σ_j e^{y_jb − m_b}` the softmax;
 //! * logistic: `L = (1/B) Σ (max(y, 0) + ln(1 + e^{−|y|}) − t y)`, `∂L/∂y = (σ(y) − t)/B`.
 //!
-//! Losses are accumulated in `f64`; the gradient is rounded to the storage type once.
+//! Losses are accumulated in `f64`; the gradient is rounded to the storage type (twice for the
+//! softmax: `e^{y − m}`, then `p/B`).
 
 use super::activation::{sigmoid64, softplus64};
 use super::{Float, Loss, NnError};
@@ -102,11 +103,17 @@ pub fn loss_gradient<T: Float>(loss: Loss, y: &[T], n: usize, targets: &Targets<
 #[inline(always)]
 fn softmax_ce_column<T: Float>(y: &[T], c: usize, inv_b: f64, d: &mut [T]) -> f64 {
     let m = y.iter().fold(f64::NEG_INFINITY, |m, v| m.max(v.to_f64()));
-    let s: f64 = y.iter().map(|v| exp_m1_neg(v.to_f64() - m).1).sum();
-    let scale = inv_b / s;
-    // The exponentials again rather than stored: one rounding of `p/B` in `f32` too.
+    // The exponentials are stored (rounded to `T`) and rescaled in place: one exponential per
+    // element, at the price of a second rounding of `p` (at most one ulp of `T` in all).
+    let mut s = 0.0;
     for (g, v) in d.iter_mut().zip(y) {
-        *g = T::from_f64(exp_m1_neg(v.to_f64() - m).1 * scale);
+        let e = exp_m1_neg(v.to_f64() - m).1;
+        s += e;
+        *g = T::from_f64(e);
+    }
+    let scale = T::from_f64(inv_b / s);
+    for g in d.iter_mut() {
+        *g *= scale;
     }
     d[c] = T::from_f64(d[c].to_f64() - inv_b);
     // ln s with s ∈ [1, n]: ln(1 + (s − 1)).
