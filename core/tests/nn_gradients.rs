@@ -87,7 +87,7 @@ fn check(sizes: &[usize], acts: &[Activation], loss: Loss, seed: u64) {
     let h = 1e-5;
     let mut scratch = net.clone();
     let scale = grad.iter().fold(0.0f64, |m, g| m.max(g.abs())).max(1e-3);
-    for k in 0..grad.len() {
+    for (k, &gk) in grad.iter().enumerate() {
         let p = net.params()[k];
         scratch.params_mut()[k] = p + h;
         let up = loss_of(&scratch, &x, &t, &mut ws);
@@ -95,7 +95,7 @@ fn check(sizes: &[usize], acts: &[Activation], loss: Loss, seed: u64) {
         let down = loss_of(&scratch, &x, &t, &mut ws);
         scratch.params_mut()[k] = p;
         let fd = (up - down) / (2.0 * h);
-        assert!((fd - grad[k]).abs() < 1e-7 * scale, "{acts:?} {loss:?}: ∂L/∂θ[{k}] = {} but FD {fd}", grad[k]);
+        assert!((fd - gk).abs() < 1e-7 * scale, "{acts:?} {loss:?}: ∂L/∂θ[{k}] = {gk} but FD {fd}");
     }
     let scale = gx.norm_max().max(1e-3);
     for j in 0..BATCH {

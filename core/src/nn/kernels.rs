@@ -91,16 +91,16 @@ pub fn column_sum<T: Float>(d: &[T], s: &mut [T]) {
 /// Index of the first NaN or infinity of `x`, if any (one vectorised pass; the index is
 /// searched for only when there is one).
 pub fn first_non_finite<T: Float>(x: &[T]) -> Option<usize> {
-    // `v − v` is 0 for finite `v` and NaN otherwise; 16 independent sums vectorise.
+    // `0·v` is ±0 for finite `v` and NaN otherwise; 16 independent sums vectorise.
     let all = dispatch(
         #[inline(always)]
         || {
             let mut acc = [T::ZERO; 16];
             let chunks = x.chunks_exact(16);
-            let tail = chunks.remainder().iter().fold(T::ZERO, |s, &v| s + (v - v));
+            let tail = chunks.remainder().iter().fold(T::ZERO, |s, &v| s + v * T::ZERO);
             for c in chunks {
                 for (a, &v) in acc.iter_mut().zip(c) {
-                    *a += v - v;
+                    *a += v * T::ZERO;
                 }
             }
             acc.iter().fold(tail, |s, &a| s + a) == T::ZERO
