@@ -3,48 +3,13 @@
 //! one of them happens before the loop, in its first iteration (buffers made on first use) or
 //! after it. Shapes with only short-fat unfoldings (Gram path) and with a tall one (thin SVD).
 
+#[path = "common/counting.rs"]
+mod counting;
 mod tensor_support;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+use counting::allocations;
 use tensor_support::*;
 use tessera::tensor::{complete, Method, Options, Termination, Weights};
-
-struct Counting;
-
-thread_local! {
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
-
-fn count() {
-    // `try_with`: the allocator also runs while thread-local storage is torn down.
-    let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count();
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        count();
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count();
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
-
-fn allocations() -> usize {
-    ALLOCATIONS.with(Cell::get)
-}
 
 /// Mode 0 of the second shape is tall (12 > 2·3), so it is thresholded by thin SVDs.
 const SHAPES: [[usize; 3]; 2] = [[6, 5, 7], [12, 2, 3]];

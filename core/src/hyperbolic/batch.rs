@@ -10,6 +10,7 @@
 //! rounded to the storage type on the way back.
 
 use super::lane::{Lane, V, W};
+pub use crate::simd::dispatch;
 use super::primitives::norm2;
 use super::real::Real;
 use faer::{MatMut, MatRef, Par};
@@ -209,36 +210,6 @@ fn split_outputs<'a, T, const NO: usize>(
         chunks.push(heads);
     }
     chunks
-}
-
-/// Runs `f` compiled for the widest SIMD instruction set the CPU offers. `f` and what it
-/// calls must be `#[inline(always)]` for the target features to reach them.
-#[inline(always)]
-pub fn dispatch<R>(f: impl FnOnce() -> R) -> R {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512dq") {
-            // SAFETY: the features were just detected.
-            return unsafe { with_avx512(f) };
-        }
-        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
-            // SAFETY: the features were just detected.
-            return unsafe { with_avx2(f) };
-        }
-    }
-    f()
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
-unsafe fn with_avx512<R>(f: impl FnOnce() -> R) -> R {
-    f()
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn with_avx2<R>(f: impl FnOnce() -> R) -> R {
-    f()
 }
 
 /// A view reduced to a pointer and strides, read without faer's per-access checks.

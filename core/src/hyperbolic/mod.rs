@@ -18,10 +18,8 @@
 //! points are pulled to at most `(1 − Real::MARGIN)/√c` from the origin.
 
 mod ball;
-mod lane;
 mod batch;
 mod distance;
-mod elementary;
 mod geodesic;
 mod gyroplane;
 mod gyration;
@@ -35,6 +33,8 @@ mod scalar_mul;
 mod shape;
 mod tangent;
 mod transport;
+
+use crate::simd::{elementary, lane};
 
 pub use ball::{HyperbolicError, PoincareBall};
 pub use real::Real;

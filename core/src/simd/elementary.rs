@@ -30,7 +30,7 @@ const EXP_MIN: f64 = -746.0;
 /// `Σₖ coef[k] qᵏ` by Horner's rule on even and odd powers separately (two chains of half the
 /// length).
 #[inline(always)]
-pub(super) fn poly<S: Lane, const N: usize>(coef: &[f64; N], q: S) -> S {
+pub fn poly<S: Lane, const N: usize>(coef: &[f64; N], q: S) -> S {
     let q2 = q * q;
     let (mut even, mut odd) = (S::splat(0.0), S::splat(0.0));
     let mut k = N;
@@ -141,7 +141,7 @@ mod dd;
 mod tests {
     use super::dd::DD;
     use super::*;
-    use crate::hyperbolic::lane::{V, W};
+    use crate::simd::lane::{V, W};
 
     /// `|got − want|` in ulps of `want` (`want = hi + lo` unevaluated), with the ulp of the
     /// smallest normal below it (subnormal results are measured in absolute units).

@@ -1,0 +1,326 @@
+//! A network (its spec and its parameter buffer) and the workspace its passes run in.
+//!
+//! Activations are `n × B` column-major: one sample per column, its features contiguous (so a
+//! C array of `B` samples of `n` values is such a matrix as it stands). The products are
+//! `Z_l = W_l A_{l−1}` forward, `∂W_l = ∂Z_l A_{l−1}ᵀ` and `∂A_{l−1} = W_lᵀ ∂Z_l` backward, all
+//! by faer; every elementwise step is one fused pass ([`super::kernels`]).
+
+use super::kernels::{activation_backward, bias_activation, column_sum, first_non_finite};
+use super::loss::{check_targets, loss_gradient, Targets};
+use super::{initialise, Activation, Float, NnError, Spec};
+use faer::linalg::matmul::matmul;
+use faer::{Accum, MatMut, MatRef, Par};
+
+/// Products with fewer multiply-adds than this run on the calling thread: below it a hand-off
+/// to the thread pool (~20 µs) costs more than it saves.
+pub const PARALLEL_MIN_MACS: usize = 1 << 22;
+
+/// A dense feed-forward network: a [`Spec`] and its parameters, laid out as the spec says.
+#[derive(Clone, Debug)]
+pub struct Network<T: Float> {
+    spec: Spec,
+    params: Vec<T>,
+}
+
+/// Buffers of the forward and backward passes for batches of up to `max_batch` samples, and
+/// the number of threads the products may use. Made once; the passes allocate nothing.
+#[derive(Clone, Debug)]
+pub struct Workspace<T: Float> {
+    max_batch: usize,
+    threads: usize,
+    /// Layer outputs `A_l`, `n_{l+1} × max_batch`.
+    out: Vec<Vec<T>>,
+    /// `∂L/∂Z_l`, same shapes.
+    dz: Vec<Vec<T>>,
+    /// Pre-activations `Z_l` of the layers that need them, else empty.
+    pre: Vec<Vec<T>>,
+}
+
+impl<T: Float> Workspace<T> {
+    /// `threads`: 1 runs everything on the calling thread; more lets large products use that
+    /// many threads of the rayon pool.
+    pub fn new(spec: &Spec, max_batch: usize, threads: usize) -> Result<Self, NnError> {
+        if max_batch == 0 {
+            return Err(NnError::InvalidParameter { name: "max_batch", value: 0.0, requirement: "at least 1" });
+        }
+        if threads == 0 {
+            return Err(NnError::InvalidParameter { name: "threads", value: 0.0, requirement: "at least 1" });
+        }
+        let sized = |n: usize| n.checked_mul(max_batch).map(|len| vec![T::ZERO; len]).ok_or(NnError::TooLarge);
+        let out = spec.layers().iter().map(|d| sized(d.outputs)).collect::<Result<Vec<_>, _>>()?;
+        let dz = out.clone();
+        let pre = spec
+            .layers()
+            .iter()
+            .map(|d| if d.activation.needs_preactivation() { sized(d.outputs) } else { Ok(Vec::new()) })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self { max_batch, threads, out, dz, pre })
+    }
+
+    pub fn max_batch(&self) -> usize {
+        self.max_batch
+    }
+
+    fn par(&self, m: usize, n: usize, k: usize) -> Par {
+        if self.threads > 1 && m.saturating_mul(n).saturating_mul(k) >= PARALLEL_MIN_MACS {
+            Par::rayon(self.threads)
+        } else {
+            Par::Seq
+        }
+    }
+}
+
+/// The first `rows × cols` of `buf` as a column-major matrix.
+fn view<T>(buf: &[T], rows: usize, cols: usize) -> MatRef<'_, T> {
+    MatRef::from_column_major_slice(&buf[..rows * cols], rows, cols)
+}
+
+fn view_mut<T>(buf: &mut [T], rows: usize, cols: usize) -> MatMut<'_, T> {
+    MatMut::from_column_major_slice_mut(&mut buf[..rows * cols], rows, cols)
+}
+
+/// Index (column-major) of the first NaN or infinity of `m`.
+fn first_non_finite_mat<T: Float>(m: MatRef<'_, T>) -> Option<usize> {
+    (0..m.ncols()).find_map(|j| {
+        let col = m.col(j);
+        let at = match col.try_as_col_major() {
+            Some(c) => first_non_finite(c.as_slice()),
+            None => (0..col.nrows()).find(|&i| !col[i].is_finite()),
+        };
+        at.map(|i| i + j * m.nrows())
+    })
+}
+
+fn check_matrix<T: Float>(what: &'static str, m: MatRef<'_, T>, rows: usize, cols: usize) -> Result<(), NnError> {
+    if m.shape() != (rows, cols) {
+        return Err(NnError::ShapeMismatch { what, expected: (rows, cols), got: m.shape() });
+    }
+    match first_non_finite_mat(m) {
+        Some(index) => Err(NnError::NonFinite { what, index }),
+        None => Ok(()),
+    }
+}
+
+impl<T: Float> Network<T> {
+    /// A network with the seeded initialisation of [`initialise`].
+    pub fn new(spec: Spec, seed: u64) -> Self {
+        let mut params = vec![T::ZERO; spec.num_params()];
+        initialise(&spec, seed, &mut params);
+        Self { spec, params }
+    }
+
+    /// A network with the given parameters (checked for length and finiteness).
+    pub fn from_params(spec: Spec, params: Vec<T>) -> Result<Self, NnError> {
+        if params.len() != spec.num_params() {
+            return Err(NnError::LengthMismatch { what: "params", expected: spec.num_params(), got: params.len() });
+        }
+        let net = Self { spec, params };
+        net.check_params()?;
+        Ok(net)
+    }
+
+    pub fn spec(&self) -> &Spec {
+        &self.spec
+    }
+
+    /// The parameter buffer, laid out as [`Spec`] documents.
+    pub fn params(&self) -> &[T] {
+        &self.params
+    }
+
+    /// The parameter buffer, for a host to write in place.
+    pub fn params_mut(&mut self) -> &mut [T] {
+        &mut self.params
+    }
+
+    pub(super) fn spec_and_params_mut(&mut self) -> (&Spec, &mut [T]) {
+        (&self.spec, &mut self.params)
+    }
+
+    /// `W_l`, `n_{l+1} × n_l`.
+    pub fn weights(&self, l: usize) -> MatRef<'_, T> {
+        let d = self.spec.layers()[l];
+        view(&self.params[self.spec.weights_offset(l)..], d.outputs, d.inputs)
+    }
+
+    /// `b_l`.
+    pub fn bias(&self, l: usize) -> &[T] {
+        let at = self.spec.bias_offset(l);
+        &self.params[at..at + self.spec.layers()[l].outputs]
+    }
+
+    /// An error naming the first non-finite parameter, if any.
+    pub fn check_params(&self) -> Result<(), NnError> {
+        match first_non_finite(&self.params) {
+            Some(index) => Err(NnError::NonFinite { what: "params", index }),
+            None => Ok(()),
+        }
+    }
+
+    /// The outputs `n_L × B` for the inputs `n_0 × B` (any strides; column-major is fastest).
+    pub fn predict<'w>(&self, input: MatRef<'_, T>, ws: &'w mut Workspace<T>) -> Result<MatRef<'w, T>, NnError> {
+        let batch = self.check_input(input, ws)?;
+        self.forward(input, ws, false);
+        let last = self.spec.layers().len() - 1;
+        self.check_outputs(&ws.out[last][..self.spec.outputs() * batch])?;
+        Ok(view(&ws.out[last], self.spec.outputs(), batch))
+    }
+
+    /// The loss of a batch and its gradient: `grad` (laid out as the parameters) receives
+    /// `∂L/∂θ`, and `input_grad` (if given, `n_0 × B`) receives `∂L/∂X`.
+    pub fn loss_gradient(
+        &self,
+        input: MatRef<'_, T>,
+        targets: Targets<'_, T>,
+        ws: &mut Workspace<T>,
+        grad: &mut [T],
+        input_grad: Option<MatMut<'_, T>>,
+    ) -> Result<f64, NnError> {
+        let (loss, n) = (self.spec.loss(), self.spec.outputs());
+        self.gradient_pass(
+            input,
+            ws,
+            grad,
+            input_grad,
+            |batch| check_targets(loss, &targets, n, batch),
+            |y, dy| loss_gradient(loss, y, n, &targets, dy),
+        )
+    }
+
+    /// The vector-Jacobian product of the network: with `upstream = ∂E/∂Y` (`n_L × B`) for
+    /// some function `E` of the outputs `Y`, `grad` receives `∂E/∂θ` and `input_grad` (if
+    /// given) `∂E/∂X` (for example forces, `−∂E/∂X`, of a surrogate energy).
+    pub fn vjp(
+        &self,
+        input: MatRef<'_, T>,
+        upstream: MatRef<'_, T>,
+        ws: &mut Workspace<T>,
+        grad: &mut [T],
+        input_grad: Option<MatMut<'_, T>>,
+    ) -> Result<(), NnError> {
+        let n = self.spec.outputs();
+        self.gradient_pass(
+            input,
+            ws,
+            grad,
+            input_grad,
+            |batch| check_matrix("upstream", upstream, n, batch),
+            |_, dy| view_mut(dy, n, upstream.ncols()).copy_from(upstream),
+        )
+    }
+
+    /// Checks the arguments (`check` those specific to the caller, given the batch), runs the
+    /// forward pass, lets `seed` write `∂/∂Y` from the outputs `Y`, and runs the backward pass.
+    fn gradient_pass<R>(
+        &self,
+        input: MatRef<'_, T>,
+        ws: &mut Workspace<T>,
+        grad: &mut [T],
+        input_grad: Option<MatMut<'_, T>>,
+        check: impl FnOnce(usize) -> Result<(), NnError>,
+        seed: impl FnOnce(&[T], &mut [T]) -> R,
+    ) -> Result<R, NnError> {
+        let batch = self.check_input(input, ws)?;
+        check(batch)?;
+        self.check_grads(grad, input_grad.as_ref().map(|g| g.shape()), batch)?;
+        self.forward(input, ws, true);
+        let last = self.spec.layers().len() - 1;
+        let m = self.spec.outputs() * batch;
+        self.check_outputs(&ws.out[last][..m])?;
+        let r = seed(&ws.out[last][..m], &mut ws.dz[last][..m]);
+        self.backward(input, ws, grad, input_grad);
+        Ok(r)
+    }
+
+    fn check_input(&self, input: MatRef<'_, T>, ws: &Workspace<T>) -> Result<usize, NnError> {
+        let batch = input.ncols();
+        if batch == 0 {
+            return Err(NnError::EmptyBatch);
+        }
+        if batch > ws.max_batch {
+            return Err(NnError::BatchTooLarge { batch, max: ws.max_batch });
+        }
+        let shapes_match = ws.out.len() == self.spec.layers().len()
+            && ws.out.iter().zip(self.spec.layers()).all(|(o, d)| o.len() == d.outputs * ws.max_batch);
+        if !shapes_match {
+            return Err(NnError::WorkspaceMismatch);
+        }
+        check_matrix("input", input, self.spec.inputs(), batch)?;
+        Ok(batch)
+    }
+
+    fn check_grads(&self, grad: &[T], input_grad: Option<(usize, usize)>, batch: usize) -> Result<(), NnError> {
+        if grad.len() != self.spec.num_params() {
+            return Err(NnError::LengthMismatch { what: "grad", expected: self.spec.num_params(), got: grad.len() });
+        }
+        match input_grad {
+            Some(shape) if shape != (self.spec.inputs(), batch) => Err(NnError::ShapeMismatch {
+                what: "input_grad",
+                expected: (self.spec.inputs(), batch),
+                got: shape,
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Non-finite outputs from finite inputs mean non-finite parameters (named) or overflow.
+    fn check_outputs(&self, y: &[T]) -> Result<(), NnError> {
+        match first_non_finite(y) {
+            None => Ok(()),
+            Some(index) => {
+                self.check_params()?;
+                Err(NnError::NonFinite { what: "outputs", index })
+            }
+        }
+    }
+
+    /// `A_l = f_l(W_l A_{l−1} + b_l)` for every layer, into the workspace (with `Z_l` where
+    /// the backward pass needs it and `keep` asks).
+    fn forward(&self, input: MatRef<'_, T>, ws: &mut Workspace<T>, keep: bool) {
+        let batch = input.ncols();
+        for (l, d) in self.spec.layers().iter().enumerate() {
+            let par = ws.par(d.outputs, d.inputs, batch);
+            let (done, rest) = ws.out.split_at_mut(l);
+            let out = &mut rest[0][..d.outputs * batch];
+            let x = if l == 0 { input } else { view(&done[l - 1], d.inputs, batch) };
+            matmul(view_mut(out, d.outputs, batch), Accum::Replace, self.weights(l), x, T::ONE, par);
+            let pre = if keep && d.activation.needs_preactivation() {
+                Some(&mut ws.pre[l][..d.outputs * batch])
+            } else {
+                None
+            };
+            bias_activation(d.activation, self.bias(l), out, pre);
+        }
+    }
+
+    /// From `∂L/∂A_L` in `ws.dz[L−1]`: every `∂L/∂Z_l`, the parameter gradient and the input
+    /// gradient.
+    fn backward(&self, input: MatRef<'_, T>, ws: &mut Workspace<T>, grad: &mut [T], input_grad: Option<MatMut<'_, T>>) {
+        let batch = input.ncols();
+        let layers = self.spec.layers();
+        let last = layers.len() - 1;
+        let n = layers[last].outputs * batch;
+        activation_backward(layers[last].activation, &ws.out[last][..n], ws.pre[last].get(..n).unwrap_or(&[]), &mut ws.dz[last][..n]);
+        let mut input_grad = input_grad;
+        for l in (0..layers.len()).rev() {
+            let d = layers[l];
+            let par = ws.par(d.outputs, d.inputs, batch);
+            let (below, from) = ws.dz.split_at_mut(l);
+            let dz = view(&from[0], d.outputs, batch);
+            let x = if l == 0 { input } else { view(&ws.out[l - 1], d.inputs, batch) };
+            let (w_at, b_at) = (self.spec.weights_offset(l), self.spec.bias_offset(l));
+            let (gw, gb) = grad[w_at..b_at + d.outputs].split_at_mut(b_at - w_at);
+            matmul(view_mut(gw, d.outputs, d.inputs), Accum::Replace, dz, x.transpose(), T::ONE, par);
+            column_sum(&from[0][..d.outputs * batch], gb);
+            if l > 0 {
+                let m = d.inputs * batch;
+                let below = &mut below[l - 1][..m];
+                matmul(view_mut(below, d.inputs, batch), Accum::Replace, self.weights(l).transpose(), dz, T::ONE, par);
+                let prev: Activation = layers[l - 1].activation;
+                activation_backward(prev, &ws.out[l - 1][..m], ws.pre[l - 1].get(..m).unwrap_or(&[]), below);
+            } else if let Some(g) = input_grad.take() {
+                matmul(g, Accum::Replace, self.weights(0).transpose(), dz, T::ONE, par);
+            }
+        }
+    }
+}

@@ -1,0 +1,138 @@
+//! Optimisers: the update of the parameters from a gradient.
+//!
+//! An optimiser sees the whole parameter buffer and the spec that lays it out, so one that
+//! scales each parameter by a function of all layers' weights (Path-SGD's `κ`, then
+//! `w ← w − η g/κ`) implements the same [`Optimiser`] trait as the elementwise ones here. Its
+//! state is allocated when it is made; [`Optimiser::step`] allocates nothing.
+
+use super::{Float, NnError, Spec};
+use crate::simd::dispatch;
+
+/// An update rule `θ ← θ − step(∂L/∂θ, state)`.
+pub trait Optimiser<T: Float>: Send {
+    /// Updates `params` in place from `grad` (both laid out as `spec` says).
+    fn step(&mut self, spec: &Spec, params: &mut [T], grad: &[T]);
+}
+
+fn check_rate(name: &'static str, v: f64) -> Result<(), NnError> {
+    if v.is_finite() && v > 0.0 {
+        Ok(())
+    } else {
+        Err(NnError::InvalidParameter { name, value: v, requirement: "finite and positive" })
+    }
+}
+
+fn check_fraction(name: &'static str, v: f64) -> Result<(), NnError> {
+    if (0.0..1.0).contains(&v) {
+        Ok(())
+    } else {
+        Err(NnError::InvalidParameter { name, value: v, requirement: "in [0, 1)" })
+    }
+}
+
+/// Stochastic gradient descent with (heavy-ball) momentum, in the form of PyTorch:
+/// `v ← μ v + g`, `θ ← θ − η v` (`v₀ = 0`; `μ = 0` is plain SGD).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SgdOptions {
+    /// `η`; default 0.01.
+    pub learning_rate: f64,
+    /// `μ ∈ [0, 1)`; default 0.9.
+    pub momentum: f64,
+}
+
+impl Default for SgdOptions {
+    fn default() -> Self {
+        Self { learning_rate: 0.01, momentum: 0.9 }
+    }
+}
+
+pub struct Sgd<T> {
+    options: SgdOptions,
+    velocity: Vec<T>,
+}
+
+impl<T: Float> Sgd<T> {
+    pub fn new(spec: &Spec, options: SgdOptions) -> Result<Self, NnError> {
+        check_rate("learning_rate", options.learning_rate)?;
+        check_fraction("momentum", options.momentum)?;
+        Ok(Self { options, velocity: vec![T::ZERO; spec.num_params()] })
+    }
+}
+
+impl<T: Float> Optimiser<T> for Sgd<T> {
+    fn step(&mut self, _spec: &Spec, params: &mut [T], grad: &[T]) {
+        let eta = T::from_f64(self.options.learning_rate);
+        let mu = T::from_f64(self.options.momentum);
+        let v = &mut self.velocity;
+        dispatch(
+            #[inline(always)]
+            || {
+                for ((p, v), &g) in params.iter_mut().zip(v.iter_mut()).zip(grad) {
+                    *v = mu * *v + g;
+                    *p -= eta * *v;
+                }
+            },
+        )
+    }
+}
+
+/// Adam (Kingma & Ba 2015, Algorithm 1): `m ← β₁m + (1 − β₁)g`, `v ← β₂v + (1 − β₂)g²`,
+/// `θ ← θ − α m̂/(√v̂ + ε)` with the bias corrections `m̂ = m/(1 − β₁ᵗ)`, `v̂ = v/(1 − β₂ᵗ)`
+/// at step `t = 1, 2, …`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AdamOptions {
+    /// `α`; default 0.001.
+    pub learning_rate: f64,
+    /// `β₁`; default 0.9.
+    pub beta1: f64,
+    /// `β₂`; default 0.999.
+    pub beta2: f64,
+    /// `ε`; default 1e-8.
+    pub epsilon: f64,
+}
+
+impl Default for AdamOptions {
+    fn default() -> Self {
+        Self { learning_rate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }
+    }
+}
+
+pub struct Adam<T> {
+    options: AdamOptions,
+    t: i32,
+    m: Vec<T>,
+    v: Vec<T>,
+}
+
+impl<T: Float> Adam<T> {
+    pub fn new(spec: &Spec, options: AdamOptions) -> Result<Self, NnError> {
+        check_rate("learning_rate", options.learning_rate)?;
+        check_rate("epsilon", options.epsilon)?;
+        check_fraction("beta1", options.beta1)?;
+        check_fraction("beta2", options.beta2)?;
+        Ok(Self { options, t: 0, m: vec![T::ZERO; spec.num_params()], v: vec![T::ZERO; spec.num_params()] })
+    }
+}
+
+impl<T: Float> Optimiser<T> for Adam<T> {
+    fn step(&mut self, _spec: &Spec, params: &mut [T], grad: &[T]) {
+        let o = self.options;
+        self.t = self.t.saturating_add(1);
+        // θ − α m̂/(√v̂ + ε) = θ − (α/c₁) m/(√v/√c₂ + ε), c = 1 − βᵗ.
+        let step = T::from_f64(o.learning_rate / (1.0 - o.beta1.powi(self.t)));
+        let inv_sqrt_c2 = T::from_f64(1.0 / (1.0 - o.beta2.powi(self.t)).sqrt());
+        let (b1, b2, eps) = (T::from_f64(o.beta1), T::from_f64(o.beta2), T::from_f64(o.epsilon));
+        let (c1, c2) = (T::from_f64(1.0 - o.beta1), T::from_f64(1.0 - o.beta2));
+        let (m, v) = (&mut self.m, &mut self.v);
+        dispatch(
+            #[inline(always)]
+            || {
+                for (((p, m), v), &g) in params.iter_mut().zip(m.iter_mut()).zip(v.iter_mut()).zip(grad) {
+                    *m = b1 * *m + c1 * g;
+                    *v = b2 * *v + c2 * g * g;
+                    *p -= step * *m / (v.sqrt() * inv_sqrt_c2 + eps);
+                }
+            },
+        )
+    }
+}

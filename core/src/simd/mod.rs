@@ -1,0 +1,87 @@
+//! What the SIMD kernels of every module share: runtime selection of the instruction set
+//! ([`dispatch`]), the [`lane::Lane`] number type and the vectorised elementary functions
+//! written over it ([`elementary`]).
+//!
+//! A kernel is written once as plain `#[inline(always)]` Rust over slices or lanes and run
+//! through [`dispatch`], which calls it inside a function compiled for AVX-512 (when the CPU
+//! has AVX-512F/DQ), else AVX2+FMA, else the baseline target. The feature tests of
+//! `is_x86_feature_detected!` are cached by the standard library after the first call.
+
+pub mod elementary;
+pub mod lane;
+
+/// An instruction set a kernel can be compiled for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Isa {
+    /// The baseline of the build target (SSE2 on x86-64).
+    Portable,
+    /// AVX2 and FMA.
+    Avx2,
+    /// AVX-512 F, DQ and VL (with AVX2 and FMA).
+    Avx512,
+}
+
+impl Isa {
+    /// The widest instruction set this CPU offers.
+    #[inline(always)]
+    pub fn detected() -> Isa {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::is_x86_feature_detected!("avx512f")
+                && std::is_x86_feature_detected!("avx512dq")
+                && std::is_x86_feature_detected!("avx512vl")
+            {
+                return Isa::Avx512;
+            }
+            if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+                return Isa::Avx2;
+            }
+        }
+        Isa::Portable
+    }
+
+    /// Every instruction set this CPU can run, narrowest first (for tests that compare them).
+    #[cfg(test)]
+    pub fn available() -> impl Iterator<Item = Isa> {
+        [Isa::Portable, Isa::Avx2, Isa::Avx512].into_iter().filter(|&i| i <= Isa::detected())
+    }
+}
+
+/// Runs `f` compiled for the widest SIMD instruction set the CPU offers. `f` and what it
+/// calls must be `#[inline(always)]` for the target features to reach them.
+#[inline(always)]
+pub fn dispatch<R>(f: impl FnOnce() -> R) -> R {
+    dispatch_to(Isa::detected(), f)
+}
+
+/// Runs `f` compiled for `isa`, which must be one of [`Isa::available`] (a wider one falls back
+/// to the widest available).
+#[inline(always)]
+pub fn dispatch_to<R>(isa: Isa, f: impl FnOnce() -> R) -> R {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let isa = isa.min(Isa::detected());
+        if isa == Isa::Avx512 {
+            // SAFETY: the features were detected.
+            return unsafe { with_avx512(f) };
+        }
+        if isa == Isa::Avx2 {
+            // SAFETY: the features were detected.
+            return unsafe { with_avx2(f) };
+        }
+    }
+    let _ = isa;
+    f()
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
+unsafe fn with_avx512<R>(f: impl FnOnce() -> R) -> R {
+    f()
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn with_avx2<R>(f: impl FnOnce() -> R) -> R {
+    f()
+}
