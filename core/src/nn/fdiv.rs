@@ -234,7 +234,7 @@ fn check_batches<T>(v_p: ColRef<'_, T>, v_q: ColRef<'_, T>) -> Result<(), FdivEr
 }
 
 fn mean<T: Float>(v: ColRef<'_, T>, term: impl Fn(f64) -> f64) -> f64 {
-    v.iter().map(|x| term(x.to_f64())).sum::<f64>() / v.nrows() as f64
+    v.iter().map(|x| term(x.to_f64())).sum::<f64>() * (1.0 / v.nrows() as f64)
 }
 
 /// `F = mean_P g_f(V) − mean_Q f*(g_f(V))` of raw outputs `v_p` on samples of `P` and `v_q`
