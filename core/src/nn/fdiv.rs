@@ -27,12 +27,14 @@
 //! `softplus(x) = max(x, 0) + ln(1 + e^{−|x|})`), never as `f*` of a rounded `g_f(v)`: nothing
 //! overflows or cancels where the true value is finite. All kernels compute in `f64` whatever
 //! the storage type. Pearson's conjugate is that of `(u − 1)²` on all of `ℝ` (as in the paper);
-//! every other generator is taken on `u > 0`. For every row but GAN `f(1) = 0`; GAN's
+//! every other generator is taken on `u > 0`. Both kernels start with `vzeroupper` (see
+//! [`super::float::clear_upper_simd_state`]): they call libm in a loop, typically right after
+//! a faer matrix product. For every row but GAN `f(1) = 0`; GAN's
 //! `f(1) = −ln 4` (it is `2·JS − ln 4`), so its objective at `P = Q` is `−ln 4`, not 0.
 
+use super::float::clear_upper_simd_state;
 use super::Float;
 use core::f64::consts::LN_2;
-use faer::prelude::ReborrowMut;
 use faer::{ColMut, ColRef};
 
 /// The f-divergences of the f-GAN paper's Table 2 with a closed-form conjugate.
@@ -241,6 +243,7 @@ fn mean<T: Float>(v: ColRef<'_, T>, term: impl Fn(f64) -> f64) -> f64 {
 /// on samples of `Q`.
 pub fn objective<T: Float>(div: Divergence, v_p: ColRef<'_, T>, v_q: ColRef<'_, T>) -> Result<f64, FdivError> {
     check_batches(v_p, v_q)?;
+    clear_upper_simd_state();
     Ok(mean(v_p, |v| div.activation(v)) - mean(v_q, |v| div.conjugate_of_activation(v)))
 }
 
@@ -259,18 +262,19 @@ pub fn objective_grad<T: Float>(
             return Err(FdivError::LengthMismatch { what, expected, got });
         }
     }
+    clear_upper_simd_state();
     let (wp, wq) = (1.0 / v_p.nrows() as f64, 1.0 / v_q.nrows() as f64);
     let mut sum_p = 0.0;
-    faer::zip!(grad_p.rb_mut(), v_p).for_each(|faer::unzip!(g, v)| {
-        let v = v.to_f64();
+    for i in 0..v_p.nrows() {
+        let v = v_p[i].to_f64();
         sum_p += div.activation(v);
-        *g = T::from_f64(wp * div.activation_derivative(v));
-    });
+        grad_p[i] = T::from_f64(wp * div.activation_derivative(v));
+    }
     let mut sum_q = 0.0;
-    faer::zip!(grad_q.rb_mut(), v_q).for_each(|faer::unzip!(g, v)| {
-        let v = v.to_f64();
+    for j in 0..v_q.nrows() {
+        let v = v_q[j].to_f64();
         sum_q += div.conjugate_of_activation(v);
-        *g = T::from_f64(-wq * div.conjugate_of_activation_derivative(v));
-    });
+        grad_q[j] = T::from_f64(-wq * div.conjugate_of_activation_derivative(v));
+    }
     Ok(sum_p * wp - sum_q * wq)
 }

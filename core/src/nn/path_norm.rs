@@ -34,6 +34,7 @@
 //! floor `MIN_POSITIVE` (the smallest normal of the storage type) only turns `0/0` into 0.
 
 use super::chain::{check_like, check_widths, shapes_mut, widths, Layer, LayerMut, PathError};
+use super::float::clear_upper_simd_state;
 use super::Float;
 use faer::linalg::matmul::matmul;
 use faer::prelude::ReborrowMut;
@@ -189,6 +190,7 @@ impl<T: Float> PathNorm<T> {
             matmul(lo[l].as_mut(), Accum::Replace, self.powered[l].transpose(), hi[0].as_ref(), T::one_impl(), self.par);
         }
         if let Some(e) = self.kappa_power {
+            clear_upper_simd_state(); // libm powf right after faer products
             for g in self.gamma_in[1..].iter_mut().chain(self.gamma_out[1..depth].iter_mut()) {
                 faer::zip!(g.as_mut()).for_each(|faer::unzip!(x)| *x = x.powf(e));
             }
@@ -203,6 +205,9 @@ impl<T: Float> PathNorm<T> {
         let power = self.power;
         for l in 0..self.powered.len() {
             let Layer { weight, bias } = layer(l);
+            if let Power::General(_) = power {
+                clear_upper_simd_state(); // libm powf right after faer products
+            }
             let powered = &mut self.powered[l];
             faer::zip!(powered.as_mut(), weight).for_each(|faer::unzip!(q, w)| *q = power.of(*w));
             let (lo, hi) = self.gamma_in.split_at_mut(l + 1);
