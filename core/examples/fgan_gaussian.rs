@@ -314,6 +314,11 @@ fn main() {
     let grid = Grid::new();
     for (k, div) in Divergence::ALL.into_iter().enumerate() {
         let star = best_fit(&grid, div, [mean, 0.5 * var.ln()]);
+        if div == Divergence::KullbackLeibler {
+            // Independent check of quadrature + Nelder–Mead: the KL(P‖Q) best Gaussian matches
+            // the mixture's mean and variance.
+            assert!((star[0] - mean).abs() < 1e-3 && (star[1].exp() - var.sqrt()).abs() < 1e-3, "KL best fit {star:?}");
+        }
         let (hat, bound) = learn(div, steps, 0x5eed + k as u64);
         println!(
             "{:<10} {:>8.4} {:>8.4} {:>8.4} {:>8.4} {:>12.4} {:>12.4} {:>12.4}",

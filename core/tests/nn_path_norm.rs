@@ -111,14 +111,11 @@ fn norm_and_kappa_match_path_enumeration() {
 fn norm_invariant_under_node_rescaling() {
     let (widths, bias) = SHAPES[2];
     let net = Net::random(widths, bias, 0.7, 3);
-    let mut rng = Rng::new(4);
     for &p in &[1.0, 2.0, 2.5] {
         let before = norm_of(&net, p);
         let mut scaled = net.clone();
-        for l in 1..widths.len() - 1 {
-            for h in 0..widths[l] {
-                scaled.rescale(l, h, (4.0 * rng.uniform() - 2.0).exp());
-            }
+        for (l, h, alpha) in rescalings(widths, 4) {
+            scaled.rescale(l, h, alpha);
         }
         let after = norm_of(&scaled, p);
         assert!((after - before).abs() <= 1e-13 * before, "p={p}: {after} vs {before}");
