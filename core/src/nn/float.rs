@@ -1,4 +1,4 @@
-//! The two precisions of the network engine.
+//! The two precisions of the network engine and of the path-norm and f-divergence routines.
 
 use faer::traits::RealField;
 
@@ -26,6 +26,10 @@ pub trait Float:
     fn put_le(self, out: &mut Vec<u8>);
     /// Reads from the first [`Self::BYTES`] little-endian bytes.
     fn get_le(b: &[u8]) -> Self;
+    /// The smallest positive normal number.
+    const MIN_POSITIVE: Self;
+    fn fabs(self) -> Self;
+    fn powf(self, e: Self) -> Self;
 }
 
 macro_rules! float {
@@ -57,6 +61,15 @@ macro_rules! float {
             }
             fn get_le(b: &[u8]) -> Self {
                 <$t>::from_le_bytes(b[..Self::BYTES].try_into().expect("enough bytes"))
+            }
+            const MIN_POSITIVE: Self = <$t>::MIN_POSITIVE;
+            #[inline(always)]
+            fn fabs(self) -> Self {
+                self.abs()
+            }
+            #[inline(always)]
+            fn powf(self, e: Self) -> Self {
+                <$t>::powf(self, e)
             }
         }
     };

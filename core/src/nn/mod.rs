@@ -7,6 +7,11 @@
 //! in place. Batches are `n × B` column-major matrices, one sample per column. The passes run
 //! in a [`Workspace`] made once for a largest batch; [`Trainer::step`] allocates nothing.
 //!
+//! Also: path norms and Path-SGD scalings (Neyshabur, Salakhutdinov, Srebro 2015) and group-norm
+//! capacity measures (Neyshabur, Tomioka, Srebro 2015) over a plain description of a chain
+//! ([`Layer`]), and the f-divergence objectives of f-GAN (Nowozin, Cseke, Tomioka 2016) over raw
+//! network outputs ([`Divergence`]).
+//!
 //! ```text
 //! let spec = Spec::from_codes(&[784, 256, 10], &[Activation::Relu as u32, 0], Loss::SoftmaxCrossEntropy as u32)?;
 //! let net = Network::<f32>::new(spec, 42);
@@ -16,22 +21,30 @@
 //! ```
 
 mod activation;
+mod chain;
 mod error;
+mod fdiv;
 mod file;
 mod float;
+mod group_norm;
 mod init;
 mod kernels;
 mod loss;
 mod network;
 mod optim;
+mod path_norm;
 mod spec;
 mod trainer;
 
+pub use chain::{widths, Layer, LayerMut, PathError};
 pub use error::NnError;
+pub use fdiv::{objective, objective_grad, Divergence, FdivError};
 pub use float::Float;
+pub use group_norm::{group_norm, group_norm_product};
 pub use init::initialise;
 pub use loss::Targets;
 pub use network::{Network, Workspace, PARALLEL_MIN_MACS};
 pub use optim::{Adam, AdamOptions, Optimiser, Sgd, SgdOptions};
+pub use path_norm::PathNorm;
 pub use spec::{Activation, Dense, Loss, Spec, LEAKY_SLOPE};
 pub use trainer::Trainer;

@@ -85,3 +85,19 @@ unsafe fn with_avx512<R>(f: impl FnOnce() -> R) -> R {
 unsafe fn with_avx2<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
+
+/// Clears the upper halves of the vector registers (`vzeroupper`) when the CPU has AVX.
+///
+/// faer's AVX-512 matrix kernels return with the upper register state dirty; on the Xeon this
+/// project is measured on, every glibc `exp`/`expm1`/`log1p`/`tanh`/`powf` called afterwards on
+/// the same thread then runs 20–50 times slower (`exp`: 0.8 M/s instead of 44 M/s; see
+/// `benches/src/bin/libm_after_gemm.rs`). Kernels that call libm in a loop call this first.
+#[inline]
+pub fn clear_upper_state() {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx") {
+        // SAFETY: AVX was just detected; `vzeroupper` only zeroes the upper halves of the
+        // vector registers, which hold no live value across this call.
+        unsafe { core::arch::x86_64::_mm256_zeroupper() };
+    }
+}
