@@ -1,42 +1,82 @@
-//! The ADMM iterations allocate nothing: a solve's heap allocations (counted by a wrapper
-//! around the system allocator, per thread) are the same for 5 and for 15 iterations, so every
-//! one of them happens before the loop, in its first iteration (buffers made on first use) or
-//! after it. Shapes with only short-fat unfoldings (Gram path) and with a tall one (thin SVD).
+//! The ADMM iterations allocate nothing: a solve's heap allocations are the same for 5 and
+//! for 15 iterations, so every one of them happens before the loop, in its first iteration
+//! (buffers made on first use) or after it. Shapes with only short-fat unfoldings (Gram path)
+//! and with a tall one (thin SVD), sequentially; and a 40×30×20 tensor with `Par::rayon(2)` in
+//! a 2-thread pool, where the Gram matrices, low-rank updates, element-wise passes and modes
+//! are split over the pool.
+//!
+//! Allocations are counted (atomically, `common/counting.rs`) on every thread that carries a
+//! test's counter: the test's own thread and the workers of the pool it builds.
 
 #[path = "common/counting.rs"]
 mod counting;
 mod tensor_support;
 
-use counting::allocations;
+use faer::Par;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use tensor_support::*;
 use tessera::tensor::{complete, Method, Options, Termination, Weights};
+
+/// Where solves run: on the test's thread, or in a pool of `threads` workers.
+struct Runner {
+    counter: &'static AtomicUsize,
+    pool: Option<rayon::ThreadPool>,
+}
+
+impl Runner {
+    fn new(threads: Option<usize>) -> Self {
+        let counter = counting::new_counter();
+        counting::attach(counter);
+        let pool = threads.map(|n| {
+            let builder = rayon::ThreadPoolBuilder::new().num_threads(n);
+            builder.start_handler(move |_| counting::attach(counter)).build().unwrap()
+        });
+        Self { counter, pool }
+    }
+
+    /// `f()` on the pool (if any) and the allocations made meanwhile by the pool's workers and
+    /// this thread (counted inside the pool, so that handing the job to it is not).
+    fn count<R: Send>(&self, f: impl FnOnce() -> R + Send) -> (R, usize) {
+        let measure = || {
+            let before = self.counter.load(Ordering::SeqCst);
+            let r = f();
+            (r, self.counter.load(Ordering::SeqCst) - before)
+        };
+        match &self.pool {
+            Some(pool) => pool.install(measure),
+            None => measure(),
+        }
+    }
+}
 
 /// Mode 0 of the second shape is tall (12 > 2·3), so it is thresholded by thin SVDs.
 const SHAPES: [[usize; 3]; 2] = [[6, 5, 7], [12, 2, 3]];
 
 /// Allocations of a solve stopped after `max_iter` iterations, and its exact dual evaluations.
-fn solve(dims: [usize; 3], method: Method, options: &Options, max_iter: usize) -> (usize, usize) {
+fn solve(runner: &Runner, dims: [usize; 3], method: Method, options: &Options, max_iter: usize) -> (usize, usize) {
     let truth = tucker_tensor(&dims, &[2, 2, 2], 11);
     let obs = observe(&truth, &dims, 0.5, if options.lambda > 0.0 { 0.05 } else { 0.0 }, 12);
     let options = Options { max_iter, ..options.clone() };
-    let before = allocations();
-    let est = complete(&obs, method, &options, None).unwrap();
-    let after = allocations();
+    let (est, allocations) = runner.count(|| complete(&obs, method, &options, None).unwrap());
     assert_eq!(est.info.termination, Termination::MaxIterations);
     assert_eq!(est.info.iterations, max_iter);
-    (after - before, est.info.exact_duals)
+    (allocations, est.info.exact_duals)
+}
+
+fn check_shapes(runner: &Runner, shapes: &[[usize; 3]], method: Method, options: Options) {
+    for &dims in shapes {
+        // A first solve, so that one-time initialisations in these threads are not counted.
+        solve(runner, dims, method, &options, 5);
+        let (short, _) = solve(runner, dims, method, &options, 5);
+        let (long, exact_duals) = solve(runner, dims, method, &options, 15);
+        assert!(short > 0, "the counter counts");
+        assert_eq!(long, short, "{dims:?} {method:?} {options:?}: {long} allocations in 15 iterations, {short} in 5");
+        println!("{dims:?} {method:?} {:?}: {short} allocations, {exact_duals} exact duals in 15 iterations", options.par);
+    }
 }
 
 fn check(method: Method, options: Options) {
-    for dims in SHAPES {
-        // A first solve, so that one-time initialisations in this thread are not counted.
-        solve(dims, method, &options, 5);
-        let (short, _) = solve(dims, method, &options, 5);
-        let (long, exact_duals) = solve(dims, method, &options, 15);
-        assert!(short > 0, "the counter counts");
-        assert_eq!(long, short, "{dims:?} {method:?} {options:?}: {long} allocations in 15 iterations, {short} in 5");
-        println!("{dims:?} {method:?}: {short} allocations, {exact_duals} exact duals in 15 iterations");
-    }
+    check_shapes(&Runner::new(None), &SHAPES, method, options);
 }
 
 /// `tol` small enough that 15 iterations do not converge.
@@ -65,4 +105,19 @@ fn as_matrix_iterations_do_not_allocate() {
 fn latent_iterations_do_not_allocate() {
     check(Method::Latent, base(0.0));
     check(Method::Latent, base(0.1));
+}
+
+/// 40×30×20 with 2 threads: mode 0 is cut into blocks of lanes, mode 1 of slabs, mode 2 of
+/// rows of its one slab.
+#[test]
+fn parallel_iterations_do_not_allocate() {
+    let runner = Runner::new(Some(2));
+    let par = Options { par: Par::rayon(2), ..base(0.0) };
+    let dims = [[40, 30, 20]];
+    check_shapes(&runner, &dims, Method::Overlapped, par.clone());
+    check_shapes(&runner, &dims, Method::Overlapped, Options { lambda: 0.1, ..par.clone() });
+    check_shapes(&runner, &dims, Method::Overlapped, Options { relaxation: 1.6, residual_balancing: true, ..par.clone() });
+    check_shapes(&runner, &dims, Method::AsMatrix { mode: 2 }, par.clone());
+    check_shapes(&runner, &dims, Method::Latent, par.clone());
+    check_shapes(&runner, &dims, Method::Latent, Options { lambda: 0.1, ..par });
 }

@@ -127,17 +127,29 @@ fn coordinate_and_mask_inputs_agree_and_zero_is_an_observation() {
     }
 }
 
+/// Blocks and reductions follow trees fixed by the shape (docs/tensor.md), so 1 and 2 threads
+/// give the same bits, and so do repeated runs with 2 threads; 40×30×20 is cut into blocks.
 #[test]
 fn thread_count_does_not_change_the_bits() {
-    let dims = [30, 20, 40];
-    let truth = tucker_tensor(&dims, &[3, 3, 3], 12);
-    let obs = observe(&truth, &dims, 0.5, 0.01, 13);
-    for method in [Method::Overlapped, Method::Latent] {
-        let run = |par| complete(&obs, method, &Options { par, lambda: 0.01, ..Options::default() }, None).unwrap();
-        let seq = run(Par::Seq);
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
-        let par = pool.install(|| run(Par::rayon(2)));
-        assert_eq!(seq, par, "{method:?}");
+    let pools: Vec<rayon::ThreadPool> =
+        [1, 2].iter().map(|&n| rayon::ThreadPoolBuilder::new().num_threads(n).build().unwrap()).collect();
+    let accelerated = Options { relaxation: 1.6, residual_balancing: true, ..Options::default() };
+    for (dims, lambda) in [([30, 20, 40], 0.01), ([40, 30, 20], 0.0)] {
+        let truth = tucker_tensor(&dims, &[3, 3, 3], 12);
+        let obs = observe(&truth, &dims, 0.5, lambda, 13);
+        for (method, options) in [
+            (Method::Overlapped, Options { lambda, ..Options::default() }),
+            (Method::Overlapped, Options { lambda, ..accelerated.clone() }),
+            (Method::Latent, Options { lambda, ..Options::default() }),
+            (Method::AsMatrix { mode: 2 }, Options { lambda, ..Options::default() }),
+        ] {
+            let run = |par| complete(&obs, method, &Options { par, ..options.clone() }, None).unwrap();
+            let seq = run(Par::Seq);
+            assert_eq!(pools[0].install(|| run(Par::rayon(1))), seq, "{dims:?} {method:?}: 1 thread");
+            for repeat in 0..3 {
+                assert_eq!(pools[1].install(|| run(Par::rayon(2))), seq, "{dims:?} {method:?}: 2 threads, run {repeat}");
+            }
+        }
     }
 }
 

@@ -30,9 +30,18 @@ fn max_abs_diff(a: &[f64], b: &[f64]) -> f64 {
 
 #[test]
 fn thresholding_equals_the_svd_proximal_operator() {
-    // Slabs, lanes, a single piece, a tall unfolding (mode 0 of 40×3×2) and order 4.
-    let cases: &[(&[usize], &[usize])] =
-        &[(&[12, 10, 8], &[3, 4, 2]), (&[3, 20, 30], &[2, 3, 3]), (&[40, 3, 2], &[2, 2, 2]), (&[5, 6, 4, 3], &[2, 2, 2, 2])];
+    // Slabs, lanes, a single piece, a tall unfolding (mode 0 of 40×3×2) and order 4; then
+    // tensors large enough to be cut into blocks (docs/tensor.md): 40×30×20 into 4 (mode 0:
+    // lanes by trailing index, mode 1: slabs, mode 2: rows of its one slab), and 4×30×10×30
+    // into 8 (mode 1: lanes of a leading extent 4).
+    let cases: &[(&[usize], &[usize])] = &[
+        (&[12, 10, 8], &[3, 4, 2]),
+        (&[3, 20, 30], &[2, 3, 3]),
+        (&[40, 3, 2], &[2, 2, 2]),
+        (&[5, 6, 4, 3], &[2, 2, 2, 2]),
+        (&[40, 30, 20], &[3, 4, 3]),
+        (&[4, 30, 10, 30], &[2, 3, 2, 3]),
+    ];
     for (c, &(dims, ranks)) in cases.iter().enumerate() {
         let shape = Shape::new(dims).unwrap();
         let mut rng = Rng::new(40 + c as u64);

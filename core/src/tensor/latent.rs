@@ -25,31 +25,73 @@ use super::elementwise::{reduce, update};
 use super::observations::Observations;
 use super::solve::{feasible_scale, scaled_dual, Admm, Step};
 use super::svt::ModeSpectrum;
+use super::tree::try_each;
 use super::TensorError;
 use faer::Par;
 
+/// One latent component `Z_k` with its workspaces. Step 1 reads only `A`, so the components
+/// are updated in parallel, their results kept here and combined in mode order.
+struct Component {
+    gamma: f64,
+    z: Vec<f64>,
+    /// `Z_k + ηA_(k)` before thresholding; the old `Z_k` after it.
+    scratch: Vec<f64>,
+    spectrum: ModeSpectrum,
+    rank: usize,
+    /// `‖V_k‖_op` in a step, then the exact `‖A_(k)‖_op`; and the distance `‖A_(k) − V_k‖_F`.
+    norm: f64,
+    gap: f64,
+    /// Thresholded nuclear norm `‖Z_k‖_*` of the current iterate.
+    nuclear: f64,
+    /// `‖Z_k − Ω*shift‖_*` at the last exact evaluation (`λ = 0`).
+    shifted_nuclear: f64,
+    /// `(V_k)_Ω` and `‖(V_k)_{Ωᶜ}‖²`.
+    v_observed: Vec<f64>,
+    v_unobserved: f64,
+}
+
+impl Component {
+    /// `Z_k ← prox(Z_k + ηA_(k))`, `V_k` and the bound `‖V_k‖_op`.
+    fn update(&mut self, par: Par, obs: &Observations, a: &[f64], mask: &[bool], eta: f64) -> Result<(), TensorError> {
+        let inv_eta = 1.0 / eta;
+        let z = &self.z;
+        update(par, &mut self.scratch, |start, s| {
+            let (z, a) = (&z[start..start + s.len()], &a[start..start + s.len()]);
+            s.iter_mut().zip(z).zip(a).for_each(|((s, &z), &a)| *s = z + eta * a);
+            0.0
+        });
+        let shrink = self.spectrum.shrink(&mut self.scratch, self.gamma * eta)?;
+        self.rank = shrink.rank;
+        self.nuclear = shrink.nuclear_norm;
+        // Off Ω, A = 0 and V_k = (Z_old − Z_new)/η.
+        let (old, new) = (&self.z, &self.scratch);
+        self.v_unobserved = reduce(par, new.len(), |range| {
+            range.filter(|&i| !mask[i]).map(|i| ((old[i] - new[i]) * inv_eta).powi(2)).sum()
+        });
+        for (v, &i) in self.v_observed.iter_mut().zip(obs.indices()) {
+            *v = (old[i] + eta * a[i] - new[i]) * inv_eta;
+        }
+        core::mem::swap(&mut self.z, &mut self.scratch);
+        self.norm = (shrink.sigma_max * inv_eta).min(self.gamma);
+        Ok(())
+    }
+
+    /// `‖A_(k) − V_k‖_F` for `A = Ω*α`.
+    fn distance_to_projection(&self, alpha: &[f64]) -> f64 {
+        let observed: f64 = alpha.iter().zip(&self.v_observed).map(|(a, v)| (a - v) * (a - v)).sum();
+        (observed + self.v_unobserved).sqrt()
+    }
+}
+
 pub(crate) struct Latent<'a> {
     obs: &'a Observations,
-    gamma: Vec<f64>,
     lambda: f64,
     eta: f64,
     par: Par,
     alpha: Vec<f64>,
     /// `A = Ω*α` as a dense tensor (zero off `Ω`).
     a: Vec<f64>,
-    z: Vec<Vec<f64>>,
-    spectra: Vec<ModeSpectrum>,
-    ranks: Vec<usize>,
-    /// Per-mode spectral norms: `‖V_k‖_op` in a step, then the exact `‖A_(k)‖_op`; and the
-    /// distances `‖A_(k) − V_k‖_F`.
-    norms: Vec<f64>,
-    gaps: Vec<f64>,
-    /// Thresholded nuclear norms `‖Z_k‖_*` of the current iterate.
-    nuclear: Vec<f64>,
-    scratch: Vec<f64>,
-    /// `(V_k)_Ω` for every mode, and `‖(V_k)_{Ωᶜ}‖²`.
-    v_observed: Vec<Vec<f64>>,
-    v_unobserved: Vec<f64>,
+    components: Vec<Component>,
     /// `(ΣZ_k)_Ω` and `(ΣV_k)_Ω` of the current iteration.
     z_sum: Vec<f64>,
     v_sum: Vec<f64>,
@@ -59,11 +101,28 @@ pub(crate) struct Latent<'a> {
 impl<'a> Latent<'a> {
     pub fn new(obs: &'a Observations, gamma: Vec<f64>, lambda: f64, eta: f64, par: Par) -> Self {
         let shape = obs.shape();
-        let (len, order, m) = (shape.len(), shape.order(), obs.len());
+        let (len, m) = (shape.len(), obs.len());
         let mut a = vec![0.0; len];
         for (&i, &y) in obs.indices().iter().zip(obs.values()) {
             a[i] = y;
         }
+        let components = gamma
+            .into_iter()
+            .enumerate()
+            .map(|(k, gamma)| Component {
+                gamma,
+                z: vec![0.0; len],
+                scratch: vec![0.0; len],
+                spectrum: ModeSpectrum::new(shape, k, par),
+                rank: 0,
+                norm: 0.0,
+                gap: 0.0,
+                nuclear: 0.0,
+                shifted_nuclear: 0.0,
+                v_observed: vec![0.0; m],
+                v_unobserved: 0.0,
+            })
+            .collect();
         Self {
             obs,
             lambda,
@@ -71,53 +130,11 @@ impl<'a> Latent<'a> {
             par,
             alpha: obs.values().to_vec(),
             a,
-            z: (0..order).map(|_| vec![0.0; len]).collect(),
-            spectra: (0..order).map(|k| ModeSpectrum::new(shape, k, par)).collect(),
-            ranks: vec![0; order],
-            norms: vec![0.0; order],
-            gaps: vec![0.0; order],
-            nuclear: vec![0.0; order],
-            gamma,
-            scratch: vec![0.0; len],
-            v_observed: (0..order).map(|_| vec![0.0; m]).collect(),
-            v_unobserved: vec![0.0; order],
+            components,
             z_sum: vec![0.0; m],
             v_sum: vec![0.0; m],
             mask: obs.mask(),
         }
-    }
-
-    /// `Z_k ← prox(Z_k + ηA_(k))` and `V_k`; returns `‖V_k‖_op`.
-    fn update_component(&mut self, k: usize) -> Result<f64, TensorError> {
-        let (eta, inv_eta) = (self.eta, 1.0 / self.eta);
-        let (z, a) = (&self.z[k], &self.a);
-        update(self.par, &mut self.scratch, |start, s| {
-            let (z, a) = (&z[start..start + s.len()], &a[start..start + s.len()]);
-            s.iter_mut().zip(z).zip(a).for_each(|((s, &z), &a)| *s = z + eta * a);
-            0.0
-        });
-        let shrink = self.spectra[k].shrink(&mut self.scratch, self.gamma[k] * eta)?;
-        self.ranks[k] = shrink.rank;
-        self.nuclear[k] = shrink.nuclear_norm;
-        // Off Ω, A = 0 and V_k = (Z_old − Z_new)/η.
-        let (old, new, mask) = (&self.z[k], &self.scratch, &self.mask);
-        self.v_unobserved[k] = reduce(self.par, new.len(), |range| {
-            range.filter(|&i| !mask[i]).map(|i| ((old[i] - new[i]) * inv_eta).powi(2)).sum()
-        });
-        for (j, &i) in self.obs.indices().iter().enumerate() {
-            let v = (old[i] + eta * self.a[i] - new[i]) * inv_eta;
-            self.v_observed[k][j] = v;
-            self.v_sum[j] += v;
-            self.z_sum[j] += new[i];
-        }
-        core::mem::swap(&mut self.z[k], &mut self.scratch);
-        Ok((shrink.sigma_max * inv_eta).min(self.gamma[k]))
-    }
-
-    /// `‖A_(k) − V_k‖_F` for the current `A`.
-    fn distance_to_projection(&self, k: usize) -> f64 {
-        let observed: f64 = self.alpha.iter().zip(&self.v_observed[k]).map(|(a, v)| (a - v) * (a - v)).sum();
-        (observed + self.v_unobserved[k]).sqrt()
     }
 
     /// `(αᵀy, ‖α‖²)`.
@@ -130,70 +147,86 @@ impl<'a> Latent<'a> {
     fn misfit_norm(&self) -> f64 {
         self.z_sum.iter().zip(self.obs.values()).map(|(s, y)| (s - y) * (s - y)).sum::<f64>().sqrt()
     }
+
+    /// `Σ_k γ_k ‖Z_k‖_*` of the thresholded components.
+    fn nuclear_norms(&self) -> f64 {
+        self.components.iter().map(|c| c.gamma * c.nuclear).sum()
+    }
+
+    /// [`feasible_scale`] for the bounds `f(component)` on the `‖A_(k)‖_op`.
+    fn scale(&self, f: impl Fn(&Component) -> f64) -> f64 {
+        feasible_scale(self.components.iter().map(|c| (c.gamma, f(c))))
+    }
 }
 
 impl Admm for Latent<'_> {
     fn step(&mut self) -> Result<Step, TensorError> {
-        let (eta, lambda) = (self.eta, self.lambda);
-        let order = self.z.len();
+        let (eta, lambda, par) = (self.eta, self.lambda, self.par);
+        let order = self.components.len();
+        let (obs, a, mask) = (self.obs, &self.a, &self.mask);
+        try_each(par, &mut self.components, |_, c| c.update(par, obs, a, mask, eta))?;
         self.z_sum.fill(0.0);
         self.v_sum.fill(0.0);
         let mut primal_residual: f64 = 0.0;
-        for k in 0..order {
-            self.norms[k] = self.update_component(k)?;
-            primal_residual = primal_residual.max(self.distance_to_projection(k));
+        for c in &self.components {
+            for (j, &i) in self.obs.indices().iter().enumerate() {
+                self.v_sum[j] += c.v_observed[j];
+                self.z_sum[j] += c.z[i];
+            }
+            primal_residual = primal_residual.max(c.distance_to_projection(&self.alpha));
         }
         let denominator = lambda + eta * order as f64;
         for (j, (&i, &y)) in self.obs.indices().iter().zip(self.obs.values()).enumerate() {
             self.alpha[j] = (y - self.z_sum[j] + eta * self.v_sum[j]) / denominator;
             self.a[i] = self.alpha[j];
         }
-        let norms: f64 = self.gamma.iter().zip(&self.nuclear).map(|(g, n)| g * n).sum();
+        let norms = self.nuclear_norms();
         let objective = if lambda > 0.0 {
             let f = 0.5 * self.misfit_norm().powi(2) / lambda + norms;
             (f, f)
         } else {
             let shift = self.misfit_norm() / order as f64;
-            let slack: f64 = self.gamma.iter().zip(&self.spectra).map(|(g, s)| g * s.nuclear_norm_slack() * shift).sum();
+            let slack: f64 = self.components.iter().map(|c| c.gamma * c.spectrum.nuclear_norm_slack() * shift).sum();
             ((norms - slack).max(0.0), norms + slack)
         };
-        for k in 0..order {
-            self.gaps[k] = self.distance_to_projection(k);
+        for c in &mut self.components {
+            c.gap = c.distance_to_projection(&self.alpha);
         }
-        let bounds = || self.norms.iter().zip(&self.gaps);
-        let s_lo = feasible_scale(self.gamma.iter().copied().zip(bounds().map(|(v, g)| v + g)));
-        let s_hi = feasible_scale(self.gamma.iter().copied().zip(bounds().map(|(v, g)| (v - g).max(0.0))));
+        let s_lo = self.scale(|c| c.norm + c.gap);
+        let s_hi = self.scale(|c| (c.norm - c.gap).max(0.0));
         let (ay, aa) = self.candidate();
         Ok(Step { objective, dual: scaled_dual(ay, aa, lambda, s_lo, s_hi), primal_residual })
     }
 
-    /// The objective (for `λ = 0`, `Σγ_k ‖Z_k − Ω*shift‖_*` with `shift = ((ΣZ_k)_Ω − y)/K`,
-    /// the objective of the feasible point) and the dual with exact `‖A_(k)‖_op`.
+    /// The dual with exact `‖A_(k)‖_op` (components in parallel).
     fn exact_dual(&mut self) -> Result<f64, TensorError> {
-        let order = self.z.len();
-        for k in 0..order {
-            self.norms[k] = self.spectra[k].spectral_norm(&self.a)?;
-        }
-        let scale = feasible_scale(self.gamma.iter().copied().zip(self.norms.iter().copied()));
+        let a = &self.a;
+        try_each(self.par, &mut self.components, |_, c| {
+            c.norm = c.spectrum.spectral_norm(a)?;
+            Ok(())
+        })?;
+        let scale = self.scale(|c| c.norm);
         let (ay, aa) = self.candidate();
         Ok(scaled_dual(ay, aa, self.lambda, scale, scale).0)
     }
 
+    /// The objective (for `λ = 0`, `Σγ_k ‖Z_k − Ω*shift‖_*` with `shift = ((ΣZ_k)_Ω − y)/K`,
+    /// the objective of the feasible point; components in parallel).
     fn exact_objective(&mut self) -> Result<f64, TensorError> {
-        let order = self.z.len();
-        let nuclear: f64 = self.gamma.iter().zip(&self.nuclear).map(|(g, n)| g * n).sum();
         if self.lambda > 0.0 {
-            return Ok(0.5 * self.misfit_norm().powi(2) / self.lambda + nuclear);
+            return Ok(0.5 * self.misfit_norm().powi(2) / self.lambda + self.nuclear_norms());
         }
-        let mut f = 0.0;
-        for k in 0..order {
-            self.scratch.copy_from_slice(&self.z[k]);
-            for ((&i, &y), &s) in self.obs.indices().iter().zip(self.obs.values()).zip(&self.z_sum) {
-                self.scratch[i] -= (s - y) / order as f64;
+        let order = self.components.len() as f64;
+        let (obs, z_sum) = (self.obs, &self.z_sum);
+        try_each(self.par, &mut self.components, |_, c| {
+            c.scratch.copy_from_slice(&c.z);
+            for ((&i, &y), &s) in obs.indices().iter().zip(obs.values()).zip(z_sum) {
+                c.scratch[i] -= (s - y) / order;
             }
-            f += self.gamma[k] * self.spectra[k].nuclear_norm(&self.scratch)?;
-        }
-        Ok(f)
+            c.shifted_nuclear = c.spectrum.nuclear_norm(&c.scratch)?;
+            Ok(())
+        })?;
+        Ok(self.components.iter().fold(0.0, |f, c| f + c.gamma * c.shifted_nuclear))
     }
 
     fn eta(&self) -> f64 {
@@ -201,12 +234,12 @@ impl Admm for Latent<'_> {
     }
 
     fn estimate(&self, x: &mut [f64]) {
-        let z = &self.z;
+        let components = &self.components;
         update(self.par, x, |start, out| {
             out.fill(0.0);
             let len = out.len();
-            for z in z {
-                out.iter_mut().zip(&z[start..start + len]).for_each(|(x, &z)| *x += z);
+            for c in components {
+                out.iter_mut().zip(&c.z[start..start + len]).for_each(|(x, &z)| *x += z);
             }
             0.0
         });
@@ -218,6 +251,6 @@ impl Admm for Latent<'_> {
     }
 
     fn component_ranks(&self) -> Vec<usize> {
-        self.ranks.clone()
+        self.components.iter().map(|c| c.rank).collect()
     }
 }

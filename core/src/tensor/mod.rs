@@ -20,6 +20,7 @@ mod overlapped;
 mod shape;
 mod solve;
 mod svt;
+mod tree;
 mod tucker;
 mod unfold;
 

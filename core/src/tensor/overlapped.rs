@@ -39,13 +39,53 @@ use super::observations::Observations;
 use super::options::Options;
 use super::solve::{feasible_scale, scaled_dual, Admm, Step};
 use super::svt::ModeSpectrum;
+use super::tree::try_each;
 use super::TensorError;
 use faer::Par;
 
+/// One term `γ_k‖X_(k)‖_*`: its split variable, multiplier and workspaces. Terms are updated
+/// in parallel (each is independent given `X`), their results kept here and combined in term
+/// order.
+struct Term {
+    mode: usize,
+    gamma: f64,
+    z: Vec<f64>,
+    a: Vec<f64>,
+    spectrum: ModeSpectrum,
+    /// `A_k − M`, for the exact dual.
+    scratch: Vec<f64>,
+    rank: usize,
+    /// The bound `‖A_k‖_op` of a step, then the exact `‖A_k − M‖_op`.
+    norm: f64,
+    /// The last step's `‖X_(k) − Z_k‖²` and bounds `lo ≤ ‖X_(k)‖_* ≤ hi`.
+    squares: f64,
+    lo: f64,
+    hi: f64,
+    /// `‖X_(k)‖_*` at the last exact evaluation.
+    nuclear: f64,
+}
+
+impl Term {
+    /// Steps 2 and 3 for this term.
+    fn step(&mut self, par: Par, x: &[f64], eta: f64, beta: f64) -> Result<(), TensorError> {
+        // Z_k ← P_k = X̂_k + A_k/η, X̂_k − X_(k) = (1 − α)(Z_k^old − X_(k)).
+        relaxed_point(par, x, &mut self.z, &mut self.a, eta, beta);
+        let shrink = self.spectrum.shrink(&mut self.z, self.gamma * (1.0 / eta))?;
+        self.rank = shrink.rank;
+        self.norm = (eta * shrink.sigma_max).min(self.gamma);
+        let [squares, inner] = multiplier_update(par, x, &self.z, &mut self.a, eta);
+        let slack = self.spectrum.nuclear_norm_slack() * squares.sqrt();
+        let subgradient = shrink.nuclear_norm + inner / self.gamma;
+        self.squares = squares;
+        self.lo = (shrink.nuclear_norm - slack).max(subgradient).max(0.0);
+        self.hi = shrink.nuclear_norm + slack;
+        Ok(())
+    }
+}
+
 pub(crate) struct Overlapped<'a> {
     obs: &'a Observations,
-    /// `(mode, γ_k)` of every term.
-    terms: Vec<(usize, f64)>,
+    terms: Vec<Term>,
     lambda: f64,
     eta: f64,
     /// Over-relaxation `α` (1: none).
@@ -54,42 +94,45 @@ pub(crate) struct Overlapped<'a> {
     balance_changes: usize,
     par: Par,
     x: Vec<f64>,
-    z: Vec<Vec<f64>>,
-    a: Vec<Vec<f64>>,
-    spectra: Vec<ModeSpectrum>,
-    ranks: Vec<usize>,
-    /// Per-term spectral norms: the bounds `‖A_k‖_op` of a step, then the exact `‖A_k − M‖_op`.
-    norms: Vec<f64>,
     mask: Vec<bool>,
-    /// `M = (ΣA_k)_{Ωᶜ}/K` and `A_k − M`, for the exact dual.
+    /// `M = (ΣA_k)_{Ωᶜ}/K`, for the exact dual.
     mean_off_support: Vec<f64>,
-    scratch: Vec<f64>,
 }
 
 impl<'a> Overlapped<'a> {
-    /// The solver for `terms` with starting penalty `eta`; `options` give `λ`, the
-    /// accelerations and the parallelism.
+    /// The solver for the terms `(mode, γ_k)` with starting penalty `eta`; `options` give `λ`,
+    /// the accelerations and the parallelism.
     pub fn new(obs: &'a Observations, terms: Vec<(usize, f64)>, eta: f64, options: &Options) -> Self {
         let shape = obs.shape();
         let (len, par) = (shape.len(), options.par);
-        let spectra = terms.iter().map(|&(k, _)| ModeSpectrum::new(shape, k, par)).collect();
+        let terms = terms
+            .into_iter()
+            .map(|(mode, gamma)| Term {
+                mode,
+                gamma,
+                z: vec![0.0; len],
+                a: vec![0.0; len],
+                spectrum: ModeSpectrum::new(shape, mode, par),
+                scratch: vec![0.0; len],
+                rank: 0,
+                norm: 0.0,
+                squares: 0.0,
+                lo: 0.0,
+                hi: 0.0,
+                nuclear: 0.0,
+            })
+            .collect();
         Self {
             obs,
+            terms,
             lambda: options.lambda,
             eta,
             relaxation: options.relaxation,
             balance_changes: if options.residual_balancing { BALANCE_MAX_CHANGES } else { 0 },
             par,
             x: vec![0.0; len],
-            z: terms.iter().map(|_| vec![0.0; len]).collect(),
-            a: terms.iter().map(|_| vec![0.0; len]).collect(),
-            spectra,
-            ranks: vec![0; terms.len()],
-            norms: vec![0.0; terms.len()],
-            terms,
             mask: obs.mask(),
             mean_off_support: vec![0.0; len],
-            scratch: vec![0.0; len],
         }
     }
 
@@ -98,11 +141,11 @@ impl<'a> Overlapped<'a> {
         let (eta, lambda) = (self.eta, self.lambda);
         let count = self.terms.len() as f64;
         let off = 1.0 / (count * eta);
-        let (z, a) = (&self.z, &self.a);
+        let terms = &self.terms;
         update(self.par, &mut self.x, |start, x| {
             x.fill(0.0);
-            for (z, a) in z.iter().zip(a) {
-                let (z, a) = (&z[start..start + x.len()], &a[start..start + x.len()]);
+            for t in terms {
+                let (z, a) = (&t.z[start..start + x.len()], &t.a[start..start + x.len()]);
                 x.iter_mut().zip(z).zip(a).for_each(|((x, &z), &a)| *x += eta * z - a);
             }
             x.iter_mut().for_each(|x| *x *= off);
@@ -131,63 +174,65 @@ impl<'a> Overlapped<'a> {
         0.5 * ss / self.lambda
     }
 
+    /// `(ΣA_k)_i`.
+    fn multiplier_sum(terms: &[Term], i: usize) -> f64 {
+        terms.iter().map(|t| t.a[i]).sum()
+    }
+
     /// `(βᵀy, ‖β‖²)` for the unscaled candidate `β = (ΣA_k)_Ω`.
     fn candidate(&self) -> (f64, f64) {
         let (mut by, mut bb) = (0.0, 0.0);
         for (&i, &y) in self.obs.indices().iter().zip(self.obs.values()) {
-            let b: f64 = self.a.iter().map(|a| a[i]).sum();
+            let b = Self::multiplier_sum(&self.terms, i);
             by += b * y;
             bb += b * b;
         }
         (by, bb)
     }
 
-    fn gammas(&self) -> impl Iterator<Item = f64> + '_ {
-        self.terms.iter().map(|&(_, g)| g)
+    /// [`feasible_scale`] for the bounds `f(norm_k)` on the terms' `‖A_k‖_op`.
+    fn scale(&self, f: impl Fn(f64) -> f64) -> f64 {
+        feasible_scale(self.terms.iter().map(|t| (t.gamma, f(t.norm))))
     }
 
-    /// Dual bracket from `‖A_k‖_op` (in `norms`) and `‖M‖_F`, without spectral computations,
-    /// and `‖(ΣA_k)_{Ωᶜ}‖ = K‖M‖_F`.
+    /// Dual bracket from `‖A_k‖_op` (in the terms' `norm`) and `‖M‖_F`, without spectral
+    /// computations, and `‖(ΣA_k)_{Ωᶜ}‖ = K‖M‖_F`.
     fn dual_bounds(&self) -> ((f64, f64), f64) {
         let count = self.terms.len() as f64;
-        let (a, mask) = (&self.a, &self.mask);
+        let (terms, mask) = (&self.terms, &self.mask);
         let off_support = reduce(self.par, self.x.len(), |range| {
-            range
-                .filter(|&i| !mask[i])
-                .map(|i| {
-                    let s: f64 = a.iter().map(|a| a[i]).sum();
-                    s * s
-                })
-                .sum()
+            range.filter(|&i| !mask[i]).map(|i| Self::multiplier_sum(terms, i).powi(2)).sum()
         });
         let m = off_support.sqrt() / count;
-        let s_lo = feasible_scale(self.gammas().zip(self.norms.iter().map(|n| n + m)));
-        let s_hi = feasible_scale(self.gammas().zip(self.norms.iter().map(|n| (n - m).max(0.0))));
+        let s_lo = self.scale(|n| n + m);
+        let s_hi = self.scale(|n| (n - m).max(0.0));
         let (by, bb) = self.candidate();
         (scaled_dual(by, bb, self.lambda, s_lo, s_hi), off_support.sqrt())
     }
 
-    /// The dual objective with exact spectral norms `‖A_k − M‖_op`.
+    /// The dual objective with exact spectral norms `‖A_k − M‖_op` (terms in parallel).
     fn feasible_dual(&mut self) -> Result<f64, TensorError> {
         let count = self.terms.len() as f64;
-        let (a, mask) = (&self.a, &self.mask);
+        let (terms, mask) = (&self.terms, &self.mask);
         update(self.par, &mut self.mean_off_support, |start, out| {
             for (j, m) in out.iter_mut().enumerate() {
                 let i = start + j;
-                *m = if mask[i] { 0.0 } else { a.iter().map(|a| a[i]).sum::<f64>() / count };
+                *m = if mask[i] { 0.0 } else { Self::multiplier_sum(terms, i) / count };
             }
             0.0
         });
-        for t in 0..self.terms.len() {
-            let (a, m) = (&self.a[t], &self.mean_off_support);
-            update(self.par, &mut self.scratch, |start, s| {
+        let (par, m) = (self.par, &self.mean_off_support);
+        try_each(par, &mut self.terms, |_, t| {
+            let a = &t.a;
+            update(par, &mut t.scratch, |start, s| {
                 let (a, m) = (&a[start..start + s.len()], &m[start..start + s.len()]);
                 s.iter_mut().zip(a).zip(m).for_each(|((s, &a), &m)| *s = a - m);
                 0.0
             });
-            self.norms[t] = self.spectra[t].spectral_norm(&self.scratch)?;
-        }
-        let scale = feasible_scale(self.gammas().zip(self.norms.iter().copied()));
+            t.norm = t.spectrum.spectral_norm(&t.scratch)?;
+            Ok(())
+        })?;
+        let scale = self.scale(|n| n);
         let (by, bb) = self.candidate();
         Ok(scaled_dual(by, bb, self.lambda, scale, scale).0)
     }
@@ -254,24 +299,16 @@ fn multiplier_update(par: Par, x: &[f64], z: &[f64], a: &mut [f64], eta: f64) ->
 impl Admm for Overlapped<'_> {
     fn step(&mut self) -> Result<Step, TensorError> {
         self.update_x();
-        let (eta, inv_eta, beta) = (self.eta, 1.0 / self.eta, 1.0 - self.relaxation);
+        let (par, eta, beta) = (self.par, self.eta, 1.0 - self.relaxation);
+        let x = &self.x;
+        try_each(par, &mut self.terms, |_, t| t.step(par, x, eta, beta))?;
         let (mut lo, mut hi) = (0.0, 0.0);
         let (mut primal_residual, mut residual_squares): (f64, f64) = (0.0, 0.0);
-        for t in 0..self.terms.len() {
-            // Z_k ← P_k = X̂_k + A_k/η, X̂_k − X_(k) = (1 − α)(Z_k^old − X_(k)).
-            relaxed_point(self.par, &self.x, &mut self.z[t], &mut self.a[t], eta, beta);
-            let gamma = self.terms[t].1;
-            let shrink = self.spectra[t].shrink(&mut self.z[t], gamma * inv_eta)?;
-            self.ranks[t] = shrink.rank;
-            self.norms[t] = (eta * shrink.sigma_max).min(gamma);
-            let [squares, inner] = multiplier_update(self.par, &self.x, &self.z[t], &mut self.a[t], eta);
-            residual_squares += squares;
-            let violation = squares.sqrt();
-            primal_residual = primal_residual.max(violation);
-            let slack = self.spectra[t].nuclear_norm_slack() * violation;
-            let subgradient = shrink.nuclear_norm + inner / gamma;
-            lo += gamma * (shrink.nuclear_norm - slack).max(subgradient).max(0.0);
-            hi += gamma * (shrink.nuclear_norm + slack);
+        for t in &self.terms {
+            residual_squares += t.squares;
+            primal_residual = primal_residual.max(t.squares.sqrt());
+            lo += t.gamma * t.lo;
+            hi += t.gamma * t.hi;
         }
         let misfit = self.misfit();
         let (dual, dual_residual) = self.dual_bounds();
@@ -280,11 +317,12 @@ impl Admm for Overlapped<'_> {
     }
 
     fn exact_objective(&mut self) -> Result<f64, TensorError> {
-        let mut f = self.misfit();
-        for (spectrum, &(_, gamma)) in self.spectra.iter_mut().zip(&self.terms) {
-            f += gamma * spectrum.nuclear_norm(&self.x)?;
-        }
-        Ok(f)
+        let x = &self.x;
+        try_each(self.par, &mut self.terms, |_, t| {
+            t.nuclear = t.spectrum.nuclear_norm(x)?;
+            Ok(())
+        })?;
+        Ok(self.terms.iter().fold(self.misfit(), |f, t| f + t.gamma * t.nuclear))
     }
 
     fn exact_dual(&mut self) -> Result<f64, TensorError> {
@@ -304,8 +342,8 @@ impl Admm for Overlapped<'_> {
 
     fn component_ranks(&self) -> Vec<usize> {
         let mut ranks = vec![0; self.obs.shape().order()];
-        for (&(k, _), &r) in self.terms.iter().zip(&self.ranks) {
-            ranks[k] = r;
+        for t in &self.terms {
+            ranks[t.mode] = t.rank;
         }
         ranks
     }

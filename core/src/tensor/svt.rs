@@ -78,7 +78,7 @@ impl DenseSvd {
 
     /// The thin SVD of `x`'s mode-k unfolding into `a`, `s`, `u`, `v`; `sigma` gets the
     /// singular values (nonincreasing).
-    fn decompose(&mut self, x: &[f64], shape: &Shape, k: usize, par: Par, sigma: &mut Vec<f64>) -> Result<(), TensorError> {
+    fn decompose(&mut self, x: &[f64], shape: &Shape, k: usize, sigma: &mut Vec<f64>) -> Result<(), TensorError> {
         let split = shape.split(k);
         let (n, cols) = (split.n, split.cols());
         if self.a.nrows() != n || self.a.ncols() != cols {
@@ -89,7 +89,7 @@ impl DenseSvd {
                 s: Diag::zeros(size),
                 u: Mat::zeros(n, size),
                 v: Mat::zeros(cols, size),
-                stack: MemBuffer::new(svd::svd_scratch::<f64>(n, cols, thin, thin, par, Default::default())),
+                stack: MemBuffer::new(svd::svd_scratch::<f64>(n, cols, thin, thin, Par::Seq, Default::default())),
             };
         }
         unfold_into(x, shape, k, self.a.as_mut());
@@ -98,7 +98,7 @@ impl DenseSvd {
             self.s.as_mut(),
             Some(self.u.as_mut()),
             Some(self.v.as_mut()),
-            par,
+            Par::Seq,
             MemStack::new(&mut self.stack),
             Default::default(),
         )
@@ -125,13 +125,16 @@ pub(crate) struct ModeSpectrum {
     factors: (Mat<f64>, Mat<f64>),
     stack: MemBuffer,
     dense: DenseSvd,
+    /// Parallelism of the Gram matrix and the low-rank update, cut into blocks of fixed
+    /// sizes; faer's routines (eigensolver, SVD, products) are called sequentially, since in
+    /// parallel they allocate on every call.
     par: Par,
 }
 
 impl ModeSpectrum {
     pub fn new(shape: &Shape, k: usize, par: Par) -> Self {
         let n = shape.dim(k);
-        let scratch = evd::self_adjoint_evd_scratch::<f64>(n, ComputeEigenvectors::Yes, par, Default::default());
+        let scratch = evd::self_adjoint_evd_scratch::<f64>(n, ComputeEigenvectors::Yes, Par::Seq, Default::default());
         Self {
             shape: shape.clone(),
             k,
@@ -168,7 +171,7 @@ impl ModeSpectrum {
             self.gram.as_ref(),
             self.eigenvalues.as_mut(),
             u,
-            self.par,
+            Par::Seq,
             MemStack::new(&mut self.stack),
             Default::default(),
         )
@@ -180,7 +183,7 @@ impl ModeSpectrum {
 
     /// Singular values of `x`'s unfolding by a thin SVD of the copied unfolding.
     fn dense_svd(&mut self, x: &[f64]) -> Result<(), TensorError> {
-        self.dense.decompose(x, &self.shape, self.k, self.par, &mut self.sigma)
+        self.dense.decompose(x, &self.shape, self.k, &mut self.sigma)
     }
 
     /// The singular values of `X_(k)`, nonincreasing (`min(n_k, N/n_k)` of them).
@@ -252,7 +255,7 @@ impl ModeSpectrum {
         for (j, &s) in self.sigma[..rank].iter().enumerate() {
             v.col_mut(j).iter_mut().for_each(|v| *v *= s - tau);
         }
-        matmul(a.as_mut(), Accum::Replace, u.subcols(0, rank), v.subcols(0, rank).transpose(), 1.0, self.par);
+        matmul(a.as_mut(), Accum::Replace, u.subcols(0, rank), v.subcols(0, rank).transpose(), 1.0, Par::Seq);
         fold_into(a.as_ref(), &self.shape, self.k, x);
         let sigma_max = self.sigma.first().copied().unwrap_or(0.0);
         Ok(Shrinkage { rank, nuclear_norm: self.sigma[..rank].iter().map(|s| s - tau).sum(), sigma_max })

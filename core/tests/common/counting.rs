@@ -1,18 +1,25 @@
-//! A global allocator that counts this thread's heap allocations (for the allocation-free
-//! tests): include with `#[path = "common/counting.rs"] mod counting;`.
+//! A global allocator that counts heap allocations into per-test counters (for the
+//! allocation-free tests): include with `#[path = "common/counting.rs"] mod counting;`.
+//!
+//! A thread counts into the counter attached to it ([`attach`]); [`allocations`] attaches a
+//! fresh one to the calling thread on first use. A test that runs work in a pool attaches its
+//! counter to the pool's workers too (`start_handler`), so tests running side by side do not
+//! see each other's allocations.
+#![allow(dead_code)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 struct Counting;
 
 thread_local! {
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+    static COUNTER: Cell<Option<&'static AtomicUsize>> = const { Cell::new(None) };
 }
 
 fn count() {
     // `try_with`: the allocator also runs while thread-local storage is torn down.
-    let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
+    let _ = COUNTER.try_with(|c| c.get().map(|n| n.fetch_add(1, Ordering::Relaxed)));
 }
 
 unsafe impl GlobalAlloc for Counting {
@@ -36,6 +43,22 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
+/// A new counter, alive for the rest of the process.
+pub fn new_counter() -> &'static AtomicUsize {
+    Box::leak(Box::new(AtomicUsize::new(0)))
+}
+
+/// Counts this thread's allocations into `counter` from now on.
+pub fn attach(counter: &'static AtomicUsize) {
+    COUNTER.with(|c| c.set(Some(counter)));
+}
+
+/// The count of the counter attached to this thread (a fresh one if none is).
 pub fn allocations() -> usize {
-    ALLOCATIONS.with(Cell::get)
+    let counter = COUNTER.with(Cell::get).unwrap_or_else(|| {
+        let counter = new_counter();
+        attach(counter);
+        counter
+    });
+    counter.load(Ordering::SeqCst)
 }
