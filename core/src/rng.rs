@@ -22,6 +22,12 @@ impl SplitMix64 {
         ((self.next_u64() as u128 * n as u128) >> 64) as u64
     }
 
+    /// Uniform in `[0, 1)`: a multiple of 2⁻⁵³, each with probability 2⁻⁵³, so
+    /// `P(unit() < p) = ⌈2⁵³ p⌉ / 2⁵³` for `p ∈ [0, 1]`.
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    }
+
     /// Uniform in `(0, 1)`.
     fn uniform(&mut self) -> f64 {
         ((self.next_u64() >> 11) as f64 + 0.5) * (1.0 / (1u64 << 53) as f64)

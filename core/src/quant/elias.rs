@@ -1,0 +1,61 @@
+//! Elias ω ("recursive") coding of positive integers (Elias 1975), the integer code of QSGD.
+//!
+//! ω(k): start from the single bit `0`; while k > 1, put the binary form of k in front and
+//! continue with k ← (its length − 1). So ω(1) = `0`, ω(2) = `10 0`, ω(3) = `11 0`,
+//! ω(4) = `10 100 0`, and |ω(k)| = 1 + Σ (⌊log₂ kⱼ⌋ + 1) over the chain k, ⌊log₂ k⌋, … > 1,
+//! about log k + log log k + … + 1. Decoding reads groups while they start with a `1`: a
+//! group starting at value m holds m + 1 bits.
+
+use super::bits::{BitReader, BitWriter};
+use super::QuantError;
+
+/// Bits of ⌊log₂ k⌋ + 1 of `k ≥ 1`.
+#[inline]
+fn bit_width(k: u64) -> u32 {
+    64 - k.leading_zeros()
+}
+
+/// Appends ω(k), `k ≥ 1`.
+#[inline]
+pub fn write_omega(w: &mut BitWriter, k: u64) {
+    debug_assert!(k >= 1);
+    if k == 1 {
+        return w.put(0, 1);
+    }
+    // The chain k, width(k) − 1, … > 1 has at most 5 links for a u64 (64 → 63 → 5 → 2).
+    let mut chain = [0u64; 6];
+    let (mut links, mut m) = (0, k);
+    while m > 1 {
+        chain[links] = m;
+        links += 1;
+        m = (bit_width(m) - 1) as u64;
+    }
+    for &m in chain[..links].iter().rev() {
+        w.put(m, bit_width(m));
+    }
+    w.put(0, 1);
+}
+
+/// Reads one ω codeword; an overlong codeword (a value ≥ 2⁶⁴) or one that runs past the
+/// end is an error.
+#[inline]
+pub fn read_omega(r: &mut BitReader) -> Result<u64, QuantError> {
+    let mut m = 1u64;
+    while r.get(1)? == 1 {
+        if m >= 64 {
+            return Err(QuantError::Corrupt("an Elias code exceeds 64 bits"));
+        }
+        m = (1 << m) | r.get(m as u32)?;
+    }
+    Ok(m)
+}
+
+/// |ω(k)|, the length in bits of the codeword of `k ≥ 1`.
+pub fn omega_len(k: u64) -> u32 {
+    let (mut len, mut m) = (1, k);
+    while m > 1 {
+        len += bit_width(m);
+        m = (bit_width(m) - 1) as u64;
+    }
+    len
+}
