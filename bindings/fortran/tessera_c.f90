@@ -22,8 +22,9 @@ module tessera_c
   integer(c_int32_t), parameter :: TSR_COMPLETABILITY_VARIANCE_EXACT = 0_c_int32_t
 
   ! Rank-1 minimum-variance estimates: effective resistances from a Johnson-Lindenstrauss
-  ! sketch of `sketch_dimensions` solves shared by all queries (unbiased, relative standard
-  ! deviation at most `sqrt(2 / sketch_dimensions)`).
+  ! sketch of `sketch_dimensions` solves shared by all queries, applied only to what an exact
+  ! local (two-hop) lower bound misses (unbiased, relative standard deviation at most
+  ! `sqrt(2 / sketch_dimensions)` times that missing fraction).
   integer(c_int32_t), parameter :: TSR_COMPLETABILITY_VARIANCE_SKETCH = 1_c_int32_t
 
   ! Largest supported tensor order.

@@ -28,8 +28,9 @@ pub const TSR_COMPLETABILITY_PATH: u32 = 1;
 /// queried entry).
 pub const TSR_COMPLETABILITY_VARIANCE_EXACT: u32 = 0;
 /// Rank-1 minimum-variance estimates: effective resistances from a Johnson–Lindenstrauss
-/// sketch of `sketch_dimensions` solves shared by all queries (unbiased, relative standard
-/// deviation at most `sqrt(2 / sketch_dimensions)`).
+/// sketch of `sketch_dimensions` solves shared by all queries, applied only to what an exact
+/// local (two-hop) lower bound misses (unbiased, relative standard deviation at most
+/// `sqrt(2 / sketch_dimensions)` times that missing fraction).
 pub const TSR_COMPLETABILITY_VARIANCE_SKETCH: u32 = 1;
 
 /// Options of every `tsr_completability_*` call (each reads the fields it needs). Fill with

@@ -36,8 +36,9 @@ const TSR_COMPLETABILITY_PATH = 1
 # queried entry).
 const TSR_COMPLETABILITY_VARIANCE_EXACT = 0
 # Rank-1 minimum-variance estimates: effective resistances from a Johnson–Lindenstrauss
-# sketch of `sketch_dimensions` solves shared by all queries (unbiased, relative standard
-# deviation at most `sqrt(2 / sketch_dimensions)`).
+# sketch of `sketch_dimensions` solves shared by all queries, applied only to what an exact
+# local (two-hop) lower bound misses (unbiased, relative standard deviation at most
+# `sqrt(2 / sketch_dimensions)` times that missing fraction).
 const TSR_COMPLETABILITY_VARIANCE_SKETCH = 1
 # Largest supported tensor order.
 const TSR_TENSOR_MAX_ORDER = 16
