@@ -65,12 +65,22 @@ fn solve(runner: &Runner, dims: [usize; 3], method: Method, options: &Options, m
 
 fn check_shapes(runner: &Runner, shapes: &[[usize; 3]], method: Method, options: Options) {
     for &dims in shapes {
-        // A first solve, so that one-time initialisations in these threads are not counted.
-        solve(runner, dims, method, &options, 5);
+        // Warm-up solves, so that one-time initialisations in these threads are not counted.
+        // With a pool, which worker first runs a given kind of block (and makes its one-time
+        // thread-local buffers) depends on work stealing, so such a first use can still land
+        // in either counted run: 15 iterations may allocate fewer than 5, never more (an
+        // allocation per iteration would add at least 10).
+        for _ in 0..3 {
+            solve(runner, dims, method, &options, 5);
+        }
         let (short, _) = solve(runner, dims, method, &options, 5);
         let (long, exact_duals) = solve(runner, dims, method, &options, 15);
         assert!(short > 0, "the counter counts");
-        assert_eq!(long, short, "{dims:?} {method:?} {options:?}: {long} allocations in 15 iterations, {short} in 5");
+        let message = format!("{dims:?} {method:?} {options:?}: {long} allocations in 15 iterations, {short} in 5");
+        match options.par {
+            Par::Seq => assert_eq!(long, short, "{message}"),
+            _ => assert!(long <= short, "{message}"),
+        }
         println!("{dims:?} {method:?} {:?}: {short} allocations, {exact_duals} exact duals in 15 iterations", options.par);
     }
 }
