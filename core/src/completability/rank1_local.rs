@@ -41,6 +41,11 @@ impl Scratch {
     }
 
     fn clear(&mut self) {
+        if self.now == u32::MAX {
+            // Stamps would repeat: start over from a blank array.
+            self.stamp.fill(0);
+            self.now = 0;
+        }
         self.now += 1;
         self.support.clear();
     }
