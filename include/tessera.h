@@ -28,6 +28,74 @@
 // `sqrt(2 / sketch_dimensions)` times that missing fraction).
 #define TSR_COMPLETABILITY_VARIANCE_SKETCH 1
 
+// Kullback-Leibler, `f(u) = u ln u`.
+#define TSR_FDIV_KL 0
+
+// Reverse KL, `f(u) = -ln u`.
+#define TSR_FDIV_REVERSE_KL 1
+
+// Pearson chi-squared, `f(u) = (u - 1)^2`.
+#define TSR_FDIV_PEARSON 2
+
+// Neyman chi-squared, `f(u) = (1 - u)^2 / u`.
+#define TSR_FDIV_NEYMAN 3
+
+// Squared Hellinger, `f(u) = (sqrt(u) - 1)^2`.
+#define TSR_FDIV_SQUARED_HELLINGER 4
+
+// Jensen-Shannon, `f(u) = u ln u - (u + 1) ln((u + 1)/2)`.
+#define TSR_FDIV_JENSEN_SHANNON 5
+
+// GAN, `f(u) = u ln u - (u + 1) ln(u + 1)` (objective `-ln 4` at `P = Q`).
+#define TSR_FDIV_GAN 6
+
+// Element type `float` (the parameter file's precision code 1).
+#define TSR_NN_F32 1
+
+// Element type `double` (precision code 2).
+#define TSR_NN_F64 2
+
+// Activation codes (`tessera::nn::Activation`).
+#define TSR_NN_IDENTITY 0
+
+#define TSR_NN_RELU 1
+
+// Slope 0.01 for negative arguments.
+#define TSR_NN_LEAKY_RELU 2
+
+#define TSR_NN_TANH 3
+
+#define TSR_NN_SIGMOID 4
+
+#define TSR_NN_SOFTPLUS 5
+
+// The tanh form of GELU (the default of `jax.nn.gelu`).
+#define TSR_NN_GELU 6
+
+// `(1/B) sum_b 1/2 ||y_b - t_b||^2` against target values.
+#define TSR_NN_SQUARED_ERROR 0
+
+// Softmax cross-entropy of the logits against 0-based class labels.
+#define TSR_NN_SOFTMAX_CROSS_ENTROPY 1
+
+// Binary cross-entropy of `sigmoid(y)` against targets in `[0, 1]`, one per output.
+#define TSR_NN_LOGISTIC 2
+
+// SGD with momentum: `v <- mu v + g`, `w <- w - eta v`.
+#define TSR_NN_SGD 0
+
+// Adam with bias corrections (Kingma & Ba 2015).
+#define TSR_NN_ADAM 1
+
+// Path-SGD: `w <- w - eta g / kappa(w)`, `kappa` of the path norm `phi_p` recomputed every step.
+#define TSR_NN_PATH_SGD 2
+
+// Scale each bucket by its 2-norm (the paper's Q_s).
+#define TSR_QSGD_NORM_L2 0
+
+// Scale each bucket by its largest magnitude (the variant of the paper's experiments).
+#define TSR_QSGD_NORM_MAX 1
+
 // Largest supported tensor order.
 #define TSR_TENSOR_MAX_ORDER 16
 
@@ -60,6 +128,10 @@
 
 // The closure of a mask at rank r, with its summary. Opaque; one thread at a time.
 typedef struct tsr_completability_closure tsr_completability_closure;
+
+// A network with its parameters, workspace, last gradient and optimiser. Opaque; one thread
+// at a time.
+typedef struct tsr_nn tsr_nn;
 
 // A Poincaré ball of curvature `-c`, with its options. Opaque.
 typedef struct tsr_poincare tsr_poincare;
@@ -120,14 +192,81 @@ typedef struct tsr_completability_info {
   int64_t pruned_cols;
 } tsr_completability_info;
 
-// Options of a Poincaré ball. Fill with `tsr_poincare_options_default` before changing fields.
-typedef struct tsr_poincare_options {
-  // `sizeof(tsr_poincare_options)`, set by `tsr_poincare_options_default`.
+// Options of `tsr_nn_new` and `tsr_nn_load*`. Fill with `tsr_nn_options_default`.
+typedef struct tsr_nn_options {
+  // `sizeof(tsr_nn_options)`.
   uint32_t struct_size;
-  // Threads for operations on this ball; 0 (default) follows `tsr_set_num_threads` and the
-  // environment.
+  // `TSR_NN_F32` (default) or `TSR_NN_F64`; ignored by `tsr_nn_load*` (the file decides).
+  uint32_t dtype;
+  // Seed of the initialisation (He for ReLU-like layers, Glorot otherwise); default 0.
+  uint64_t seed;
+  // Largest batch the passes accept; default 256.
+  int64_t max_batch;
+  // Threads of the large matrix products; 0 (default) follows `tsr_set_num_threads` and the
+  // environment. Products below about 4 million multiply-adds always run on the calling thread.
   int32_t num_threads;
-} tsr_poincare_options;
+} tsr_nn_options;
+
+// The optimiser of `tsr_nn_step_*` and `tsr_nn_train_step_*`. Fill with
+// `tsr_nn_optimiser_options_default`.
+typedef struct tsr_nn_optimiser_options {
+  // `sizeof(tsr_nn_optimiser_options)`.
+  uint32_t struct_size;
+  // `TSR_NN_SGD`, `TSR_NN_ADAM` (default) or `TSR_NN_PATH_SGD`.
+  uint32_t kind;
+  // Step size; 0 (default) takes the kind's default: 0.01 (SGD, Path-SGD), 0.001 (Adam).
+  double learning_rate;
+  // SGD momentum `mu` in `[0, 1)`; default 0.9.
+  double momentum;
+  // Adam `beta1`, `beta2` in `[0, 1)` and `epsilon > 0`; defaults 0.9, 0.999, 1e-8.
+  double beta1;
+  double beta2;
+  double epsilon;
+  // Path-SGD exponent `p >= 1`; default 2.
+  double path_p;
+} tsr_nn_optimiser_options;
+
+// What a network is. Set `struct_size = sizeof(tsr_nn_info)` before `tsr_nn_get_info`.
+typedef struct tsr_nn_info {
+  // Set by the caller to `sizeof(tsr_nn_info)`; only that many bytes are written.
+  uint32_t struct_size;
+  // `TSR_NN_F32` or `TSR_NN_F64`.
+  uint32_t dtype;
+  // The loss code.
+  uint32_t loss;
+  // The optimiser kind in use.
+  uint32_t optimiser;
+  // Number of layers `L` (the sizes are `n_0, ..., n_L`).
+  int64_t nlayers;
+  // `n_0`.
+  int64_t inputs;
+  // `n_L`.
+  int64_t outputs;
+  // Length of the parameter buffer.
+  int64_t num_params;
+  // Largest batch accepted.
+  int64_t max_batch;
+  // Threads of the large products.
+  int64_t num_threads;
+} tsr_nn_info;
+
+// Read-only strided view of a matrix of `f32` (strides in elements).
+typedef struct tsr_matref_f32 {
+  const float *ptr;
+  int64_t nrows;
+  int64_t ncols;
+  int64_t row_stride;
+  int64_t col_stride;
+} tsr_matref_f32;
+
+// Writable strided view of a matrix of `f32` (strides in elements).
+typedef struct tsr_matmut_f32 {
+  float *ptr;
+  int64_t nrows;
+  int64_t ncols;
+  int64_t row_stride;
+  int64_t col_stride;
+} tsr_matmut_f32;
 
 // Read-only strided view of a matrix of `f64` (strides in elements).
 typedef struct tsr_matref_f64 {
@@ -147,23 +286,50 @@ typedef struct tsr_matmut_f64 {
   int64_t col_stride;
 } tsr_matmut_f64;
 
-// Read-only strided view of a matrix of `f32` (strides in elements).
-typedef struct tsr_matref_f32 {
-  const float *ptr;
-  int64_t nrows;
-  int64_t ncols;
-  int64_t row_stride;
-  int64_t col_stride;
-} tsr_matref_f32;
+// Options of a Poincaré ball. Fill with `tsr_poincare_options_default` before changing fields.
+typedef struct tsr_poincare_options {
+  // `sizeof(tsr_poincare_options)`, set by `tsr_poincare_options_default`.
+  uint32_t struct_size;
+  // Threads for operations on this ball; 0 (default) follows `tsr_set_num_threads` and the
+  // environment.
+  int32_t num_threads;
+} tsr_poincare_options;
 
-// Writable strided view of a matrix of `f32` (strides in elements).
-typedef struct tsr_matmut_f32 {
-  float *ptr;
-  int64_t nrows;
-  int64_t ncols;
-  int64_t row_stride;
-  int64_t col_stride;
-} tsr_matmut_f32;
+// Options of the quantiser. Fill with `tsr_qsgd_options_default`.
+typedef struct tsr_qsgd_options {
+  // `sizeof(tsr_qsgd_options)`.
+  uint32_t struct_size;
+  // Quantisation levels `s` in `1..=2^31 - 1`; default 16.
+  uint32_t levels;
+  // Entries per bucket, each with its own scale; 0 means one bucket for the whole vector.
+  // Default 512.
+  int64_t bucket_size;
+  // `TSR_QSGD_NORM_L2` (default) or `TSR_QSGD_NORM_MAX`.
+  uint32_t norm;
+  // Seed of the rounding draws; default 0.
+  uint64_t seed;
+} tsr_qsgd_options;
+
+// What a stream's header says. Set `struct_size = sizeof(tsr_qsgd_stream_info)` first.
+typedef struct tsr_qsgd_stream_info {
+  // Set by the caller to `sizeof(tsr_qsgd_stream_info)`; only that many bytes are written.
+  uint32_t struct_size;
+  // 1 for `float`, 2 for `double` (as `TSR_NN_F32`, `TSR_NN_F64`).
+  uint32_t dtype;
+  // Length of the encoded vector.
+  int64_t n;
+  uint32_t levels;
+  // `TSR_QSGD_NORM_*`.
+  uint32_t norm;
+  // Entries per bucket (>= 1).
+  int64_t bucket_size;
+  // Bits of the payload (without header, padding and checksum).
+  int64_t payload_bits;
+  // Bytes of the whole stream.
+  int64_t total_bytes;
+  // `payload_bits / n`.
+  double bits_per_coordinate;
+} tsr_qsgd_stream_info;
 
 // What a solver reports after each iteration.
 typedef struct tsr_progress {
@@ -292,6 +458,13 @@ typedef struct tsr_tensor_info {
 // A handle that is not a live handle of the expected kind.
 #define TSR_ERR_INVALID_HANDLE 12
 
+// Serialized data (a network parameter file, a QSGD stream) that is truncated, corrupted or
+// not in a format and version this library reads.
+#define TSR_ERR_BAD_DATA 13
+
+// A call for one element type (`_f32`, `_f64`) on a handle or stream holding the other.
+#define TSR_ERR_WRONG_DTYPE 14
+
 // An iterative method stopped at its iteration limit before meeting its tolerance.
 #define TSR_ERR_NOT_CONVERGED 100
 
@@ -303,6 +476,9 @@ typedef struct tsr_tensor_info {
 
 // The thread pool could not be created.
 #define TSR_ERR_THREADS 201
+
+// A file could not be opened, read or written (the message has the system's reason).
+#define TSR_ERR_IO 202
 
 // A bug inside the library (a caught panic); the message says where.
 #define TSR_ERR_INTERNAL 900
@@ -374,9 +550,133 @@ tsr_status tsr_completability_phase_transition(int64_t n, int64_t rank, int64_t 
 // the library's pool instead of the calling thread. For testing error handling only.
 tsr_status tsr_debug_force_panic(int32_t on_worker_thread);
 
+// The f-GAN variational objective `F = (1/np) sum g_f(v_p[i]) - (1/nq) sum f*(g_f(v_q[j]))`
+// of raw critic outputs `v_p` on samples of P and `v_q` on samples of Q, for the divergence
+// `TSR_FDIV_*` (output activation `g_f` and conjugate `f*` of the paper's Table 2, in
+// overflow-free form). When `grad_p` and `grad_q` are both given, they receive `dF/dv_p` and
+// `dF/dv_q`; both NULL skips them. The critic maximises F, the generator minimises it.
+// Shapes: v_p, grad_p: np; v_q, grad_q: nq.
+tsr_status tsr_fdiv_objective_f32(uint32_t divergence, int64_t np, const float *v_p, int64_t nq, const float *v_q, double *objective, float *grad_p, float *grad_q);
+
+// As `tsr_fdiv_objective_f32`, for `double`.
+// Shapes: v_p, grad_p: np; v_q, grad_q: nq.
+tsr_status tsr_fdiv_objective_f64(uint32_t divergence, int64_t np, const double *v_p, int64_t nq, const double *v_q, double *objective, double *grad_p, double *grad_q);
+
 // Message of the last failed call on the calling thread (`""` after a successful one).
 // The pointer stays valid until the next tessera call on this thread; never NULL.
 const char *tsr_last_error_message(void);
+
+// Fills `options` with the defaults.
+tsr_status tsr_nn_options_default(struct tsr_nn_options *options);
+
+// Fills `options` with the defaults.
+tsr_status tsr_nn_optimiser_options_default(struct tsr_nn_optimiser_options *options);
+
+// Creates a network of `nlayers` dense layers `sizes[l] -> sizes[l + 1]`, each followed by
+// `activations[l]` (`TSR_NN_*` codes), trained on `loss`; parameters initialised from
+// `options->seed`. The optimiser is Adam with its defaults until `tsr_nn_set_optimiser`.
+// `options` may be NULL. Free with `tsr_nn_free`.
+// Shapes: sizes: nlayers+1; activations: nlayers.
+tsr_status tsr_nn_new(int64_t nlayers, const int64_t *sizes, const uint32_t *activations, uint32_t loss, const struct tsr_nn_options *options, struct tsr_nn **out);
+
+// Frees a network; NULL is a no-op. Pointers from `tsr_nn_params_*` die with it.
+void tsr_nn_free(struct tsr_nn *net);
+
+// Message of the last failed call on `net` (`""` after a success, or for a NULL handle).
+const char *tsr_nn_last_error_message(const struct tsr_nn *net);
+
+// Writes the network's summary to `info`.
+tsr_status tsr_nn_get_info(const struct tsr_nn *net, struct tsr_nn_info *info);
+
+// Writes the layer sizes `n_0..n_L` and activation codes of the network (`nlayers` must be its
+// number of layers, from `tsr_nn_get_info`).
+// Shapes: sizes: nlayers+1; activations: nlayers.
+tsr_status tsr_nn_layers(const struct tsr_nn *net, int64_t nlayers, int64_t *sizes, uint32_t *activations);
+
+// Replaces the optimiser (its state, e.g. Adam's moments, starts afresh). `options` may be NULL
+// (Adam with its defaults).
+tsr_status tsr_nn_set_optimiser(struct tsr_nn *net, const struct tsr_nn_optimiser_options *options);
+
+// The outputs `output` (`n_L x B`) of the network on the inputs `input` (`n_0 x B`).
+tsr_status tsr_nn_forward_f32(struct tsr_nn *net, struct tsr_matref_f32 input, struct tsr_matmut_f32 output);
+
+// As `tsr_nn_forward_f32`, for `double`.
+tsr_status tsr_nn_forward_f64(struct tsr_nn *net, struct tsr_matref_f64 input, struct tsr_matmut_f64 output);
+
+// The loss of a batch and its gradient, kept in the handle (`tsr_nn_gradient_*`, or
+// `tsr_nn_step_*` with NULL): `targets` (`n_L x B`) for the squared-error and logistic
+// losses with `labels` NULL, or `labels` (`B` 0-based classes) for softmax cross-entropy
+// with `targets` empty (`{NULL, 0, 0, 0, 0}`). `input_grad` (`n_0 x B`) receives `dL/dX`
+// unless empty; `loss` (may be NULL) the batch's mean loss. Parameters are not changed.
+tsr_status tsr_nn_backward_f32(struct tsr_nn *net, struct tsr_matref_f32 input, struct tsr_matref_f32 targets, const uint32_t *labels, struct tsr_matmut_f32 input_grad, double *loss);
+
+// As `tsr_nn_backward_f32`, for `double`.
+tsr_status tsr_nn_backward_f64(struct tsr_nn *net, struct tsr_matref_f64 input, struct tsr_matref_f64 targets, const uint32_t *labels, struct tsr_matmut_f64 input_grad, double *loss);
+
+// Vector-Jacobian product: with `upstream = dE/dY` (`n_L x B`) for a function `E` of the
+// outputs, keeps `dE/dtheta` as the handle's gradient and writes `dE/dX` (`n_0 x B`) to
+// `input_grad` unless empty (e.g. forces of a surrogate energy).
+tsr_status tsr_nn_vjp_f32(struct tsr_nn *net, struct tsr_matref_f32 input, struct tsr_matref_f32 upstream, struct tsr_matmut_f32 input_grad);
+
+// As `tsr_nn_vjp_f32`, for `double`.
+tsr_status tsr_nn_vjp_f64(struct tsr_nn *net, struct tsr_matref_f64 input, struct tsr_matref_f64 upstream, struct tsr_matmut_f64 input_grad);
+
+// One optimiser update with the gradient `grad` (`len` = number of parameters, finite, laid
+// out as the parameters; e.g. averaged over MPI ranks), or with the handle's kept gradient
+// when `grad` is NULL and `len` is 0.
+tsr_status tsr_nn_step_f32(struct tsr_nn *net, const float *grad, int64_t len);
+
+// As `tsr_nn_step_f32`, for `double`.
+tsr_status tsr_nn_step_f64(struct tsr_nn *net, const double *grad, int64_t len);
+
+// `tsr_nn_backward_*` then `tsr_nn_step_*` on one batch: `loss` (may be NULL) is the loss
+// before the update. Allocates nothing (with one thread).
+tsr_status tsr_nn_train_step_f32(struct tsr_nn *net, struct tsr_matref_f32 input, struct tsr_matref_f32 targets, const uint32_t *labels, double *loss);
+
+// As `tsr_nn_train_step_f32`, for `double`.
+tsr_status tsr_nn_train_step_f64(struct tsr_nn *net, struct tsr_matref_f64 input, struct tsr_matref_f64 targets, const uint32_t *labels, double *loss);
+
+// Writes a pointer to the handle's parameter buffer to `*params` and its length to `*len`
+// (may be NULL). Read and write it in place between calls; it stays valid until
+// `tsr_nn_free`. The optimiser steps from whatever it holds.
+tsr_status tsr_nn_params_f32(struct tsr_nn *net, float **params, int64_t *len);
+
+// As `tsr_nn_params_f32`, for `double`.
+tsr_status tsr_nn_params_f64(struct tsr_nn *net, double **params, int64_t *len);
+
+// Writes views into the parameter buffer of layer `layer` (0-based): `weights`
+// (`n_{l+1} x n_l`, column-major: `W[i, j]` is the weight from input `j` to output `i`) and
+// `bias` (`n_{l+1} x 1`). Either may be NULL. Valid until `tsr_nn_free`.
+tsr_status tsr_nn_layer_params_f32(struct tsr_nn *net, int64_t layer, struct tsr_matmut_f32 *weights, struct tsr_matmut_f32 *bias);
+
+// As `tsr_nn_layer_params_f32`, for `double`.
+tsr_status tsr_nn_layer_params_f64(struct tsr_nn *net, int64_t layer, struct tsr_matmut_f64 *weights, struct tsr_matmut_f64 *bias);
+
+// Writes a pointer to the handle's gradient (of the last backward pass, VJP or step; zeros
+// before any) to `*grad` and its length to `*len` (may be NULL). Valid until `tsr_nn_free`;
+// overwritten by the next pass.
+tsr_status tsr_nn_gradient_f32(struct tsr_nn *net, const float **grad, int64_t *len);
+
+// As `tsr_nn_gradient_f32`, for `double`.
+tsr_status tsr_nn_gradient_f64(struct tsr_nn *net, const double **grad, int64_t *len);
+
+// Query-then-fill: writes the network in the parameter file format (docs/nn.md) to `buf`
+// (`capacity` bytes) and its length to `*len`. With `buf` NULL and `capacity` 0 only `*len`
+// is written; a `capacity` below the length is `TSR_ERR_BAD_EXTENT` with nothing written
+// but `*len`.
+tsr_status tsr_nn_save_bytes(const struct tsr_nn *net, uint8_t *buf, int64_t capacity, int64_t *len);
+
+// Writes the network to the file `path` (NUL-terminated) in the parameter file format,
+// replacing it.
+tsr_status tsr_nn_save(const struct tsr_nn *net, const char *path);
+
+// Creates a network from `len` bytes in the parameter file format (as written by
+// `tsr_nn_save_bytes`). `options` (may be NULL) gives `max_batch` and `num_threads`.
+// Truncated, corrupted or foreign data is `TSR_ERR_BAD_DATA`.
+tsr_status tsr_nn_load_bytes(const uint8_t *bytes, int64_t len, const struct tsr_nn_options *options, struct tsr_nn **out);
+
+// Creates a network from the file `path` (NUL-terminated), as `tsr_nn_load_bytes`.
+tsr_status tsr_nn_load(const char *path, const struct tsr_nn_options *options, struct tsr_nn **out);
 
 // Fills `options` with the defaults.
 tsr_status tsr_poincare_options_default(struct tsr_poincare_options *options);
@@ -682,6 +982,46 @@ tsr_status tsr_poincare_gyroplane_dist_vjp_f64(const struct tsr_poincare *ball, 
 // Vector-Jacobian product of `gyroplane_dist`: gradients of `sum <grad, out>` with respect to `x`, `p`, `a`.
 // Shapes: x[n,d] p[k,d] a[k,d] grad[n,k] grad_x[n,d] grad_p[k,d] grad_a[k,d]
 tsr_status tsr_poincare_gyroplane_dist_vjp_f32(const struct tsr_poincare *ball, struct tsr_matref_f32 x, struct tsr_matref_f32 p, struct tsr_matref_f32 a, struct tsr_matref_f32 grad, struct tsr_matmut_f32 grad_x, struct tsr_matmut_f32 grad_p, struct tsr_matmut_f32 grad_a);
+
+// Fills `options` with the defaults.
+tsr_status tsr_qsgd_options_default(struct tsr_qsgd_options *options);
+
+// Checks a stream's header, length and checksum and describes it (the payload is checked by
+// decoding). Truncated, corrupted or foreign bytes are `TSR_ERR_BAD_DATA`.
+tsr_status tsr_qsgd_get_stream_info(const uint8_t *buf, int64_t len, struct tsr_qsgd_stream_info *info);
+
+// Writes to `*len` an upper bound on the bytes of the stream of any `n` values with these
+// `options` (may be NULL).
+tsr_status tsr_qsgd_max_encoded_len_f32(int64_t n, const struct tsr_qsgd_options *options, int64_t *len);
+
+// As `tsr_qsgd_max_encoded_len_f32`, for `double`.
+tsr_status tsr_qsgd_max_encoded_len_f64(int64_t n, const struct tsr_qsgd_options *options, int64_t *len);
+
+// Quantises `v` with Q_s (unbiased stochastic rounding, seeded) and writes its stream to
+// `buf` (`capacity` bytes), its length to `*len`. A `capacity` below the length is
+// `TSR_ERR_BAD_EXTENT` with only `*len` written. `options` may be NULL.
+// Shapes: v: n; buf: capacity.
+tsr_status tsr_qsgd_encode_f32(int64_t n, const float *v, const struct tsr_qsgd_options *options, uint8_t *buf, int64_t capacity, int64_t *len);
+
+// As `tsr_qsgd_encode_f32`, for `double`.
+tsr_status tsr_qsgd_encode_f64(int64_t n, const double *v, const struct tsr_qsgd_options *options, uint8_t *buf, int64_t capacity, int64_t *len);
+
+// Decodes the `len` bytes of a stream into `out` (`n` values, which must be the stream's
+// length): exactly the Q_s(v) that was encoded. Truncated or corrupted bytes are
+// `TSR_ERR_BAD_DATA`, a stream of the other element type `TSR_ERR_WRONG_DTYPE`.
+// Shapes: buf: len; out: n.
+tsr_status tsr_qsgd_decode_f32(const uint8_t *buf, int64_t len, int64_t n, float *out);
+
+// As `tsr_qsgd_decode_f32`, for `double`.
+tsr_status tsr_qsgd_decode_f64(const uint8_t *buf, int64_t len, int64_t n, double *out);
+
+// Writes Q_s(v) itself to `out`: the values the stream of `tsr_qsgd_encode_*` with the same
+// options decodes to, without coding them.
+// Shapes: v, out: n.
+tsr_status tsr_qsgd_quantize_f32(int64_t n, const float *v, const struct tsr_qsgd_options *options, float *out);
+
+// As `tsr_qsgd_quantize_f32`, for `double`.
+tsr_status tsr_qsgd_quantize_f64(int64_t n, const double *v, const struct tsr_qsgd_options *options, double *out);
 
 // Static, NUL-terminated name of a status code (`"TSR_OK"`, `"TSR_ERR_DOMAIN"`, ...);
 // `"TSR_ERR_UNKNOWN"` for a code this version does not define. Never NULL.

@@ -27,6 +27,74 @@ module tessera_c
   ! `sqrt(2 / sketch_dimensions)` times that missing fraction).
   integer(c_int32_t), parameter :: TSR_COMPLETABILITY_VARIANCE_SKETCH = 1_c_int32_t
 
+  ! Kullback-Leibler, `f(u) = u ln u`.
+  integer(c_int32_t), parameter :: TSR_FDIV_KL = 0_c_int32_t
+
+  ! Reverse KL, `f(u) = -ln u`.
+  integer(c_int32_t), parameter :: TSR_FDIV_REVERSE_KL = 1_c_int32_t
+
+  ! Pearson chi-squared, `f(u) = (u - 1)^2`.
+  integer(c_int32_t), parameter :: TSR_FDIV_PEARSON = 2_c_int32_t
+
+  ! Neyman chi-squared, `f(u) = (1 - u)^2 / u`.
+  integer(c_int32_t), parameter :: TSR_FDIV_NEYMAN = 3_c_int32_t
+
+  ! Squared Hellinger, `f(u) = (sqrt(u) - 1)^2`.
+  integer(c_int32_t), parameter :: TSR_FDIV_SQUARED_HELLINGER = 4_c_int32_t
+
+  ! Jensen-Shannon, `f(u) = u ln u - (u + 1) ln((u + 1)/2)`.
+  integer(c_int32_t), parameter :: TSR_FDIV_JENSEN_SHANNON = 5_c_int32_t
+
+  ! GAN, `f(u) = u ln u - (u + 1) ln(u + 1)` (objective `-ln 4` at `P = Q`).
+  integer(c_int32_t), parameter :: TSR_FDIV_GAN = 6_c_int32_t
+
+  ! Element type `float` (the parameter file's precision code 1).
+  integer(c_int32_t), parameter :: TSR_NN_F32 = 1_c_int32_t
+
+  ! Element type `double` (precision code 2).
+  integer(c_int32_t), parameter :: TSR_NN_F64 = 2_c_int32_t
+
+  ! Activation codes (`tessera::nn::Activation`).
+  integer(c_int32_t), parameter :: TSR_NN_IDENTITY = 0_c_int32_t
+
+  integer(c_int32_t), parameter :: TSR_NN_RELU = 1_c_int32_t
+
+  ! Slope 0.01 for negative arguments.
+  integer(c_int32_t), parameter :: TSR_NN_LEAKY_RELU = 2_c_int32_t
+
+  integer(c_int32_t), parameter :: TSR_NN_TANH = 3_c_int32_t
+
+  integer(c_int32_t), parameter :: TSR_NN_SIGMOID = 4_c_int32_t
+
+  integer(c_int32_t), parameter :: TSR_NN_SOFTPLUS = 5_c_int32_t
+
+  ! The tanh form of GELU (the default of `jax.nn.gelu`).
+  integer(c_int32_t), parameter :: TSR_NN_GELU = 6_c_int32_t
+
+  ! `(1/B) sum_b 1/2 ||y_b - t_b||^2` against target values.
+  integer(c_int32_t), parameter :: TSR_NN_SQUARED_ERROR = 0_c_int32_t
+
+  ! Softmax cross-entropy of the logits against 0-based class labels.
+  integer(c_int32_t), parameter :: TSR_NN_SOFTMAX_CROSS_ENTROPY = 1_c_int32_t
+
+  ! Binary cross-entropy of `sigmoid(y)` against targets in `[0, 1]`, one per output.
+  integer(c_int32_t), parameter :: TSR_NN_LOGISTIC = 2_c_int32_t
+
+  ! SGD with momentum: `v <- mu v + g`, `w <- w - eta v`.
+  integer(c_int32_t), parameter :: TSR_NN_SGD = 0_c_int32_t
+
+  ! Adam with bias corrections (Kingma & Ba 2015).
+  integer(c_int32_t), parameter :: TSR_NN_ADAM = 1_c_int32_t
+
+  ! Path-SGD: `w <- w - eta g / kappa(w)`, `kappa` of the path norm `phi_p` recomputed every step.
+  integer(c_int32_t), parameter :: TSR_NN_PATH_SGD = 2_c_int32_t
+
+  ! Scale each bucket by its 2-norm (the paper's Q_s).
+  integer(c_int32_t), parameter :: TSR_QSGD_NORM_L2 = 0_c_int32_t
+
+  ! Scale each bucket by its largest magnitude (the variant of the paper's experiments).
+  integer(c_int32_t), parameter :: TSR_QSGD_NORM_MAX = 1_c_int32_t
+
   ! Largest supported tensor order.
   integer(c_int32_t), parameter :: TSR_TENSOR_MAX_ORDER = 16_c_int32_t
 
@@ -96,6 +164,13 @@ module tessera_c
   ! A handle that is not a live handle of the expected kind.
   integer(c_int32_t), parameter :: TSR_ERR_INVALID_HANDLE = 12_c_int32_t
 
+  ! Serialized data (a network parameter file, a QSGD stream) that is truncated, corrupted or
+  ! not in a format and version this library reads.
+  integer(c_int32_t), parameter :: TSR_ERR_BAD_DATA = 13_c_int32_t
+
+  ! A call for one element type (`_f32`, `_f64`) on a handle or stream holding the other.
+  integer(c_int32_t), parameter :: TSR_ERR_WRONG_DTYPE = 14_c_int32_t
+
   ! An iterative method stopped at its iteration limit before meeting its tolerance.
   integer(c_int32_t), parameter :: TSR_ERR_NOT_CONVERGED = 100_c_int32_t
 
@@ -108,10 +183,15 @@ module tessera_c
   ! The thread pool could not be created.
   integer(c_int32_t), parameter :: TSR_ERR_THREADS = 201_c_int32_t
 
+  ! A file could not be opened, read or written (the message has the system's reason).
+  integer(c_int32_t), parameter :: TSR_ERR_IO = 202_c_int32_t
+
   ! A bug inside the library (a caught panic); the message says where.
   integer(c_int32_t), parameter :: TSR_ERR_INTERNAL = 900_c_int32_t
 
   ! tsr_completability_closure opaque: use type(c_ptr)
+
+  ! tsr_nn opaque: use type(c_ptr)
 
   ! tsr_poincare opaque: use type(c_ptr)
 
@@ -170,13 +250,80 @@ module tessera_c
     integer(c_int64_t) :: pruned_cols
   end type
 
-  ! Options of a Poincare ball. Fill with `tsr_poincare_options_default` before changing fields.
-  type, bind(C) :: tsr_poincare_options
-    ! `sizeof(tsr_poincare_options)`, set by `tsr_poincare_options_default`.
+  ! Options of `tsr_nn_new` and `tsr_nn_load*`. Fill with `tsr_nn_options_default`.
+  type, bind(C) :: tsr_nn_options
+    ! `sizeof(tsr_nn_options)`.
     integer(c_int32_t) :: struct_size
-    ! Threads for operations on this ball; 0 (default) follows `tsr_set_num_threads` and the
-    ! environment.
+    ! `TSR_NN_F32` (default) or `TSR_NN_F64`; ignored by `tsr_nn_load*` (the file decides).
+    integer(c_int32_t) :: dtype
+    ! Seed of the initialisation (He for ReLU-like layers, Glorot otherwise); default 0.
+    integer(c_int64_t) :: seed
+    ! Largest batch the passes accept; default 256.
+    integer(c_int64_t) :: max_batch
+    ! Threads of the large matrix products; 0 (default) follows `tsr_set_num_threads` and the
+    ! environment. Products below about 4 million multiply-adds always run on the calling thread.
     integer(c_int32_t) :: num_threads
+  end type
+
+  ! The optimiser of `tsr_nn_step_*` and `tsr_nn_train_step_*`. Fill with
+  ! `tsr_nn_optimiser_options_default`.
+  type, bind(C) :: tsr_nn_optimiser_options
+    ! `sizeof(tsr_nn_optimiser_options)`.
+    integer(c_int32_t) :: struct_size
+    ! `TSR_NN_SGD`, `TSR_NN_ADAM` (default) or `TSR_NN_PATH_SGD`.
+    integer(c_int32_t) :: kind
+    ! Step size; 0 (default) takes the kind's default: 0.01 (SGD, Path-SGD), 0.001 (Adam).
+    real(c_double) :: learning_rate
+    ! SGD momentum `mu` in `[0, 1)`; default 0.9.
+    real(c_double) :: momentum
+    ! Adam `beta1`, `beta2` in `[0, 1)` and `epsilon > 0`; defaults 0.9, 0.999, 1e-8.
+    real(c_double) :: beta1
+    real(c_double) :: beta2
+    real(c_double) :: epsilon
+    ! Path-SGD exponent `p >= 1`; default 2.
+    real(c_double) :: path_p
+  end type
+
+  ! What a network is. Set `struct_size = sizeof(tsr_nn_info)` before `tsr_nn_get_info`.
+  type, bind(C) :: tsr_nn_info
+    ! Set by the caller to `sizeof(tsr_nn_info)`; only that many bytes are written.
+    integer(c_int32_t) :: struct_size
+    ! `TSR_NN_F32` or `TSR_NN_F64`.
+    integer(c_int32_t) :: dtype
+    ! The loss code.
+    integer(c_int32_t) :: loss
+    ! The optimiser kind in use.
+    integer(c_int32_t) :: optimiser
+    ! Number of layers `L` (the sizes are `n_0, ..., n_L`).
+    integer(c_int64_t) :: nlayers
+    ! `n_0`.
+    integer(c_int64_t) :: inputs
+    ! `n_L`.
+    integer(c_int64_t) :: outputs
+    ! Length of the parameter buffer.
+    integer(c_int64_t) :: num_params
+    ! Largest batch accepted.
+    integer(c_int64_t) :: max_batch
+    ! Threads of the large products.
+    integer(c_int64_t) :: num_threads
+  end type
+
+  ! Read-only strided view of a matrix of `f32` (strides in elements).
+  type, bind(C) :: tsr_matref_f32
+    type(c_ptr) :: ptr
+    integer(c_int64_t) :: nrows
+    integer(c_int64_t) :: ncols
+    integer(c_int64_t) :: row_stride
+    integer(c_int64_t) :: col_stride
+  end type
+
+  ! Writable strided view of a matrix of `f32` (strides in elements).
+  type, bind(C) :: tsr_matmut_f32
+    type(c_ptr) :: ptr
+    integer(c_int64_t) :: nrows
+    integer(c_int64_t) :: ncols
+    integer(c_int64_t) :: row_stride
+    integer(c_int64_t) :: col_stride
   end type
 
   ! Read-only strided view of a matrix of `f64` (strides in elements).
@@ -197,22 +344,49 @@ module tessera_c
     integer(c_int64_t) :: col_stride
   end type
 
-  ! Read-only strided view of a matrix of `f32` (strides in elements).
-  type, bind(C) :: tsr_matref_f32
-    type(c_ptr) :: ptr
-    integer(c_int64_t) :: nrows
-    integer(c_int64_t) :: ncols
-    integer(c_int64_t) :: row_stride
-    integer(c_int64_t) :: col_stride
+  ! Options of a Poincare ball. Fill with `tsr_poincare_options_default` before changing fields.
+  type, bind(C) :: tsr_poincare_options
+    ! `sizeof(tsr_poincare_options)`, set by `tsr_poincare_options_default`.
+    integer(c_int32_t) :: struct_size
+    ! Threads for operations on this ball; 0 (default) follows `tsr_set_num_threads` and the
+    ! environment.
+    integer(c_int32_t) :: num_threads
   end type
 
-  ! Writable strided view of a matrix of `f32` (strides in elements).
-  type, bind(C) :: tsr_matmut_f32
-    type(c_ptr) :: ptr
-    integer(c_int64_t) :: nrows
-    integer(c_int64_t) :: ncols
-    integer(c_int64_t) :: row_stride
-    integer(c_int64_t) :: col_stride
+  ! Options of the quantiser. Fill with `tsr_qsgd_options_default`.
+  type, bind(C) :: tsr_qsgd_options
+    ! `sizeof(tsr_qsgd_options)`.
+    integer(c_int32_t) :: struct_size
+    ! Quantisation levels `s` in `1..=2^31 - 1`; default 16.
+    integer(c_int32_t) :: levels
+    ! Entries per bucket, each with its own scale; 0 means one bucket for the whole vector.
+    ! Default 512.
+    integer(c_int64_t) :: bucket_size
+    ! `TSR_QSGD_NORM_L2` (default) or `TSR_QSGD_NORM_MAX`.
+    integer(c_int32_t) :: norm
+    ! Seed of the rounding draws; default 0.
+    integer(c_int64_t) :: seed
+  end type
+
+  ! What a stream's header says. Set `struct_size = sizeof(tsr_qsgd_stream_info)` first.
+  type, bind(C) :: tsr_qsgd_stream_info
+    ! Set by the caller to `sizeof(tsr_qsgd_stream_info)`; only that many bytes are written.
+    integer(c_int32_t) :: struct_size
+    ! 1 for `float`, 2 for `double` (as `TSR_NN_F32`, `TSR_NN_F64`).
+    integer(c_int32_t) :: dtype
+    ! Length of the encoded vector.
+    integer(c_int64_t) :: n
+    integer(c_int32_t) :: levels
+    ! `TSR_QSGD_NORM_*`.
+    integer(c_int32_t) :: norm
+    ! Entries per bucket (>= 1).
+    integer(c_int64_t) :: bucket_size
+    ! Bits of the payload (without header, padding and checksum).
+    integer(c_int64_t) :: payload_bits
+    ! Bytes of the whole stream.
+    integer(c_int64_t) :: total_bytes
+    ! `payload_bits / n`.
+    real(c_double) :: bits_per_coordinate
   end type
 
   ! What a solver reports after each iteration.
@@ -479,11 +653,348 @@ module tessera_c
       integer(c_int32_t) :: res
     end function
 
+    ! The f-GAN variational objective `F = (1/np) sum g_f(v_p[i]) - (1/nq) sum f*(g_f(v_q[j]))`
+    ! of raw critic outputs `v_p` on samples of P and `v_q` on samples of Q, for the divergence
+    ! `TSR_FDIV_*` (output activation `g_f` and conjugate `f*` of the paper's Table 2, in
+    ! overflow-free form). When `grad_p` and `grad_q` are both given, they receive `dF/dv_p` and
+    ! `dF/dv_q`; both NULL skips them. The critic maximises F, the generator minimises it.
+    ! Shapes: v_p, grad_p: np; v_q, grad_q: nq.
+    function tsr_fdiv_objective_f32(divergence, np, v_p, nq, v_q, objective, grad_p, &
+        grad_q) result(res) bind(C, name='tsr_fdiv_objective_f32')
+      import
+      integer(c_int32_t), value :: divergence
+      integer(c_int64_t), value :: np
+      type(c_ptr), value :: v_p
+      integer(c_int64_t), value :: nq
+      type(c_ptr), value :: v_q
+      type(c_ptr), value :: objective
+      type(c_ptr), value :: grad_p
+      type(c_ptr), value :: grad_q
+      integer(c_int32_t) :: res
+    end function
+
+    ! As `tsr_fdiv_objective_f32`, for `double`.
+    ! Shapes: v_p, grad_p: np; v_q, grad_q: nq.
+    function tsr_fdiv_objective_f64(divergence, np, v_p, nq, v_q, objective, grad_p, &
+        grad_q) result(res) bind(C, name='tsr_fdiv_objective_f64')
+      import
+      integer(c_int32_t), value :: divergence
+      integer(c_int64_t), value :: np
+      type(c_ptr), value :: v_p
+      integer(c_int64_t), value :: nq
+      type(c_ptr), value :: v_q
+      type(c_ptr), value :: objective
+      type(c_ptr), value :: grad_p
+      type(c_ptr), value :: grad_q
+      integer(c_int32_t) :: res
+    end function
+
     ! Message of the last failed call on the calling thread (`""` after a successful one).
     ! The pointer stays valid until the next tessera call on this thread; never NULL.
     function tsr_last_error_message() result(res) bind(C, name='tsr_last_error_message')
       import
       type(c_ptr) :: res
+    end function
+
+    ! Fills `options` with the defaults.
+    function tsr_nn_options_default(options) result(res) bind(C, name='tsr_nn_options_default')
+      import
+      type(c_ptr), value :: options
+      integer(c_int32_t) :: res
+    end function
+
+    ! Fills `options` with the defaults.
+    function tsr_nn_optimiser_options_default(options) result(res) bind(C, &
+        name='tsr_nn_optimiser_options_default')
+      import
+      type(c_ptr), value :: options
+      integer(c_int32_t) :: res
+    end function
+
+    ! Creates a network of `nlayers` dense layers `sizes[l] -> sizes[l + 1]`, each followed by
+    ! `activations[l]` (`TSR_NN_*` codes), trained on `loss`; parameters initialised from
+    ! `options->seed`. The optimiser is Adam with its defaults until `tsr_nn_set_optimiser`.
+    ! `options` may be NULL. Free with `tsr_nn_free`.
+    ! Shapes: sizes: nlayers+1; activations: nlayers.
+    function tsr_nn_new(nlayers, sizes, activations, loss, options, out) result(res) bind(C, &
+        name='tsr_nn_new')
+      import
+      integer(c_int64_t), value :: nlayers
+      type(c_ptr), value :: sizes
+      type(c_ptr), value :: activations
+      integer(c_int32_t), value :: loss
+      type(c_ptr), value :: options
+      type(c_ptr), value :: out
+      integer(c_int32_t) :: res
+    end function
+
+    ! Frees a network; NULL is a no-op. Pointers from `tsr_nn_params_*` die with it.
+    subroutine tsr_nn_free(net) bind(C, name='tsr_nn_free')
+      import
+      type(c_ptr), value :: net
+    end subroutine
+
+    ! Message of the last failed call on `net` (`""` after a success, or for a NULL handle).
+    function tsr_nn_last_error_message(net) result(res) bind(C, name='tsr_nn_last_error_message')
+      import
+      type(c_ptr), value :: net
+      type(c_ptr) :: res
+    end function
+
+    ! Writes the network's summary to `info`.
+    function tsr_nn_get_info(net, info) result(res) bind(C, name='tsr_nn_get_info')
+      import
+      type(c_ptr), value :: net
+      type(c_ptr), value :: info
+      integer(c_int32_t) :: res
+    end function
+
+    ! Writes the layer sizes `n_0..n_L` and activation codes of the network (`nlayers` must be its
+    ! number of layers, from `tsr_nn_get_info`).
+    ! Shapes: sizes: nlayers+1; activations: nlayers.
+    function tsr_nn_layers(net, nlayers, sizes, activations) result(res) bind(C, &
+        name='tsr_nn_layers')
+      import
+      type(c_ptr), value :: net
+      integer(c_int64_t), value :: nlayers
+      type(c_ptr), value :: sizes
+      type(c_ptr), value :: activations
+      integer(c_int32_t) :: res
+    end function
+
+    ! Replaces the optimiser (its state, e.g. Adam's moments, starts afresh). `options` may be NULL
+    ! (Adam with its defaults).
+    function tsr_nn_set_optimiser(net, options) result(res) bind(C, name='tsr_nn_set_optimiser')
+      import
+      type(c_ptr), value :: net
+      type(c_ptr), value :: options
+      integer(c_int32_t) :: res
+    end function
+
+    ! The outputs `output` (`n_L x B`) of the network on the inputs `input` (`n_0 x B`).
+    function tsr_nn_forward_f32(net, input, output) result(res) bind(C, name='tsr_nn_forward_f32')
+      import
+      type(c_ptr), value :: net
+      type(tsr_matref_f32), value :: input
+      type(tsr_matmut_f32), value :: output
+      integer(c_int32_t) :: res
+    end function
+
+    ! As `tsr_nn_forward_f32`, for `double`.
+    function tsr_nn_forward_f64(net, input, output) result(res) bind(C, name='tsr_nn_forward_f64')
+      import
+      type(c_ptr), value :: net
+      type(tsr_matref_f64), value :: input
+      type(tsr_matmut_f64), value :: output
+      integer(c_int32_t) :: res
+    end function
+
+    ! The loss of a batch and its gradient, kept in the handle (`tsr_nn_gradient_*`, or
+    ! `tsr_nn_step_*` with NULL): `targets` (`n_L x B`) for the squared-error and logistic
+    ! losses with `labels` NULL, or `labels` (`B` 0-based classes) for softmax cross-entropy
+    ! with `targets` empty (`{NULL, 0, 0, 0, 0}`). `input_grad` (`n_0 x B`) receives `dL/dX`
+    ! unless empty; `loss` (may be NULL) the batch's mean loss. Parameters are not changed.
+    function tsr_nn_backward_f32(net, input, targets, labels, input_grad, &
+        loss) result(res) bind(C, name='tsr_nn_backward_f32')
+      import
+      type(c_ptr), value :: net
+      type(tsr_matref_f32), value :: input
+      type(tsr_matref_f32), value :: targets
+      type(c_ptr), value :: labels
+      type(tsr_matmut_f32), value :: input_grad
+      type(c_ptr), value :: loss
+      integer(c_int32_t) :: res
+    end function
+
+    ! As `tsr_nn_backward_f32`, for `double`.
+    function tsr_nn_backward_f64(net, input, targets, labels, input_grad, &
+        loss) result(res) bind(C, name='tsr_nn_backward_f64')
+      import
+      type(c_ptr), value :: net
+      type(tsr_matref_f64), value :: input
+      type(tsr_matref_f64), value :: targets
+      type(c_ptr), value :: labels
+      type(tsr_matmut_f64), value :: input_grad
+      type(c_ptr), value :: loss
+      integer(c_int32_t) :: res
+    end function
+
+    ! Vector-Jacobian product: with `upstream = dE/dY` (`n_L x B`) for a function `E` of the
+    ! outputs, keeps `dE/dtheta` as the handle's gradient and writes `dE/dX` (`n_0 x B`) to
+    ! `input_grad` unless empty (e.g. forces of a surrogate energy).
+    function tsr_nn_vjp_f32(net, input, upstream, input_grad) result(res) bind(C, &
+        name='tsr_nn_vjp_f32')
+      import
+      type(c_ptr), value :: net
+      type(tsr_matref_f32), value :: input
+      type(tsr_matref_f32), value :: upstream
+      type(tsr_matmut_f32), value :: input_grad
+      integer(c_int32_t) :: res
+    end function
+
+    ! As `tsr_nn_vjp_f32`, for `double`.
+    function tsr_nn_vjp_f64(net, input, upstream, input_grad) result(res) bind(C, &
+        name='tsr_nn_vjp_f64')
+      import
+      type(c_ptr), value :: net
+      type(tsr_matref_f64), value :: input
+      type(tsr_matref_f64), value :: upstream
+      type(tsr_matmut_f64), value :: input_grad
+      integer(c_int32_t) :: res
+    end function
+
+    ! One optimiser update with the gradient `grad` (`len` = number of parameters, finite, laid
+    ! out as the parameters; e.g. averaged over MPI ranks), or with the handle's kept gradient
+    ! when `grad` is NULL and `len` is 0.
+    function tsr_nn_step_f32(net, grad, len) result(res) bind(C, name='tsr_nn_step_f32')
+      import
+      type(c_ptr), value :: net
+      type(c_ptr), value :: grad
+      integer(c_int64_t), value :: len
+      integer(c_int32_t) :: res
+    end function
+
+    ! As `tsr_nn_step_f32`, for `double`.
+    function tsr_nn_step_f64(net, grad, len) result(res) bind(C, name='tsr_nn_step_f64')
+      import
+      type(c_ptr), value :: net
+      type(c_ptr), value :: grad
+      integer(c_int64_t), value :: len
+      integer(c_int32_t) :: res
+    end function
+
+    ! `tsr_nn_backward_*` then `tsr_nn_step_*` on one batch: `loss` (may be NULL) is the loss
+    ! before the update. Allocates nothing (with one thread).
+    function tsr_nn_train_step_f32(net, input, targets, labels, loss) result(res) bind(C, &
+        name='tsr_nn_train_step_f32')
+      import
+      type(c_ptr), value :: net
+      type(tsr_matref_f32), value :: input
+      type(tsr_matref_f32), value :: targets
+      type(c_ptr), value :: labels
+      type(c_ptr), value :: loss
+      integer(c_int32_t) :: res
+    end function
+
+    ! As `tsr_nn_train_step_f32`, for `double`.
+    function tsr_nn_train_step_f64(net, input, targets, labels, loss) result(res) bind(C, &
+        name='tsr_nn_train_step_f64')
+      import
+      type(c_ptr), value :: net
+      type(tsr_matref_f64), value :: input
+      type(tsr_matref_f64), value :: targets
+      type(c_ptr), value :: labels
+      type(c_ptr), value :: loss
+      integer(c_int32_t) :: res
+    end function
+
+    ! Writes a pointer to the handle's parameter buffer to `*params` and its length to `*len`
+    ! (may be NULL). Read and write it in place between calls; it stays valid until
+    ! `tsr_nn_free`. The optimiser steps from whatever it holds.
+    function tsr_nn_params_f32(net, params, len) result(res) bind(C, name='tsr_nn_params_f32')
+      import
+      type(c_ptr), value :: net
+      type(c_ptr), value :: params
+      type(c_ptr), value :: len
+      integer(c_int32_t) :: res
+    end function
+
+    ! As `tsr_nn_params_f32`, for `double`.
+    function tsr_nn_params_f64(net, params, len) result(res) bind(C, name='tsr_nn_params_f64')
+      import
+      type(c_ptr), value :: net
+      type(c_ptr), value :: params
+      type(c_ptr), value :: len
+      integer(c_int32_t) :: res
+    end function
+
+    ! Writes views into the parameter buffer of layer `layer` (0-based): `weights`
+    ! (`n_{l+1} x n_l`, column-major: `W[i, j]` is the weight from input `j` to output `i`) and
+    ! `bias` (`n_{l+1} x 1`). Either may be NULL. Valid until `tsr_nn_free`.
+    function tsr_nn_layer_params_f32(net, layer, weights, bias) result(res) bind(C, &
+        name='tsr_nn_layer_params_f32')
+      import
+      type(c_ptr), value :: net
+      integer(c_int64_t), value :: layer
+      type(c_ptr), value :: weights
+      type(c_ptr), value :: bias
+      integer(c_int32_t) :: res
+    end function
+
+    ! As `tsr_nn_layer_params_f32`, for `double`.
+    function tsr_nn_layer_params_f64(net, layer, weights, bias) result(res) bind(C, &
+        name='tsr_nn_layer_params_f64')
+      import
+      type(c_ptr), value :: net
+      integer(c_int64_t), value :: layer
+      type(c_ptr), value :: weights
+      type(c_ptr), value :: bias
+      integer(c_int32_t) :: res
+    end function
+
+    ! Writes a pointer to the handle's gradient (of the last backward pass, VJP or step; zeros
+    ! before any) to `*grad` and its length to `*len` (may be NULL). Valid until `tsr_nn_free`;
+    ! overwritten by the next pass.
+    function tsr_nn_gradient_f32(net, grad, len) result(res) bind(C, name='tsr_nn_gradient_f32')
+      import
+      type(c_ptr), value :: net
+      type(c_ptr), value :: grad
+      type(c_ptr), value :: len
+      integer(c_int32_t) :: res
+    end function
+
+    ! As `tsr_nn_gradient_f32`, for `double`.
+    function tsr_nn_gradient_f64(net, grad, len) result(res) bind(C, name='tsr_nn_gradient_f64')
+      import
+      type(c_ptr), value :: net
+      type(c_ptr), value :: grad
+      type(c_ptr), value :: len
+      integer(c_int32_t) :: res
+    end function
+
+    ! Query-then-fill: writes the network in the parameter file format (docs/nn.md) to `buf`
+    ! (`capacity` bytes) and its length to `*len`. With `buf` NULL and `capacity` 0 only `*len`
+    ! is written; a `capacity` below the length is `TSR_ERR_BAD_EXTENT` with nothing written
+    ! but `*len`.
+    function tsr_nn_save_bytes(net, buf, capacity, len) result(res) bind(C, &
+        name='tsr_nn_save_bytes')
+      import
+      type(c_ptr), value :: net
+      type(c_ptr), value :: buf
+      integer(c_int64_t), value :: capacity
+      type(c_ptr), value :: len
+      integer(c_int32_t) :: res
+    end function
+
+    ! Writes the network to the file `path` (NUL-terminated) in the parameter file format,
+    ! replacing it.
+    function tsr_nn_save(net, path) result(res) bind(C, name='tsr_nn_save')
+      import
+      type(c_ptr), value :: net
+      type(c_ptr), value :: path
+      integer(c_int32_t) :: res
+    end function
+
+    ! Creates a network from `len` bytes in the parameter file format (as written by
+    ! `tsr_nn_save_bytes`). `options` (may be NULL) gives `max_batch` and `num_threads`.
+    ! Truncated, corrupted or foreign data is `TSR_ERR_BAD_DATA`.
+    function tsr_nn_load_bytes(bytes, len, options, out) result(res) bind(C, &
+        name='tsr_nn_load_bytes')
+      import
+      type(c_ptr), value :: bytes
+      integer(c_int64_t), value :: len
+      type(c_ptr), value :: options
+      type(c_ptr), value :: out
+      integer(c_int32_t) :: res
+    end function
+
+    ! Creates a network from the file `path` (NUL-terminated), as `tsr_nn_load_bytes`.
+    function tsr_nn_load(path, options, out) result(res) bind(C, name='tsr_nn_load')
+      import
+      type(c_ptr), value :: path
+      type(c_ptr), value :: options
+      type(c_ptr), value :: out
+      integer(c_int32_t) :: res
     end function
 
     ! Fills `options` with the defaults.
@@ -1451,6 +1962,121 @@ module tessera_c
       type(tsr_matmut_f32), value :: grad_x
       type(tsr_matmut_f32), value :: grad_p
       type(tsr_matmut_f32), value :: grad_a
+      integer(c_int32_t) :: res
+    end function
+
+    ! Fills `options` with the defaults.
+    function tsr_qsgd_options_default(options) result(res) bind(C, name='tsr_qsgd_options_default')
+      import
+      type(c_ptr), value :: options
+      integer(c_int32_t) :: res
+    end function
+
+    ! Checks a stream's header, length and checksum and describes it (the payload is checked by
+    ! decoding). Truncated, corrupted or foreign bytes are `TSR_ERR_BAD_DATA`.
+    function tsr_qsgd_get_stream_info(buf, len, info) result(res) bind(C, &
+        name='tsr_qsgd_get_stream_info')
+      import
+      type(c_ptr), value :: buf
+      integer(c_int64_t), value :: len
+      type(c_ptr), value :: info
+      integer(c_int32_t) :: res
+    end function
+
+    ! Writes to `*len` an upper bound on the bytes of the stream of any `n` values with these
+    ! `options` (may be NULL).
+    function tsr_qsgd_max_encoded_len_f32(n, options, len) result(res) bind(C, &
+        name='tsr_qsgd_max_encoded_len_f32')
+      import
+      integer(c_int64_t), value :: n
+      type(c_ptr), value :: options
+      type(c_ptr), value :: len
+      integer(c_int32_t) :: res
+    end function
+
+    ! As `tsr_qsgd_max_encoded_len_f32`, for `double`.
+    function tsr_qsgd_max_encoded_len_f64(n, options, len) result(res) bind(C, &
+        name='tsr_qsgd_max_encoded_len_f64')
+      import
+      integer(c_int64_t), value :: n
+      type(c_ptr), value :: options
+      type(c_ptr), value :: len
+      integer(c_int32_t) :: res
+    end function
+
+    ! Quantises `v` with Q_s (unbiased stochastic rounding, seeded) and writes its stream to
+    ! `buf` (`capacity` bytes), its length to `*len`. A `capacity` below the length is
+    ! `TSR_ERR_BAD_EXTENT` with only `*len` written. `options` may be NULL.
+    ! Shapes: v: n; buf: capacity.
+    function tsr_qsgd_encode_f32(n, v, options, buf, capacity, len) result(res) bind(C, &
+        name='tsr_qsgd_encode_f32')
+      import
+      integer(c_int64_t), value :: n
+      type(c_ptr), value :: v
+      type(c_ptr), value :: options
+      type(c_ptr), value :: buf
+      integer(c_int64_t), value :: capacity
+      type(c_ptr), value :: len
+      integer(c_int32_t) :: res
+    end function
+
+    ! As `tsr_qsgd_encode_f32`, for `double`.
+    function tsr_qsgd_encode_f64(n, v, options, buf, capacity, len) result(res) bind(C, &
+        name='tsr_qsgd_encode_f64')
+      import
+      integer(c_int64_t), value :: n
+      type(c_ptr), value :: v
+      type(c_ptr), value :: options
+      type(c_ptr), value :: buf
+      integer(c_int64_t), value :: capacity
+      type(c_ptr), value :: len
+      integer(c_int32_t) :: res
+    end function
+
+    ! Decodes the `len` bytes of a stream into `out` (`n` values, which must be the stream's
+    ! length): exactly the Q_s(v) that was encoded. Truncated or corrupted bytes are
+    ! `TSR_ERR_BAD_DATA`, a stream of the other element type `TSR_ERR_WRONG_DTYPE`.
+    ! Shapes: buf: len; out: n.
+    function tsr_qsgd_decode_f32(buf, len, n, out) result(res) bind(C, name='tsr_qsgd_decode_f32')
+      import
+      type(c_ptr), value :: buf
+      integer(c_int64_t), value :: len
+      integer(c_int64_t), value :: n
+      type(c_ptr), value :: out
+      integer(c_int32_t) :: res
+    end function
+
+    ! As `tsr_qsgd_decode_f32`, for `double`.
+    function tsr_qsgd_decode_f64(buf, len, n, out) result(res) bind(C, name='tsr_qsgd_decode_f64')
+      import
+      type(c_ptr), value :: buf
+      integer(c_int64_t), value :: len
+      integer(c_int64_t), value :: n
+      type(c_ptr), value :: out
+      integer(c_int32_t) :: res
+    end function
+
+    ! Writes Q_s(v) itself to `out`: the values the stream of `tsr_qsgd_encode_*` with the same
+    ! options decodes to, without coding them.
+    ! Shapes: v, out: n.
+    function tsr_qsgd_quantize_f32(n, v, options, out) result(res) bind(C, &
+        name='tsr_qsgd_quantize_f32')
+      import
+      integer(c_int64_t), value :: n
+      type(c_ptr), value :: v
+      type(c_ptr), value :: options
+      type(c_ptr), value :: out
+      integer(c_int32_t) :: res
+    end function
+
+    ! As `tsr_qsgd_quantize_f32`, for `double`.
+    function tsr_qsgd_quantize_f64(n, v, options, out) result(res) bind(C, &
+        name='tsr_qsgd_quantize_f64')
+      import
+      integer(c_int64_t), value :: n
+      type(c_ptr), value :: v
+      type(c_ptr), value :: options
+      type(c_ptr), value :: out
       integer(c_int32_t) :: res
     end function
 

@@ -10,16 +10,23 @@ mod nn_support;
 use counting::allocations;
 use faer::Mat;
 use nn_support::*;
-use tessera::nn::{Activation, Adam, AdamOptions, Float, Loss, Network, Sgd, SgdOptions, Targets, Trainer, Workspace};
+use tessera::nn::{Activation, Adam, AdamOptions, Float, Loss, Network, Optimiser, PathSgd, PathSgdOptions, Sgd, SgdOptions, Targets, Trainer, Workspace};
+
+#[derive(Clone, Copy, Debug)]
+enum Opt {
+    Sgd,
+    Adam,
+    PathSgd,
+}
 
 /// Allocations of `steps` training steps, an inference pass and a VJP after a first warm-up step.
-fn allocations_after_warm_up<T: Float>(sizes: &[usize], acts: &[Activation], loss: Loss, batch: usize, threads: usize, adam: bool) -> usize {
+fn allocations_after_warm_up<T: Float>(sizes: &[usize], acts: &[Activation], loss: Loss, batch: usize, threads: usize, opt: Opt) -> usize {
     let spec = spec(sizes, acts, loss);
     let net = Network::<T>::new(spec.clone(), 1);
-    let opt: Box<dyn tessera::nn::Optimiser<T>> = if adam {
-        Box::new(Adam::new(&spec, AdamOptions::default()).unwrap())
-    } else {
-        Box::new(Sgd::new(&spec, SgdOptions::default()).unwrap())
+    let opt: Box<dyn Optimiser<T>> = match opt {
+        Opt::Sgd => Box::new(Sgd::new(&spec, SgdOptions::default()).unwrap()),
+        Opt::Adam => Box::new(Adam::new(&spec, AdamOptions::default()).unwrap()),
+        Opt::PathSgd => Box::new(PathSgd::new(&spec, PathSgdOptions::default()).unwrap()),
     };
     let mut trainer = Trainer::new(net, opt, batch, threads).unwrap();
     let n = *sizes.last().unwrap();
@@ -48,8 +55,10 @@ fn small_networks_allocate_nothing_per_step() {
     for &a in &ACTIVATIONS {
         for loss in [Loss::SquaredError, Loss::SoftmaxCrossEntropy, Loss::Logistic] {
             let acts = [a, Activation::Identity];
-            assert_eq!(allocations_after_warm_up::<f64>(&[6, 9, 4], &acts, loss, 7, 1, true), 0, "{a:?} {loss:?} f64");
-            assert_eq!(allocations_after_warm_up::<f32>(&[6, 9, 4], &acts, loss, 7, 1, false), 0, "{a:?} {loss:?} f32");
+            for opt in [Opt::Sgd, Opt::Adam, Opt::PathSgd] {
+                assert_eq!(allocations_after_warm_up::<f64>(&[6, 9, 4], &acts, loss, 7, 1, opt), 0, "{a:?} {loss:?} {opt:?} f64");
+                assert_eq!(allocations_after_warm_up::<f32>(&[6, 9, 4], &acts, loss, 7, 1, opt), 0, "{a:?} {loss:?} {opt:?} f32");
+            }
         }
     }
 }
@@ -60,6 +69,7 @@ fn large_products_allocate_nothing_per_step() {
     // two threads, faer's parallel products do allocate: rayon's spawned jobs, about ten per
     // step here; the engine's own passes still allocate nothing. See docs/nn.md.)
     let acts = [Activation::Relu, Activation::Identity];
-    assert_eq!(allocations_after_warm_up::<f32>(&[256, 256, 10], &acts, Loss::SoftmaxCrossEntropy, 128, 1, false), 0);
-    assert_eq!(allocations_after_warm_up::<f64>(&[784, 1024, 10], &acts, Loss::SoftmaxCrossEntropy, 256, 1, true), 0);
+    assert_eq!(allocations_after_warm_up::<f32>(&[256, 256, 10], &acts, Loss::SoftmaxCrossEntropy, 128, 1, Opt::Sgd), 0);
+    assert_eq!(allocations_after_warm_up::<f64>(&[784, 1024, 10], &acts, Loss::SoftmaxCrossEntropy, 256, 1, Opt::Adam), 0);
+    assert_eq!(allocations_after_warm_up::<f32>(&[784, 256, 10], &acts, Loss::SoftmaxCrossEntropy, 64, 1, Opt::PathSgd), 0);
 }

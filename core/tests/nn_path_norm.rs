@@ -310,3 +310,71 @@ fn bad_input() {
     let err = ws.kappa(&net.layers(), &mut [LayerMut::new(wk.as_mut(), Some(short.as_mut()))]).unwrap_err();
     assert!(matches!(err, PathError::ShapeMismatch { what: "kappa", .. }));
 }
+
+/// The Path-SGD optimiser on a network's parameter buffer takes exactly the chain step.
+#[test]
+fn path_sgd_optimiser_is_the_chain_step_on_the_parameter_buffer() {
+    use tessera::nn::{Activation, Dense, Loss, Optimiser, PathSgd, PathSgdOptions, Spec};
+    for (s, widths) in [&[3usize, 4, 2][..], &[4, 3, 3, 2, 3], &[1, 1]].iter().enumerate() {
+        let bias = vec![true; widths.len() - 1];
+        let net = Net::random(widths, &bias, 0.8, 60 + s as u64);
+        let grad = Net::random(widths, &bias, 0.3, 70 + s as u64);
+        let layers = widths.windows(2).map(|w| Dense { inputs: w[0], outputs: w[1], activation: Activation::Relu }).collect();
+        let spec = Spec::new(layers, Loss::SquaredError).unwrap();
+        for p in [1.0, 2.0, 3.0] {
+            let mut expected = net.clone();
+            path_sgd_step(&mut expected, &grad, 0.05, p);
+            let mut params = net.params();
+            let mut opt = PathSgd::new(&spec, PathSgdOptions { learning_rate: 0.05, p }).unwrap();
+            opt.step(&spec, &mut params, &grad.params());
+            assert_eq!(params, expected.params(), "p={p} {widths:?}");
+        }
+    }
+    let spec = Spec::new(vec![Dense { inputs: 2, outputs: 1, activation: Activation::Identity }], Loss::SquaredError).unwrap();
+    for (lr, p) in [(0.0, 2.0), (f64::NAN, 2.0), (0.1, 0.5), (0.1, f64::INFINITY)] {
+        assert!(PathSgd::<f64>::new(&spec, PathSgdOptions { learning_rate: lr, p }).is_err(), "lr={lr} p={p}");
+    }
+}
+
+/// Trained by Path-SGD on real gradients of a ReLU network, a network and its node-rescaled
+/// copy stay rescalings of each other: after every step they compute the same function.
+#[test]
+fn path_sgd_training_is_invariant_under_node_rescaling() {
+    use tessera::nn::{Activation, Loss, Network, PathSgd, PathSgdOptions, Spec, Targets, Trainer, Workspace};
+    let sizes = [3usize, 5, 4, 2];
+    let spec = Spec::from_codes(&sizes, &[Activation::Relu as u32, Activation::Relu as u32, 0], Loss::SquaredError as u32).unwrap();
+    let net = Network::<f64>::new(spec.clone(), 9);
+    // Rescale hidden unit h of layer l by α: its incoming weights and bias times α, its
+    // outgoing weights over α (exact for ReLU, which is positively homogeneous).
+    let mut scaled = net.clone();
+    for &(l, h, alpha) in &rescalings(&sizes, 50) {
+        let (d, next) = (spec.layers()[l - 1], spec.layers()[l]);
+        let params = scaled.params_mut();
+        for j in 0..d.inputs {
+            params[spec.weights_offset(l - 1) + h + j * d.outputs] *= alpha;
+        }
+        params[spec.bias_offset(l - 1) + h] *= alpha;
+        for i in 0..next.outputs {
+            params[spec.weights_offset(l) + i + h * next.outputs] /= alpha;
+        }
+    }
+    let mut rng = Rng::new(51);
+    let x = Mat::from_fn(3, 16, |_, _| rng.uniform() * 2.0 - 1.0);
+    let y = Mat::from_fn(2, 16, |_, _| rng.uniform());
+    let opt = || Box::new(PathSgd::new(&spec, PathSgdOptions { learning_rate: 0.05, p: 2.0 }).unwrap());
+    let mut a = Trainer::new(net, opt(), 16, 1).unwrap();
+    let mut b = Trainer::new(scaled, opt(), 16, 1).unwrap();
+    let mut ws = Workspace::new(&spec, 16, 1).unwrap();
+    let mut first = None;
+    for step in 0..20 {
+        let la = a.step(x.as_ref(), Targets::Values(y.as_ref())).unwrap();
+        let lb = b.step(x.as_ref(), Targets::Values(y.as_ref())).unwrap();
+        assert!((la - lb).abs() <= 1e-12 * la.abs().max(1.0), "step {step}: loss {la} vs {lb}");
+        first.get_or_insert(la);
+        let ya = a.network().predict(x.as_ref(), &mut ws).unwrap().to_owned();
+        let yb = b.network().predict(x.as_ref(), &mut ws).unwrap().to_owned();
+        assert!((&ya - &yb).norm_max() <= 1e-11, "step {step}: outputs differ by {:e}", (&ya - &yb).norm_max());
+    }
+    let last = a.step(x.as_ref(), Targets::Values(y.as_ref())).unwrap();
+    assert!(last < 0.9 * first.unwrap(), "Path-SGD did not reduce the loss: {} -> {last}", first.unwrap());
+}

@@ -76,12 +76,34 @@ pub(crate) unsafe fn free<H: Handle>(ptr: *mut H) {
 
 /// [`boundary`] for a call on a handle: the message also goes to the handle's own slot.
 pub(crate) fn boundary_on<H: Handle>(ptr: *const H, body: impl FnOnce(&H) -> Result) -> tsr_status {
-    let mut handle: Option<&H> = None;
+    let mut live = false;
     let status = boundary(|| {
         let h = unsafe { borrow(ptr)? };
-        handle = Some(h);
+        live = true;
         body(h)
     });
+    // SAFETY: a live handle (checked inside the boundary).
+    keep_message(live.then(|| unsafe { &*ptr }), status);
+    status
+}
+
+/// [`boundary_on`] for a call that changes the handle. By the API contract a handle is used by
+/// one thread at a time, so no other reference to it is in use during the call.
+pub(crate) fn boundary_on_mut<H: Handle>(ptr: *mut H, body: impl FnOnce(&mut H) -> Result) -> tsr_status {
+    let mut live = false;
+    let status = boundary(|| {
+        unsafe { borrow(ptr.cast_const())? };
+        live = true;
+        // SAFETY: a live handle (checked above), used by this thread only.
+        body(unsafe { &mut *ptr })
+    });
+    // SAFETY: as above; the body's borrow has ended.
+    keep_message(live.then(|| unsafe { &*ptr }), status);
+    status
+}
+
+/// Copies the thread's message of a call into the handle's own slot.
+fn keep_message<H: Handle>(handle: Option<&H>, status: tsr_status) {
     if let Some(h) = handle {
         let msg = if status == TSR_OK { CString::default() } else {
             // SAFETY: the thread's message was just set by `boundary`.
@@ -89,5 +111,4 @@ pub(crate) fn boundary_on<H: Handle>(ptr: *const H, body: impl FnOnce(&H) -> Res
         };
         *h.header().last_error.lock().unwrap_or_else(|e| e.into_inner()) = msg;
     }
-    status
 }

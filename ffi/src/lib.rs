@@ -6,12 +6,15 @@
 mod buffer;
 pub mod completability;
 pub mod debug;
+pub mod fdiv;
 mod error;
 mod handle;
+pub mod nn;
 mod options;
 pub mod poincare;
 pub mod poincare_ops;
 pub mod progress;
+pub mod quant;
 pub mod status;
 pub mod tensor;
 mod threads;

@@ -33,6 +33,11 @@ pub const TSR_ERR_INVALID_ENUM: tsr_status = 10;
 pub const TSR_ERR_STRUCT_SIZE: tsr_status = 11;
 /// A handle that is not a live handle of the expected kind.
 pub const TSR_ERR_INVALID_HANDLE: tsr_status = 12;
+/// Serialized data (a network parameter file, a QSGD stream) that is truncated, corrupted or
+/// not in a format and version this library reads.
+pub const TSR_ERR_BAD_DATA: tsr_status = 13;
+/// A call for one element type (`_f32`, `_f64`) on a handle or stream holding the other.
+pub const TSR_ERR_WRONG_DTYPE: tsr_status = 14;
 
 // Numerical outcomes (100..199): the best iterate and the info struct are written.
 /// An iterative method stopped at its iteration limit before meeting its tolerance.
@@ -45,6 +50,8 @@ pub const TSR_ERR_CANCELLED: tsr_status = 101;
 pub const TSR_ERR_OUT_OF_MEMORY: tsr_status = 200;
 /// The thread pool could not be created.
 pub const TSR_ERR_THREADS: tsr_status = 201;
+/// A file could not be opened, read or written (the message has the system's reason).
+pub const TSR_ERR_IO: tsr_status = 202;
 
 // Internal errors (900..).
 /// A bug inside the library (a caught panic); the message says where.
@@ -73,10 +80,13 @@ pub(crate) fn status_name(status: tsr_status) -> &'static str {
         TSR_ERR_INVALID_ENUM => "TSR_ERR_INVALID_ENUM\0",
         TSR_ERR_STRUCT_SIZE => "TSR_ERR_STRUCT_SIZE\0",
         TSR_ERR_INVALID_HANDLE => "TSR_ERR_INVALID_HANDLE\0",
+        TSR_ERR_BAD_DATA => "TSR_ERR_BAD_DATA\0",
+        TSR_ERR_WRONG_DTYPE => "TSR_ERR_WRONG_DTYPE\0",
         TSR_ERR_NOT_CONVERGED => "TSR_ERR_NOT_CONVERGED\0",
         TSR_ERR_CANCELLED => "TSR_ERR_CANCELLED\0",
         TSR_ERR_OUT_OF_MEMORY => "TSR_ERR_OUT_OF_MEMORY\0",
         TSR_ERR_THREADS => "TSR_ERR_THREADS\0",
+        TSR_ERR_IO => "TSR_ERR_IO\0",
         TSR_ERR_INTERNAL => "TSR_ERR_INTERNAL\0",
         _ => "TSR_ERR_UNKNOWN\0",
     }

@@ -175,6 +175,11 @@ impl<T> Checked<T> {
         self.lo < self.hi && other.lo < other.hi && self.lo < other.hi && other.lo < self.hi
     }
 
+    /// `[lo, hi)`, the bytes the view touches (`lo == hi` when it is empty).
+    pub fn byte_range(&self) -> (usize, usize) {
+        (self.lo, self.hi)
+    }
+
     fn ptr(&self) -> *mut T {
         if self.nrows * self.ncols == 0 {
             core::ptr::NonNull::dangling().as_ptr()

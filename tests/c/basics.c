@@ -31,10 +31,13 @@ int main(void)
             {TSR_ERR_INVALID_ENUM, "TSR_ERR_INVALID_ENUM"},
             {TSR_ERR_STRUCT_SIZE, "TSR_ERR_STRUCT_SIZE"},
             {TSR_ERR_INVALID_HANDLE, "TSR_ERR_INVALID_HANDLE"},
+            {TSR_ERR_BAD_DATA, "TSR_ERR_BAD_DATA"},
+            {TSR_ERR_WRONG_DTYPE, "TSR_ERR_WRONG_DTYPE"},
             {TSR_ERR_NOT_CONVERGED, "TSR_ERR_NOT_CONVERGED"},
             {TSR_ERR_CANCELLED, "TSR_ERR_CANCELLED"},
             {TSR_ERR_OUT_OF_MEMORY, "TSR_ERR_OUT_OF_MEMORY"},
             {TSR_ERR_THREADS, "TSR_ERR_THREADS"},
+            {TSR_ERR_IO, "TSR_ERR_IO"},
             {TSR_ERR_INTERNAL, "TSR_ERR_INTERNAL"},
         };
         size_t i;

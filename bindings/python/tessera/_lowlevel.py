@@ -19,6 +19,50 @@ TSR_COMPLETABILITY_VARIANCE_EXACT = 0
 # local (two-hop) lower bound misses (unbiased, relative standard deviation at most
 # `sqrt(2 / sketch_dimensions)` times that missing fraction).
 TSR_COMPLETABILITY_VARIANCE_SKETCH = 1
+# Kullback-Leibler, `f(u) = u ln u`.
+TSR_FDIV_KL = 0
+# Reverse KL, `f(u) = -ln u`.
+TSR_FDIV_REVERSE_KL = 1
+# Pearson chi-squared, `f(u) = (u - 1)^2`.
+TSR_FDIV_PEARSON = 2
+# Neyman chi-squared, `f(u) = (1 - u)^2 / u`.
+TSR_FDIV_NEYMAN = 3
+# Squared Hellinger, `f(u) = (sqrt(u) - 1)^2`.
+TSR_FDIV_SQUARED_HELLINGER = 4
+# Jensen-Shannon, `f(u) = u ln u - (u + 1) ln((u + 1)/2)`.
+TSR_FDIV_JENSEN_SHANNON = 5
+# GAN, `f(u) = u ln u - (u + 1) ln(u + 1)` (objective `-ln 4` at `P = Q`).
+TSR_FDIV_GAN = 6
+# Element type `float` (the parameter file's precision code 1).
+TSR_NN_F32 = 1
+# Element type `double` (precision code 2).
+TSR_NN_F64 = 2
+# Activation codes (`tessera::nn::Activation`).
+TSR_NN_IDENTITY = 0
+TSR_NN_RELU = 1
+# Slope 0.01 for negative arguments.
+TSR_NN_LEAKY_RELU = 2
+TSR_NN_TANH = 3
+TSR_NN_SIGMOID = 4
+TSR_NN_SOFTPLUS = 5
+# The tanh form of GELU (the default of `jax.nn.gelu`).
+TSR_NN_GELU = 6
+# `(1/B) sum_b 1/2 ||y_b - t_b||^2` against target values.
+TSR_NN_SQUARED_ERROR = 0
+# Softmax cross-entropy of the logits against 0-based class labels.
+TSR_NN_SOFTMAX_CROSS_ENTROPY = 1
+# Binary cross-entropy of `sigmoid(y)` against targets in `[0, 1]`, one per output.
+TSR_NN_LOGISTIC = 2
+# SGD with momentum: `v <- mu v + g`, `w <- w - eta v`.
+TSR_NN_SGD = 0
+# Adam with bias corrections (Kingma & Ba 2015).
+TSR_NN_ADAM = 1
+# Path-SGD: `w <- w - eta g / kappa(w)`, `kappa` of the path norm `phi_p` recomputed every step.
+TSR_NN_PATH_SGD = 2
+# Scale each bucket by its 2-norm (the paper's Q_s).
+TSR_QSGD_NORM_L2 = 0
+# Scale each bucket by its largest magnitude (the variant of the paper's experiments).
+TSR_QSGD_NORM_MAX = 1
 # Largest supported tensor order.
 TSR_TENSOR_MAX_ORDER = 16
 # Overlapped trace norm, "Constraint" (Tomioka et al. 2011).
@@ -64,6 +108,11 @@ TSR_ERR_INVALID_ENUM = 10
 TSR_ERR_STRUCT_SIZE = 11
 # A handle that is not a live handle of the expected kind.
 TSR_ERR_INVALID_HANDLE = 12
+# Serialized data (a network parameter file, a QSGD stream) that is truncated, corrupted or
+# not in a format and version this library reads.
+TSR_ERR_BAD_DATA = 13
+# A call for one element type (`_f32`, `_f64`) on a handle or stream holding the other.
+TSR_ERR_WRONG_DTYPE = 14
 # An iterative method stopped at its iteration limit before meeting its tolerance.
 TSR_ERR_NOT_CONVERGED = 100
 # The progress callback asked to stop.
@@ -72,6 +121,8 @@ TSR_ERR_CANCELLED = 101
 TSR_ERR_OUT_OF_MEMORY = 200
 # The thread pool could not be created.
 TSR_ERR_THREADS = 201
+# A file could not be opened, read or written (the message has the system's reason).
+TSR_ERR_IO = 202
 # A bug inside the library (a caught panic); the message says where.
 TSR_ERR_INTERNAL = 900
 
@@ -80,6 +131,15 @@ TSR_ERR_INTERNAL = 900
 
 class tsr_completability_closure(ctypes.Structure):
     """The closure of a mask at rank r, with its summary. Opaque; one thread at a time."""
+    _fields_ = []  # opaque: only ever used through a pointer
+
+
+
+class tsr_nn(ctypes.Structure):
+    """
+    A network with its parameters, workspace, last gradient and optimiser. Opaque; one thread
+    at a time.
+    """
     _fields_ = []  # opaque: only ever used through a pointer
 
 
@@ -154,14 +214,95 @@ class tsr_completability_info(ctypes.Structure):
 
 
 
-class tsr_poincare_options(ctypes.Structure):
-    """Options of a Poincaré ball. Fill with `tsr_poincare_options_default` before changing fields."""
+class tsr_nn_options(ctypes.Structure):
+    """Options of `tsr_nn_new` and `tsr_nn_load*`. Fill with `tsr_nn_options_default`."""
     _fields_ = [
-        # `sizeof(tsr_poincare_options)`, set by `tsr_poincare_options_default`.
+        # `sizeof(tsr_nn_options)`.
         ('struct_size', ctypes.c_uint32),
-        # Threads for operations on this ball; 0 (default) follows `tsr_set_num_threads` and the
-        # environment.
+        # `TSR_NN_F32` (default) or `TSR_NN_F64`; ignored by `tsr_nn_load*` (the file decides).
+        ('dtype', ctypes.c_uint32),
+        # Seed of the initialisation (He for ReLU-like layers, Glorot otherwise); default 0.
+        ('seed', ctypes.c_uint64),
+        # Largest batch the passes accept; default 256.
+        ('max_batch', ctypes.c_int64),
+        # Threads of the large matrix products; 0 (default) follows `tsr_set_num_threads` and the
+        # environment. Products below about 4 million multiply-adds always run on the calling thread.
         ('num_threads', ctypes.c_int32),
+    ]
+
+
+
+class tsr_nn_optimiser_options(ctypes.Structure):
+    """
+    The optimiser of `tsr_nn_step_*` and `tsr_nn_train_step_*`. Fill with
+    `tsr_nn_optimiser_options_default`.
+    """
+    _fields_ = [
+        # `sizeof(tsr_nn_optimiser_options)`.
+        ('struct_size', ctypes.c_uint32),
+        # `TSR_NN_SGD`, `TSR_NN_ADAM` (default) or `TSR_NN_PATH_SGD`.
+        ('kind', ctypes.c_uint32),
+        # Step size; 0 (default) takes the kind's default: 0.01 (SGD, Path-SGD), 0.001 (Adam).
+        ('learning_rate', ctypes.c_double),
+        # SGD momentum `mu` in `[0, 1)`; default 0.9.
+        ('momentum', ctypes.c_double),
+        # Adam `beta1`, `beta2` in `[0, 1)` and `epsilon > 0`; defaults 0.9, 0.999, 1e-8.
+        ('beta1', ctypes.c_double),
+        ('beta2', ctypes.c_double),
+        ('epsilon', ctypes.c_double),
+        # Path-SGD exponent `p >= 1`; default 2.
+        ('path_p', ctypes.c_double),
+    ]
+
+
+
+class tsr_nn_info(ctypes.Structure):
+    """What a network is. Set `struct_size = sizeof(tsr_nn_info)` before `tsr_nn_get_info`."""
+    _fields_ = [
+        # Set by the caller to `sizeof(tsr_nn_info)`; only that many bytes are written.
+        ('struct_size', ctypes.c_uint32),
+        # `TSR_NN_F32` or `TSR_NN_F64`.
+        ('dtype', ctypes.c_uint32),
+        # The loss code.
+        ('loss', ctypes.c_uint32),
+        # The optimiser kind in use.
+        ('optimiser', ctypes.c_uint32),
+        # Number of layers `L` (the sizes are `n_0, ..., n_L`).
+        ('nlayers', ctypes.c_int64),
+        # `n_0`.
+        ('inputs', ctypes.c_int64),
+        # `n_L`.
+        ('outputs', ctypes.c_int64),
+        # Length of the parameter buffer.
+        ('num_params', ctypes.c_int64),
+        # Largest batch accepted.
+        ('max_batch', ctypes.c_int64),
+        # Threads of the large products.
+        ('num_threads', ctypes.c_int64),
+    ]
+
+
+
+class tsr_matref_f32(ctypes.Structure):
+    """Read-only strided view of a matrix of `f32` (strides in elements)."""
+    _fields_ = [
+        ('ptr', ctypes.POINTER(ctypes.c_float)),
+        ('nrows', ctypes.c_int64),
+        ('ncols', ctypes.c_int64),
+        ('row_stride', ctypes.c_int64),
+        ('col_stride', ctypes.c_int64),
+    ]
+
+
+
+class tsr_matmut_f32(ctypes.Structure):
+    """Writable strided view of a matrix of `f32` (strides in elements)."""
+    _fields_ = [
+        ('ptr', ctypes.POINTER(ctypes.c_float)),
+        ('nrows', ctypes.c_int64),
+        ('ncols', ctypes.c_int64),
+        ('row_stride', ctypes.c_int64),
+        ('col_stride', ctypes.c_int64),
     ]
 
 
@@ -190,26 +331,56 @@ class tsr_matmut_f64(ctypes.Structure):
 
 
 
-class tsr_matref_f32(ctypes.Structure):
-    """Read-only strided view of a matrix of `f32` (strides in elements)."""
+class tsr_poincare_options(ctypes.Structure):
+    """Options of a Poincaré ball. Fill with `tsr_poincare_options_default` before changing fields."""
     _fields_ = [
-        ('ptr', ctypes.POINTER(ctypes.c_float)),
-        ('nrows', ctypes.c_int64),
-        ('ncols', ctypes.c_int64),
-        ('row_stride', ctypes.c_int64),
-        ('col_stride', ctypes.c_int64),
+        # `sizeof(tsr_poincare_options)`, set by `tsr_poincare_options_default`.
+        ('struct_size', ctypes.c_uint32),
+        # Threads for operations on this ball; 0 (default) follows `tsr_set_num_threads` and the
+        # environment.
+        ('num_threads', ctypes.c_int32),
     ]
 
 
 
-class tsr_matmut_f32(ctypes.Structure):
-    """Writable strided view of a matrix of `f32` (strides in elements)."""
+class tsr_qsgd_options(ctypes.Structure):
+    """Options of the quantiser. Fill with `tsr_qsgd_options_default`."""
     _fields_ = [
-        ('ptr', ctypes.POINTER(ctypes.c_float)),
-        ('nrows', ctypes.c_int64),
-        ('ncols', ctypes.c_int64),
-        ('row_stride', ctypes.c_int64),
-        ('col_stride', ctypes.c_int64),
+        # `sizeof(tsr_qsgd_options)`.
+        ('struct_size', ctypes.c_uint32),
+        # Quantisation levels `s` in `1..=2^31 - 1`; default 16.
+        ('levels', ctypes.c_uint32),
+        # Entries per bucket, each with its own scale; 0 means one bucket for the whole vector.
+        # Default 512.
+        ('bucket_size', ctypes.c_int64),
+        # `TSR_QSGD_NORM_L2` (default) or `TSR_QSGD_NORM_MAX`.
+        ('norm', ctypes.c_uint32),
+        # Seed of the rounding draws; default 0.
+        ('seed', ctypes.c_uint64),
+    ]
+
+
+
+class tsr_qsgd_stream_info(ctypes.Structure):
+    """What a stream's header says. Set `struct_size = sizeof(tsr_qsgd_stream_info)` first."""
+    _fields_ = [
+        # Set by the caller to `sizeof(tsr_qsgd_stream_info)`; only that many bytes are written.
+        ('struct_size', ctypes.c_uint32),
+        # 1 for `float`, 2 for `double` (as `TSR_NN_F32`, `TSR_NN_F64`).
+        ('dtype', ctypes.c_uint32),
+        # Length of the encoded vector.
+        ('n', ctypes.c_int64),
+        ('levels', ctypes.c_uint32),
+        # `TSR_QSGD_NORM_*`.
+        ('norm', ctypes.c_uint32),
+        # Entries per bucket (>= 1).
+        ('bucket_size', ctypes.c_int64),
+        # Bits of the payload (without header, padding and checksum).
+        ('payload_bits', ctypes.c_int64),
+        # Bytes of the whole stream.
+        ('total_bytes', ctypes.c_int64),
+        # `payload_bits / n`.
+        ('bits_per_coordinate', ctypes.c_double),
     ]
 
 
@@ -387,11 +558,191 @@ FUNCTIONS = {
         ('on_worker_thread', ),
         "Forces a panic inside the numerical core and returns what the boundary made of it: always `TSR_ERR_INTERNAL`, with a message. `on_worker_thread` non-zero panics on a thread of the library's pool instead of the calling thread. For testing error handling only.",
     ),
+    'tsr_fdiv_objective_f32': (
+        tsr_status,
+        (ctypes.c_uint32, ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_float), ctypes.POINTER(ctypes.c_float), ),
+        ('divergence', 'np', 'v_p', 'nq', 'v_q', 'objective', 'grad_p', 'grad_q', ),
+        "The f-GAN variational objective `F = (1/np) sum g_f(v_p[i]) - (1/nq) sum f*(g_f(v_q[j]))` of raw critic outputs `v_p` on samples of P and `v_q` on samples of Q, for the divergence `TSR_FDIV_*` (output activation `g_f` and conjugate `f*` of the paper's Table 2, in overflow-free form). When `grad_p` and `grad_q` are both given, they receive `dF/dv_p` and `dF/dv_q`; both NULL skips them. The critic maximises F, the generator minimises it. Shapes: v_p, grad_p: np; v_q, grad_q: nq.",
+    ),
+    'tsr_fdiv_objective_f64': (
+        tsr_status,
+        (ctypes.c_uint32, ctypes.c_int64, ctypes.POINTER(ctypes.c_double), ctypes.c_int64, ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_double), ),
+        ('divergence', 'np', 'v_p', 'nq', 'v_q', 'objective', 'grad_p', 'grad_q', ),
+        'As `tsr_fdiv_objective_f32`, for `double`. Shapes: v_p, grad_p: np; v_q, grad_q: nq.',
+    ),
     'tsr_last_error_message': (
         ctypes.c_char_p,
         (),
         (),
         'Message of the last failed call on the calling thread (`""` after a successful one). The pointer stays valid until the next tessera call on this thread; never NULL.',
+    ),
+    'tsr_nn_options_default': (
+        tsr_status,
+        (ctypes.POINTER(tsr_nn_options), ),
+        ('options', ),
+        'Fills `options` with the defaults.',
+    ),
+    'tsr_nn_optimiser_options_default': (
+        tsr_status,
+        (ctypes.POINTER(tsr_nn_optimiser_options), ),
+        ('options', ),
+        'Fills `options` with the defaults.',
+    ),
+    'tsr_nn_new': (
+        tsr_status,
+        (ctypes.c_int64, ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(ctypes.c_uint32), ctypes.c_uint32, ctypes.POINTER(tsr_nn_options), ctypes.POINTER(ctypes.c_void_p), ),
+        ('nlayers', 'sizes', 'activations', 'loss', 'options', 'out', ),
+        'Creates a network of `nlayers` dense layers `sizes[l] -> sizes[l + 1]`, each followed by `activations[l]` (`TSR_NN_*` codes), trained on `loss`; parameters initialised from `options->seed`. The optimiser is Adam with its defaults until `tsr_nn_set_optimiser`. `options` may be NULL. Free with `tsr_nn_free`. Shapes: sizes: nlayers+1; activations: nlayers.',
+    ),
+    'tsr_nn_free': (
+        None,
+        (ctypes.c_void_p, ),
+        ('net', ),
+        'Frees a network; NULL is a no-op. Pointers from `tsr_nn_params_*` die with it.',
+    ),
+    'tsr_nn_last_error_message': (
+        ctypes.c_char_p,
+        (ctypes.c_void_p, ),
+        ('net', ),
+        'Message of the last failed call on `net` (`""` after a success, or for a NULL handle).',
+    ),
+    'tsr_nn_get_info': (
+        tsr_status,
+        (ctypes.c_void_p, ctypes.POINTER(tsr_nn_info), ),
+        ('net', 'info', ),
+        "Writes the network's summary to `info`.",
+    ),
+    'tsr_nn_layers': (
+        tsr_status,
+        (ctypes.c_void_p, ctypes.c_int64, ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(ctypes.c_uint32), ),
+        ('net', 'nlayers', 'sizes', 'activations', ),
+        'Writes the layer sizes `n_0..n_L` and activation codes of the network (`nlayers` must be its number of layers, from `tsr_nn_get_info`). Shapes: sizes: nlayers+1; activations: nlayers.',
+    ),
+    'tsr_nn_set_optimiser': (
+        tsr_status,
+        (ctypes.c_void_p, ctypes.POINTER(tsr_nn_optimiser_options), ),
+        ('net', 'options', ),
+        "Replaces the optimiser (its state, e.g. Adam's moments, starts afresh). `options` may be NULL (Adam with its defaults).",
+    ),
+    'tsr_nn_forward_f32': (
+        tsr_status,
+        (ctypes.c_void_p, tsr_matref_f32, tsr_matmut_f32, ),
+        ('net', 'input', 'output', ),
+        'The outputs `output` (`n_L x B`) of the network on the inputs `input` (`n_0 x B`).',
+    ),
+    'tsr_nn_forward_f64': (
+        tsr_status,
+        (ctypes.c_void_p, tsr_matref_f64, tsr_matmut_f64, ),
+        ('net', 'input', 'output', ),
+        'As `tsr_nn_forward_f32`, for `double`.',
+    ),
+    'tsr_nn_backward_f32': (
+        tsr_status,
+        (ctypes.c_void_p, tsr_matref_f32, tsr_matref_f32, ctypes.POINTER(ctypes.c_uint32), tsr_matmut_f32, ctypes.POINTER(ctypes.c_double), ),
+        ('net', 'input', 'targets', 'labels', 'input_grad', 'loss', ),
+        "The loss of a batch and its gradient, kept in the handle (`tsr_nn_gradient_*`, or `tsr_nn_step_*` with NULL): `targets` (`n_L x B`) for the squared-error and logistic losses with `labels` NULL, or `labels` (`B` 0-based classes) for softmax cross-entropy with `targets` empty (`{NULL, 0, 0, 0, 0}`). `input_grad` (`n_0 x B`) receives `dL/dX` unless empty; `loss` (may be NULL) the batch's mean loss. Parameters are not changed.",
+    ),
+    'tsr_nn_backward_f64': (
+        tsr_status,
+        (ctypes.c_void_p, tsr_matref_f64, tsr_matref_f64, ctypes.POINTER(ctypes.c_uint32), tsr_matmut_f64, ctypes.POINTER(ctypes.c_double), ),
+        ('net', 'input', 'targets', 'labels', 'input_grad', 'loss', ),
+        'As `tsr_nn_backward_f32`, for `double`.',
+    ),
+    'tsr_nn_vjp_f32': (
+        tsr_status,
+        (ctypes.c_void_p, tsr_matref_f32, tsr_matref_f32, tsr_matmut_f32, ),
+        ('net', 'input', 'upstream', 'input_grad', ),
+        "Vector-Jacobian product: with `upstream = dE/dY` (`n_L x B`) for a function `E` of the outputs, keeps `dE/dtheta` as the handle's gradient and writes `dE/dX` (`n_0 x B`) to `input_grad` unless empty (e.g. forces of a surrogate energy).",
+    ),
+    'tsr_nn_vjp_f64': (
+        tsr_status,
+        (ctypes.c_void_p, tsr_matref_f64, tsr_matref_f64, tsr_matmut_f64, ),
+        ('net', 'input', 'upstream', 'input_grad', ),
+        'As `tsr_nn_vjp_f32`, for `double`.',
+    ),
+    'tsr_nn_step_f32': (
+        tsr_status,
+        (ctypes.c_void_p, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ),
+        ('net', 'grad', 'len', ),
+        "One optimiser update with the gradient `grad` (`len` = number of parameters, finite, laid out as the parameters; e.g. averaged over MPI ranks), or with the handle's kept gradient when `grad` is NULL and `len` is 0.",
+    ),
+    'tsr_nn_step_f64': (
+        tsr_status,
+        (ctypes.c_void_p, ctypes.POINTER(ctypes.c_double), ctypes.c_int64, ),
+        ('net', 'grad', 'len', ),
+        'As `tsr_nn_step_f32`, for `double`.',
+    ),
+    'tsr_nn_train_step_f32': (
+        tsr_status,
+        (ctypes.c_void_p, tsr_matref_f32, tsr_matref_f32, ctypes.POINTER(ctypes.c_uint32), ctypes.POINTER(ctypes.c_double), ),
+        ('net', 'input', 'targets', 'labels', 'loss', ),
+        '`tsr_nn_backward_*` then `tsr_nn_step_*` on one batch: `loss` (may be NULL) is the loss before the update. Allocates nothing (with one thread).',
+    ),
+    'tsr_nn_train_step_f64': (
+        tsr_status,
+        (ctypes.c_void_p, tsr_matref_f64, tsr_matref_f64, ctypes.POINTER(ctypes.c_uint32), ctypes.POINTER(ctypes.c_double), ),
+        ('net', 'input', 'targets', 'labels', 'loss', ),
+        'As `tsr_nn_train_step_f32`, for `double`.',
+    ),
+    'tsr_nn_params_f32': (
+        tsr_status,
+        (ctypes.c_void_p, ctypes.POINTER(ctypes.POINTER(ctypes.c_float)), ctypes.POINTER(ctypes.c_int64), ),
+        ('net', 'params', 'len', ),
+        "Writes a pointer to the handle's parameter buffer to `*params` and its length to `*len` (may be NULL). Read and write it in place between calls; it stays valid until `tsr_nn_free`. The optimiser steps from whatever it holds.",
+    ),
+    'tsr_nn_params_f64': (
+        tsr_status,
+        (ctypes.c_void_p, ctypes.POINTER(ctypes.POINTER(ctypes.c_double)), ctypes.POINTER(ctypes.c_int64), ),
+        ('net', 'params', 'len', ),
+        'As `tsr_nn_params_f32`, for `double`.',
+    ),
+    'tsr_nn_layer_params_f32': (
+        tsr_status,
+        (ctypes.c_void_p, ctypes.c_int64, ctypes.POINTER(tsr_matmut_f32), ctypes.POINTER(tsr_matmut_f32), ),
+        ('net', 'layer', 'weights', 'bias', ),
+        'Writes views into the parameter buffer of layer `layer` (0-based): `weights` (`n_{l+1} x n_l`, column-major: `W[i, j]` is the weight from input `j` to output `i`) and `bias` (`n_{l+1} x 1`). Either may be NULL. Valid until `tsr_nn_free`.',
+    ),
+    'tsr_nn_layer_params_f64': (
+        tsr_status,
+        (ctypes.c_void_p, ctypes.c_int64, ctypes.POINTER(tsr_matmut_f64), ctypes.POINTER(tsr_matmut_f64), ),
+        ('net', 'layer', 'weights', 'bias', ),
+        'As `tsr_nn_layer_params_f32`, for `double`.',
+    ),
+    'tsr_nn_gradient_f32': (
+        tsr_status,
+        (ctypes.c_void_p, ctypes.POINTER(ctypes.POINTER(ctypes.c_float)), ctypes.POINTER(ctypes.c_int64), ),
+        ('net', 'grad', 'len', ),
+        "Writes a pointer to the handle's gradient (of the last backward pass, VJP or step; zeros before any) to `*grad` and its length to `*len` (may be NULL). Valid until `tsr_nn_free`; overwritten by the next pass.",
+    ),
+    'tsr_nn_gradient_f64': (
+        tsr_status,
+        (ctypes.c_void_p, ctypes.POINTER(ctypes.POINTER(ctypes.c_double)), ctypes.POINTER(ctypes.c_int64), ),
+        ('net', 'grad', 'len', ),
+        'As `tsr_nn_gradient_f32`, for `double`.',
+    ),
+    'tsr_nn_save_bytes': (
+        tsr_status,
+        (ctypes.c_void_p, ctypes.POINTER(ctypes.c_uint8), ctypes.c_int64, ctypes.POINTER(ctypes.c_int64), ),
+        ('net', 'buf', 'capacity', 'len', ),
+        'Query-then-fill: writes the network in the parameter file format (docs/nn.md) to `buf` (`capacity` bytes) and its length to `*len`. With `buf` NULL and `capacity` 0 only `*len` is written; a `capacity` below the length is `TSR_ERR_BAD_EXTENT` with nothing written but `*len`.',
+    ),
+    'tsr_nn_save': (
+        tsr_status,
+        (ctypes.c_void_p, ctypes.c_char_p, ),
+        ('net', 'path', ),
+        'Writes the network to the file `path` (NUL-terminated) in the parameter file format, replacing it.',
+    ),
+    'tsr_nn_load_bytes': (
+        tsr_status,
+        (ctypes.POINTER(ctypes.c_uint8), ctypes.c_int64, ctypes.POINTER(tsr_nn_options), ctypes.POINTER(ctypes.c_void_p), ),
+        ('bytes', 'len', 'options', 'out', ),
+        'Creates a network from `len` bytes in the parameter file format (as written by `tsr_nn_save_bytes`). `options` (may be NULL) gives `max_batch` and `num_threads`. Truncated, corrupted or foreign data is `TSR_ERR_BAD_DATA`.',
+    ),
+    'tsr_nn_load': (
+        tsr_status,
+        (ctypes.c_char_p, ctypes.POINTER(tsr_nn_options), ctypes.POINTER(ctypes.c_void_p), ),
+        ('path', 'options', 'out', ),
+        'Creates a network from the file `path` (NUL-terminated), as `tsr_nn_load_bytes`.',
     ),
     'tsr_poincare_options_default': (
         tsr_status,
@@ -854,6 +1205,66 @@ FUNCTIONS = {
         (ctypes.c_void_p, tsr_matref_f32, tsr_matref_f32, tsr_matref_f32, tsr_matref_f32, tsr_matmut_f32, tsr_matmut_f32, tsr_matmut_f32, ),
         ('ball', 'x', 'p', 'a', 'grad', 'grad_x', 'grad_p', 'grad_a', ),
         'Vector-Jacobian product of `gyroplane_dist`: gradients of `sum <grad, out>` with respect to `x`, `p`, `a`. Shapes: x[n,d] p[k,d] a[k,d] grad[n,k] grad_x[n,d] grad_p[k,d] grad_a[k,d]',
+    ),
+    'tsr_qsgd_options_default': (
+        tsr_status,
+        (ctypes.POINTER(tsr_qsgd_options), ),
+        ('options', ),
+        'Fills `options` with the defaults.',
+    ),
+    'tsr_qsgd_get_stream_info': (
+        tsr_status,
+        (ctypes.POINTER(ctypes.c_uint8), ctypes.c_int64, ctypes.POINTER(tsr_qsgd_stream_info), ),
+        ('buf', 'len', 'info', ),
+        "Checks a stream's header, length and checksum and describes it (the payload is checked by decoding). Truncated, corrupted or foreign bytes are `TSR_ERR_BAD_DATA`.",
+    ),
+    'tsr_qsgd_max_encoded_len_f32': (
+        tsr_status,
+        (ctypes.c_int64, ctypes.POINTER(tsr_qsgd_options), ctypes.POINTER(ctypes.c_int64), ),
+        ('n', 'options', 'len', ),
+        'Writes to `*len` an upper bound on the bytes of the stream of any `n` values with these `options` (may be NULL).',
+    ),
+    'tsr_qsgd_max_encoded_len_f64': (
+        tsr_status,
+        (ctypes.c_int64, ctypes.POINTER(tsr_qsgd_options), ctypes.POINTER(ctypes.c_int64), ),
+        ('n', 'options', 'len', ),
+        'As `tsr_qsgd_max_encoded_len_f32`, for `double`.',
+    ),
+    'tsr_qsgd_encode_f32': (
+        tsr_status,
+        (ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.POINTER(tsr_qsgd_options), ctypes.POINTER(ctypes.c_uint8), ctypes.c_int64, ctypes.POINTER(ctypes.c_int64), ),
+        ('n', 'v', 'options', 'buf', 'capacity', 'len', ),
+        'Quantises `v` with Q_s (unbiased stochastic rounding, seeded) and writes its stream to `buf` (`capacity` bytes), its length to `*len`. A `capacity` below the length is `TSR_ERR_BAD_EXTENT` with only `*len` written. `options` may be NULL. Shapes: v: n; buf: capacity.',
+    ),
+    'tsr_qsgd_encode_f64': (
+        tsr_status,
+        (ctypes.c_int64, ctypes.POINTER(ctypes.c_double), ctypes.POINTER(tsr_qsgd_options), ctypes.POINTER(ctypes.c_uint8), ctypes.c_int64, ctypes.POINTER(ctypes.c_int64), ),
+        ('n', 'v', 'options', 'buf', 'capacity', 'len', ),
+        'As `tsr_qsgd_encode_f32`, for `double`.',
+    ),
+    'tsr_qsgd_decode_f32': (
+        tsr_status,
+        (ctypes.POINTER(ctypes.c_uint8), ctypes.c_int64, ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ),
+        ('buf', 'len', 'n', 'out', ),
+        "Decodes the `len` bytes of a stream into `out` (`n` values, which must be the stream's length): exactly the Q_s(v) that was encoded. Truncated or corrupted bytes are `TSR_ERR_BAD_DATA`, a stream of the other element type `TSR_ERR_WRONG_DTYPE`. Shapes: buf: len; out: n.",
+    ),
+    'tsr_qsgd_decode_f64': (
+        tsr_status,
+        (ctypes.POINTER(ctypes.c_uint8), ctypes.c_int64, ctypes.c_int64, ctypes.POINTER(ctypes.c_double), ),
+        ('buf', 'len', 'n', 'out', ),
+        'As `tsr_qsgd_decode_f32`, for `double`.',
+    ),
+    'tsr_qsgd_quantize_f32': (
+        tsr_status,
+        (ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.POINTER(tsr_qsgd_options), ctypes.POINTER(ctypes.c_float), ),
+        ('n', 'v', 'options', 'out', ),
+        'Writes Q_s(v) itself to `out`: the values the stream of `tsr_qsgd_encode_*` with the same options decodes to, without coding them. Shapes: v, out: n.',
+    ),
+    'tsr_qsgd_quantize_f64': (
+        tsr_status,
+        (ctypes.c_int64, ctypes.POINTER(ctypes.c_double), ctypes.POINTER(tsr_qsgd_options), ctypes.POINTER(ctypes.c_double), ),
+        ('n', 'v', 'options', 'out', ),
+        'As `tsr_qsgd_quantize_f32`, for `double`.',
     ),
     'tsr_status_str': (
         ctypes.c_char_p,

@@ -80,8 +80,10 @@ impl<T: Float> Network<T> {
             layers.push((inputs, outputs, activation));
         }
         let num_params = r.size()?;
-        let payload = num_params.checked_mul(T::BYTES).ok_or(NnError::TooLarge)?;
-        let body_end = r.at.checked_add(payload).ok_or(NnError::TooLarge)?;
+        // A count whose bytes overflow cannot be backed by the file: it is truncated (or corrupt).
+        let overflow = NnError::Truncated { needed: usize::MAX, got: bytes.len() };
+        let payload = num_params.checked_mul(T::BYTES).ok_or(overflow.clone())?;
+        let body_end = r.at.checked_add(payload).ok_or(overflow)?;
         r.need(payload.saturating_add(8))?;
         let stored = u64::from_le_bytes(bytes[body_end..body_end + 8].try_into().expect("8 bytes"));
         if bytes.len() > body_end + 8 {

@@ -1,6 +1,6 @@
 //! Dense feed-forward networks on the CPU, in `f32` and `f64`: affine layers with elementwise
 //! activations, forward and backward passes (parameter and input gradients), losses,
-//! seeded initialisation, optimisers, and a documented parameter file format.
+//! seeded initialisation, optimisers (SGD with momentum, Adam, Path-SGD), and a documented parameter file format.
 //!
 //! A network is a [`Spec`] (layer sizes, one [`Activation`] per layer, a [`Loss`]) and one
 //! contiguous parameter buffer, laid out as [`Spec`] documents, that a host can read and write
@@ -44,7 +44,7 @@ pub use group_norm::{group_norm, group_norm_product};
 pub use init::initialise;
 pub use loss::Targets;
 pub use network::{Network, Workspace, PARALLEL_MIN_MACS};
-pub use optim::{Adam, AdamOptions, Optimiser, Sgd, SgdOptions};
+pub use optim::{Adam, AdamOptions, Optimiser, PathSgd, PathSgdOptions, Sgd, SgdOptions};
 pub use path_norm::PathNorm;
 pub use spec::{Activation, Dense, Loss, Spec, LEAKY_SLOPE};
 pub use trainer::Trainer;

@@ -61,6 +61,10 @@ impl<T: Float> Workspace<T> {
         self.max_batch
     }
 
+    pub fn threads(&self) -> usize {
+        self.threads
+    }
+
     fn par(&self, m: usize, n: usize, k: usize) -> Par {
         if self.threads > 1 && m.saturating_mul(n).saturating_mul(k) >= PARALLEL_MIN_MACS {
             Par::rayon(self.threads)

@@ -5,8 +5,9 @@
 //! `w ← w − η g/κ`) implements the same [`Optimiser`] trait as the elementwise ones here. Its
 //! state is allocated when it is made; [`Optimiser::step`] allocates nothing.
 
-use super::{Float, NnError, Spec};
+use super::{Float, NnError, PathNorm, Spec};
 use crate::simd::dispatch;
+use faer::Par;
 
 /// An update rule `θ ← θ − step(∂L/∂θ, state)`.
 pub trait Optimiser<T: Float>: Send {
@@ -134,5 +135,47 @@ impl<T: Float> Optimiser<T> for Adam<T> {
                 }
             },
         )
+    }
+}
+
+/// Path-SGD (Neyshabur, Salakhutdinov & Srebro 2015): `w ← w − η g / κ(w)` for every weight
+/// and bias, with the path-norm scaling `κ` of [`PathNorm`] recomputed from the current
+/// weights at every step (two sweeps of matrix-vector products over `|W|^p`). Biases are
+/// edges from an always-on unit, as in the paper's code. No momentum and no global `ratio`
+/// (see [`super::path_norm`] for the decisions against the reference code).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PathSgdOptions {
+    /// `η`; default 0.01 (the reference code's SGD learning rate).
+    pub learning_rate: f64,
+    /// The path norm's exponent `p ≥ 1` (finite); default 2, the paper's choice.
+    pub p: f64,
+}
+
+impl Default for PathSgdOptions {
+    fn default() -> Self {
+        Self { learning_rate: 0.01, p: 2.0 }
+    }
+}
+
+pub struct PathSgd<T> {
+    eta: T,
+    norm: PathNorm<T>,
+}
+
+impl<T: Float> PathSgd<T> {
+    pub fn new(spec: &Spec, options: PathSgdOptions) -> Result<Self, NnError> {
+        check_rate("learning_rate", options.learning_rate)?;
+        if !(options.p >= 1.0 && options.p.is_finite()) {
+            return Err(NnError::InvalidParameter { name: "p", value: options.p, requirement: "finite and at least 1" });
+        }
+        let widths: Vec<usize> = core::iter::once(spec.inputs()).chain(spec.layers().iter().map(|d| d.outputs)).collect();
+        let norm = PathNorm::new(&widths, options.p, Par::Seq).expect("a validated spec has non-zero widths");
+        Ok(Self { eta: T::from_f64(options.learning_rate), norm })
+    }
+}
+
+impl<T: Float> Optimiser<T> for PathSgd<T> {
+    fn step(&mut self, spec: &Spec, params: &mut [T], grad: &[T]) {
+        self.norm.step_buffer(spec, params, grad, self.eta);
     }
 }

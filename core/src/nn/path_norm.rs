@@ -34,8 +34,8 @@
 //! floor `MIN_POSITIVE` (the smallest normal of the storage type) only turns `0/0` into 0.
 
 use super::chain::{check_like, check_widths, shapes_mut, widths, Layer, LayerMut, PathError};
+use super::{Float, Spec};
 use crate::simd::clear_upper_state;
-use super::Float;
 use faer::linalg::matmul::matmul;
 use faer::prelude::ReborrowMut;
 use faer::{Accum, Col, Mat, Par};
@@ -176,6 +176,38 @@ impl<T: Float> PathNorm<T> {
             }
         }
         Ok(())
+    }
+
+    /// [`Self::step`] on a network's parameter buffer (laid out as `spec` says, every layer
+    /// with its bias) and a gradient laid out the same way; allocates nothing. The workspace
+    /// must have been made for the widths of `spec` (checked by the caller, [`super::PathSgd`]).
+    pub(super) fn step_buffer(&mut self, spec: &Spec, params: &mut [T], grad: &[T], eta: T) {
+        // Layer l: `rows × cols` weights at `at`, column-major, then `rows` biases.
+        let layout = |l: usize| (spec.weights_offset(l), spec.layers()[l].outputs, spec.layers()[l].inputs);
+        {
+            let params: &[T] = params;
+            self.sweeps(|l| {
+                let (at, rows, cols) = layout(l);
+                let weight = faer::MatRef::from_column_major_slice(&params[at..at + rows * cols], rows, cols);
+                let bias = faer::ColRef::from_slice(&params[at + rows * cols..at + rows * (cols + 1)]);
+                Layer::new(weight, Some(bias))
+            });
+        }
+        let floor = T::MIN_POSITIVE;
+        for l in 0..spec.layers().len() {
+            let (at, rows, cols) = layout(l);
+            let (gi, go) = (&self.gamma_in[l], &self.gamma_out[l + 1]);
+            let go = go.as_ref().try_as_col_major().expect("contiguous").as_slice();
+            let w = &mut params[at..at + rows * (cols + 1)];
+            let g = &grad[at..at + rows * (cols + 1)];
+            for (u, (wc, gc)) in w.chunks_exact_mut(rows).zip(g.chunks_exact(rows)).enumerate() {
+                // Columns 0..cols are the weights out of input unit u; the last is the bias.
+                let s = if u < cols { gi[u] } else { T::one_impl() };
+                for ((w, &g), &o) in wc.iter_mut().zip(gc).zip(go) {
+                    *w -= eta * g / max(o * s, floor);
+                }
+            }
+        }
     }
 
     /// Both sweeps, then `γ ← γ^{2/p}` so that `κ_{u→v} = γ_in(u) γ_out(v)`.

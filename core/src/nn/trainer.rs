@@ -1,7 +1,8 @@
 //! A training loop's state: the network, its workspace, the gradient buffer and an optimiser.
 
+use super::kernels::first_non_finite;
 use super::{Float, Network, NnError, Optimiser, Targets, Workspace};
-use faer::MatRef;
+use faer::{MatMut, MatRef};
 
 pub struct Trainer<T: Float> {
     network: Network<T>,
@@ -21,10 +22,51 @@ impl<T: Float> Trainer<T> {
     /// One step on a batch: the loss before the update, then `θ ← optimiser(θ, ∂L/∂θ)`.
     /// Allocates nothing. On error the parameters are unchanged.
     pub fn step(&mut self, input: MatRef<'_, T>, targets: Targets<'_, T>) -> Result<f64, NnError> {
-        let loss = self.network.loss_gradient(input, targets, &mut self.workspace, &mut self.grad, None)?;
+        let loss = self.backward(input, targets, None)?;
+        self.update();
+        Ok(loss)
+    }
+
+    /// The loss of a batch and its gradient, kept for [`Self::apply`] (and [`Self::gradient`]);
+    /// `input_grad` (if given, `n_0 × B`) receives `∂L/∂X`. The parameters are not changed.
+    pub fn backward(&mut self, input: MatRef<'_, T>, targets: Targets<'_, T>, input_grad: Option<MatMut<'_, T>>) -> Result<f64, NnError> {
+        self.network.loss_gradient(input, targets, &mut self.workspace, &mut self.grad, input_grad)
+    }
+
+    /// [`Network::vjp`] into the kept gradient.
+    pub fn vjp(&mut self, input: MatRef<'_, T>, upstream: MatRef<'_, T>, input_grad: Option<MatMut<'_, T>>) -> Result<(), NnError> {
+        self.network.vjp(input, upstream, &mut self.workspace, &mut self.grad, input_grad)
+    }
+
+    /// One optimiser update `θ ← optimiser(θ, g)` with `g` the given gradient (laid out as the
+    /// parameters, finite; e.g. one averaged over processes), or the kept one for `None`.
+    pub fn apply(&mut self, grad: Option<&[T]>) -> Result<(), NnError> {
+        if let Some(g) = grad {
+            let n = self.grad.len();
+            if g.len() != n {
+                return Err(NnError::LengthMismatch { what: "grad", expected: n, got: g.len() });
+            }
+            if let Some(index) = first_non_finite(g) {
+                return Err(NnError::NonFinite { what: "grad", index });
+            }
+            self.grad.copy_from_slice(g);
+        }
+        self.update();
+        Ok(())
+    }
+
+    fn update(&mut self) {
         let (spec, params) = self.network.spec_and_params_mut();
         self.optimiser.step(spec, params, &self.grad);
-        Ok(loss)
+    }
+
+    /// Replaces the optimiser (its state starts afresh).
+    pub fn set_optimiser(&mut self, optimiser: Box<dyn Optimiser<T>>) {
+        self.optimiser = optimiser;
+    }
+
+    pub fn workspace(&self) -> &Workspace<T> {
+        &self.workspace
     }
 
     pub fn network(&self) -> &Network<T> {
@@ -36,7 +78,7 @@ impl<T: Float> Trainer<T> {
         &mut self.network
     }
 
-    /// The gradient of the last step.
+    /// The gradient of the last step, [`Self::backward`] or [`Self::vjp`] (zeros before any).
     pub fn gradient(&self) -> &[T] {
         &self.grad
     }

@@ -40,6 +40,50 @@ const TSR_COMPLETABILITY_VARIANCE_EXACT = 0
 # local (two-hop) lower bound misses (unbiased, relative standard deviation at most
 # `sqrt(2 / sketch_dimensions)` times that missing fraction).
 const TSR_COMPLETABILITY_VARIANCE_SKETCH = 1
+# Kullback-Leibler, `f(u) = u ln u`.
+const TSR_FDIV_KL = 0
+# Reverse KL, `f(u) = -ln u`.
+const TSR_FDIV_REVERSE_KL = 1
+# Pearson chi-squared, `f(u) = (u - 1)^2`.
+const TSR_FDIV_PEARSON = 2
+# Neyman chi-squared, `f(u) = (1 - u)^2 / u`.
+const TSR_FDIV_NEYMAN = 3
+# Squared Hellinger, `f(u) = (sqrt(u) - 1)^2`.
+const TSR_FDIV_SQUARED_HELLINGER = 4
+# Jensen-Shannon, `f(u) = u ln u - (u + 1) ln((u + 1)/2)`.
+const TSR_FDIV_JENSEN_SHANNON = 5
+# GAN, `f(u) = u ln u - (u + 1) ln(u + 1)` (objective `-ln 4` at `P = Q`).
+const TSR_FDIV_GAN = 6
+# Element type `float` (the parameter file's precision code 1).
+const TSR_NN_F32 = 1
+# Element type `double` (precision code 2).
+const TSR_NN_F64 = 2
+# Activation codes (`tessera::nn::Activation`).
+const TSR_NN_IDENTITY = 0
+const TSR_NN_RELU = 1
+# Slope 0.01 for negative arguments.
+const TSR_NN_LEAKY_RELU = 2
+const TSR_NN_TANH = 3
+const TSR_NN_SIGMOID = 4
+const TSR_NN_SOFTPLUS = 5
+# The tanh form of GELU (the default of `jax.nn.gelu`).
+const TSR_NN_GELU = 6
+# `(1/B) sum_b 1/2 ||y_b - t_b||^2` against target values.
+const TSR_NN_SQUARED_ERROR = 0
+# Softmax cross-entropy of the logits against 0-based class labels.
+const TSR_NN_SOFTMAX_CROSS_ENTROPY = 1
+# Binary cross-entropy of `sigmoid(y)` against targets in `[0, 1]`, one per output.
+const TSR_NN_LOGISTIC = 2
+# SGD with momentum: `v <- mu v + g`, `w <- w - eta v`.
+const TSR_NN_SGD = 0
+# Adam with bias corrections (Kingma & Ba 2015).
+const TSR_NN_ADAM = 1
+# Path-SGD: `w <- w - eta g / kappa(w)`, `kappa` of the path norm `phi_p` recomputed every step.
+const TSR_NN_PATH_SGD = 2
+# Scale each bucket by its 2-norm (the paper's Q_s).
+const TSR_QSGD_NORM_L2 = 0
+# Scale each bucket by its largest magnitude (the variant of the paper's experiments).
+const TSR_QSGD_NORM_MAX = 1
 # Largest supported tensor order.
 const TSR_TENSOR_MAX_ORDER = 16
 # Overlapped trace norm, "Constraint" (Tomioka et al. 2011).
@@ -85,6 +129,11 @@ const TSR_ERR_INVALID_ENUM = 10
 const TSR_ERR_STRUCT_SIZE = 11
 # A handle that is not a live handle of the expected kind.
 const TSR_ERR_INVALID_HANDLE = 12
+# Serialized data (a network parameter file, a QSGD stream) that is truncated, corrupted or
+# not in a format and version this library reads.
+const TSR_ERR_BAD_DATA = 13
+# A call for one element type (`_f32`, `_f64`) on a handle or stream holding the other.
+const TSR_ERR_WRONG_DTYPE = 14
 # An iterative method stopped at its iteration limit before meeting its tolerance.
 const TSR_ERR_NOT_CONVERGED = 100
 # The progress callback asked to stop.
@@ -93,6 +142,8 @@ const TSR_ERR_CANCELLED = 101
 const TSR_ERR_OUT_OF_MEMORY = 200
 # The thread pool could not be created.
 const TSR_ERR_THREADS = 201
+# A file could not be opened, read or written (the message has the system's reason).
+const TSR_ERR_IO = 202
 # A bug inside the library (a caught panic); the message says where.
 const TSR_ERR_INTERNAL = 900
 
@@ -102,6 +153,12 @@ const TSR_ERR_INTERNAL = 900
 The closure of a mask at rank r, with its summary. Opaque; one thread at a time.
 """
 mutable struct tsr_completability_closure end
+
+"""
+A network with its parameters, workspace, last gradient and optimiser. Opaque; one thread
+at a time.
+"""
+mutable struct tsr_nn end
 
 """
 A Poincaré ball of curvature `-c`, with its options. Opaque.
@@ -169,14 +226,89 @@ struct tsr_completability_info
 end
 
 """
-Options of a Poincaré ball. Fill with `tsr_poincare_options_default` before changing fields.
+Options of `tsr_nn_new` and `tsr_nn_load*`. Fill with `tsr_nn_options_default`.
 """
-struct tsr_poincare_options
-    # `sizeof(tsr_poincare_options)`, set by `tsr_poincare_options_default`.
+struct tsr_nn_options
+    # `sizeof(tsr_nn_options)`.
     struct_size::UInt32
-    # Threads for operations on this ball; 0 (default) follows `tsr_set_num_threads` and the
-    # environment.
+    # `TSR_NN_F32` (default) or `TSR_NN_F64`; ignored by `tsr_nn_load*` (the file decides).
+    dtype::UInt32
+    # Seed of the initialisation (He for ReLU-like layers, Glorot otherwise); default 0.
+    seed::UInt64
+    # Largest batch the passes accept; default 256.
+    max_batch::Int64
+    # Threads of the large matrix products; 0 (default) follows `tsr_set_num_threads` and the
+    # environment. Products below about 4 million multiply-adds always run on the calling thread.
     num_threads::Int32
+end
+
+"""
+The optimiser of `tsr_nn_step_*` and `tsr_nn_train_step_*`. Fill with
+`tsr_nn_optimiser_options_default`.
+"""
+struct tsr_nn_optimiser_options
+    # `sizeof(tsr_nn_optimiser_options)`.
+    struct_size::UInt32
+    # `TSR_NN_SGD`, `TSR_NN_ADAM` (default) or `TSR_NN_PATH_SGD`.
+    kind::UInt32
+    # Step size; 0 (default) takes the kind's default: 0.01 (SGD, Path-SGD), 0.001 (Adam).
+    learning_rate::Cdouble
+    # SGD momentum `mu` in `[0, 1)`; default 0.9.
+    momentum::Cdouble
+    # Adam `beta1`, `beta2` in `[0, 1)` and `epsilon > 0`; defaults 0.9, 0.999, 1e-8.
+    beta1::Cdouble
+    beta2::Cdouble
+    epsilon::Cdouble
+    # Path-SGD exponent `p >= 1`; default 2.
+    path_p::Cdouble
+end
+
+"""
+What a network is. Set `struct_size = sizeof(tsr_nn_info)` before `tsr_nn_get_info`.
+"""
+struct tsr_nn_info
+    # Set by the caller to `sizeof(tsr_nn_info)`; only that many bytes are written.
+    struct_size::UInt32
+    # `TSR_NN_F32` or `TSR_NN_F64`.
+    dtype::UInt32
+    # The loss code.
+    loss::UInt32
+    # The optimiser kind in use.
+    optimiser::UInt32
+    # Number of layers `L` (the sizes are `n_0, ..., n_L`).
+    nlayers::Int64
+    # `n_0`.
+    inputs::Int64
+    # `n_L`.
+    outputs::Int64
+    # Length of the parameter buffer.
+    num_params::Int64
+    # Largest batch accepted.
+    max_batch::Int64
+    # Threads of the large products.
+    num_threads::Int64
+end
+
+"""
+Read-only strided view of a matrix of `f32` (strides in elements).
+"""
+struct tsr_matref_f32
+    ptr::Ptr{Cfloat}
+    nrows::Int64
+    ncols::Int64
+    row_stride::Int64
+    col_stride::Int64
+end
+
+"""
+Writable strided view of a matrix of `f32` (strides in elements).
+"""
+struct tsr_matmut_f32
+    ptr::Ptr{Cfloat}
+    nrows::Int64
+    ncols::Int64
+    row_stride::Int64
+    col_stride::Int64
 end
 
 """
@@ -202,25 +334,54 @@ struct tsr_matmut_f64
 end
 
 """
-Read-only strided view of a matrix of `f32` (strides in elements).
+Options of a Poincaré ball. Fill with `tsr_poincare_options_default` before changing fields.
 """
-struct tsr_matref_f32
-    ptr::Ptr{Cfloat}
-    nrows::Int64
-    ncols::Int64
-    row_stride::Int64
-    col_stride::Int64
+struct tsr_poincare_options
+    # `sizeof(tsr_poincare_options)`, set by `tsr_poincare_options_default`.
+    struct_size::UInt32
+    # Threads for operations on this ball; 0 (default) follows `tsr_set_num_threads` and the
+    # environment.
+    num_threads::Int32
 end
 
 """
-Writable strided view of a matrix of `f32` (strides in elements).
+Options of the quantiser. Fill with `tsr_qsgd_options_default`.
 """
-struct tsr_matmut_f32
-    ptr::Ptr{Cfloat}
-    nrows::Int64
-    ncols::Int64
-    row_stride::Int64
-    col_stride::Int64
+struct tsr_qsgd_options
+    # `sizeof(tsr_qsgd_options)`.
+    struct_size::UInt32
+    # Quantisation levels `s` in `1..=2^31 - 1`; default 16.
+    levels::UInt32
+    # Entries per bucket, each with its own scale; 0 means one bucket for the whole vector.
+    # Default 512.
+    bucket_size::Int64
+    # `TSR_QSGD_NORM_L2` (default) or `TSR_QSGD_NORM_MAX`.
+    norm::UInt32
+    # Seed of the rounding draws; default 0.
+    seed::UInt64
+end
+
+"""
+What a stream's header says. Set `struct_size = sizeof(tsr_qsgd_stream_info)` first.
+"""
+struct tsr_qsgd_stream_info
+    # Set by the caller to `sizeof(tsr_qsgd_stream_info)`; only that many bytes are written.
+    struct_size::UInt32
+    # 1 for `float`, 2 for `double` (as `TSR_NN_F32`, `TSR_NN_F64`).
+    dtype::UInt32
+    # Length of the encoded vector.
+    n::Int64
+    levels::UInt32
+    # `TSR_QSGD_NORM_*`.
+    norm::UInt32
+    # Entries per bucket (>= 1).
+    bucket_size::Int64
+    # Bits of the payload (without header, padding and checksum).
+    payload_bits::Int64
+    # Bytes of the whole stream.
+    total_bytes::Int64
+    # `payload_bits / n`.
+    bits_per_coordinate::Cdouble
 end
 
 """
@@ -457,6 +618,30 @@ function tsr_debug_force_panic(on_worker_thread)
 end
 
 """
+    tsr_fdiv_objective_f32(divergence, np, v_p, nq, v_q, objective, grad_p, grad_q)
+
+The f-GAN variational objective `F = (1/np) sum g_f(v_p[i]) - (1/nq) sum f*(g_f(v_q[j]))`
+of raw critic outputs `v_p` on samples of P and `v_q` on samples of Q, for the divergence
+`TSR_FDIV_*` (output activation `g_f` and conjugate `f*` of the paper's Table 2, in
+overflow-free form). When `grad_p` and `grad_q` are both given, they receive `dF/dv_p` and
+`dF/dv_q`; both NULL skips them. The critic maximises F, the generator minimises it.
+Shapes: v_p, grad_p: np; v_q, grad_q: nq.
+"""
+function tsr_fdiv_objective_f32(divergence, np, v_p, nq, v_q, objective, grad_p, grad_q)
+    ccall(_sym(:tsr_fdiv_objective_f32), tsr_status, (UInt32, Int64, Ptr{Cfloat}, Int64, Ptr{Cfloat}, Ptr{Cdouble}, Ptr{Cfloat}, Ptr{Cfloat}, ), divergence, np, v_p, nq, v_q, objective, grad_p, grad_q)
+end
+
+"""
+    tsr_fdiv_objective_f64(divergence, np, v_p, nq, v_q, objective, grad_p, grad_q)
+
+As `tsr_fdiv_objective_f32`, for `double`.
+Shapes: v_p, grad_p: np; v_q, grad_q: nq.
+"""
+function tsr_fdiv_objective_f64(divergence, np, v_p, nq, v_q, objective, grad_p, grad_q)
+    ccall(_sym(:tsr_fdiv_objective_f64), tsr_status, (UInt32, Int64, Ptr{Cdouble}, Int64, Ptr{Cdouble}, Ptr{Cdouble}, Ptr{Cdouble}, Ptr{Cdouble}, ), divergence, np, v_p, nq, v_q, objective, grad_p, grad_q)
+end
+
+"""
     tsr_last_error_message()
 
 Message of the last failed call on the calling thread (`""` after a successful one).
@@ -464,6 +649,286 @@ The pointer stays valid until the next tessera call on this thread; never NULL.
 """
 function tsr_last_error_message()
     ccall(_sym(:tsr_last_error_message), Ptr{Cchar}, ())
+end
+
+"""
+    tsr_nn_options_default(options)
+
+Fills `options` with the defaults.
+"""
+function tsr_nn_options_default(options)
+    ccall(_sym(:tsr_nn_options_default), tsr_status, (Ptr{tsr_nn_options}, ), options)
+end
+
+"""
+    tsr_nn_optimiser_options_default(options)
+
+Fills `options` with the defaults.
+"""
+function tsr_nn_optimiser_options_default(options)
+    ccall(_sym(:tsr_nn_optimiser_options_default), tsr_status, (Ptr{tsr_nn_optimiser_options}, ), options)
+end
+
+"""
+    tsr_nn_new(nlayers, sizes, activations, loss, options, out)
+
+Creates a network of `nlayers` dense layers `sizes[l] -> sizes[l + 1]`, each followed by
+`activations[l]` (`TSR_NN_*` codes), trained on `loss`; parameters initialised from
+`options->seed`. The optimiser is Adam with its defaults until `tsr_nn_set_optimiser`.
+`options` may be NULL. Free with `tsr_nn_free`.
+Shapes: sizes: nlayers+1; activations: nlayers.
+"""
+function tsr_nn_new(nlayers, sizes, activations, loss, options, out)
+    ccall(_sym(:tsr_nn_new), tsr_status, (Int64, Ptr{Int64}, Ptr{UInt32}, UInt32, Ptr{tsr_nn_options}, Ptr{Ptr{tsr_nn}}, ), nlayers, sizes, activations, loss, options, out)
+end
+
+"""
+    tsr_nn_free(net)
+
+Frees a network; NULL is a no-op. Pointers from `tsr_nn_params_*` die with it.
+"""
+function tsr_nn_free(net)
+    ccall(_sym(:tsr_nn_free), Cvoid, (Ptr{tsr_nn}, ), net)
+end
+
+"""
+    tsr_nn_last_error_message(net)
+
+Message of the last failed call on `net` (`""` after a success, or for a NULL handle).
+"""
+function tsr_nn_last_error_message(net)
+    ccall(_sym(:tsr_nn_last_error_message), Ptr{Cchar}, (Ptr{tsr_nn}, ), net)
+end
+
+"""
+    tsr_nn_get_info(net, info)
+
+Writes the network's summary to `info`.
+"""
+function tsr_nn_get_info(net, info)
+    ccall(_sym(:tsr_nn_get_info), tsr_status, (Ptr{tsr_nn}, Ptr{tsr_nn_info}, ), net, info)
+end
+
+"""
+    tsr_nn_layers(net, nlayers, sizes, activations)
+
+Writes the layer sizes `n_0..n_L` and activation codes of the network (`nlayers` must be its
+number of layers, from `tsr_nn_get_info`).
+Shapes: sizes: nlayers+1; activations: nlayers.
+"""
+function tsr_nn_layers(net, nlayers, sizes, activations)
+    ccall(_sym(:tsr_nn_layers), tsr_status, (Ptr{tsr_nn}, Int64, Ptr{Int64}, Ptr{UInt32}, ), net, nlayers, sizes, activations)
+end
+
+"""
+    tsr_nn_set_optimiser(net, options)
+
+Replaces the optimiser (its state, e.g. Adam's moments, starts afresh). `options` may be NULL
+(Adam with its defaults).
+"""
+function tsr_nn_set_optimiser(net, options)
+    ccall(_sym(:tsr_nn_set_optimiser), tsr_status, (Ptr{tsr_nn}, Ptr{tsr_nn_optimiser_options}, ), net, options)
+end
+
+"""
+    tsr_nn_forward_f32(net, input, output)
+
+The outputs `output` (`n_L x B`) of the network on the inputs `input` (`n_0 x B`).
+"""
+function tsr_nn_forward_f32(net, input, output)
+    ccall(_sym(:tsr_nn_forward_f32), tsr_status, (Ptr{tsr_nn}, tsr_matref_f32, tsr_matmut_f32, ), net, input, output)
+end
+
+"""
+    tsr_nn_forward_f64(net, input, output)
+
+As `tsr_nn_forward_f32`, for `double`.
+"""
+function tsr_nn_forward_f64(net, input, output)
+    ccall(_sym(:tsr_nn_forward_f64), tsr_status, (Ptr{tsr_nn}, tsr_matref_f64, tsr_matmut_f64, ), net, input, output)
+end
+
+"""
+    tsr_nn_backward_f32(net, input, targets, labels, input_grad, loss)
+
+The loss of a batch and its gradient, kept in the handle (`tsr_nn_gradient_*`, or
+`tsr_nn_step_*` with NULL): `targets` (`n_L x B`) for the squared-error and logistic
+losses with `labels` NULL, or `labels` (`B` 0-based classes) for softmax cross-entropy
+with `targets` empty (`{NULL, 0, 0, 0, 0}`). `input_grad` (`n_0 x B`) receives `dL/dX`
+unless empty; `loss` (may be NULL) the batch's mean loss. Parameters are not changed.
+"""
+function tsr_nn_backward_f32(net, input, targets, labels, input_grad, loss)
+    ccall(_sym(:tsr_nn_backward_f32), tsr_status, (Ptr{tsr_nn}, tsr_matref_f32, tsr_matref_f32, Ptr{UInt32}, tsr_matmut_f32, Ptr{Cdouble}, ), net, input, targets, labels, input_grad, loss)
+end
+
+"""
+    tsr_nn_backward_f64(net, input, targets, labels, input_grad, loss)
+
+As `tsr_nn_backward_f32`, for `double`.
+"""
+function tsr_nn_backward_f64(net, input, targets, labels, input_grad, loss)
+    ccall(_sym(:tsr_nn_backward_f64), tsr_status, (Ptr{tsr_nn}, tsr_matref_f64, tsr_matref_f64, Ptr{UInt32}, tsr_matmut_f64, Ptr{Cdouble}, ), net, input, targets, labels, input_grad, loss)
+end
+
+"""
+    tsr_nn_vjp_f32(net, input, upstream, input_grad)
+
+Vector-Jacobian product: with `upstream = dE/dY` (`n_L x B`) for a function `E` of the
+outputs, keeps `dE/dtheta` as the handle's gradient and writes `dE/dX` (`n_0 x B`) to
+`input_grad` unless empty (e.g. forces of a surrogate energy).
+"""
+function tsr_nn_vjp_f32(net, input, upstream, input_grad)
+    ccall(_sym(:tsr_nn_vjp_f32), tsr_status, (Ptr{tsr_nn}, tsr_matref_f32, tsr_matref_f32, tsr_matmut_f32, ), net, input, upstream, input_grad)
+end
+
+"""
+    tsr_nn_vjp_f64(net, input, upstream, input_grad)
+
+As `tsr_nn_vjp_f32`, for `double`.
+"""
+function tsr_nn_vjp_f64(net, input, upstream, input_grad)
+    ccall(_sym(:tsr_nn_vjp_f64), tsr_status, (Ptr{tsr_nn}, tsr_matref_f64, tsr_matref_f64, tsr_matmut_f64, ), net, input, upstream, input_grad)
+end
+
+"""
+    tsr_nn_step_f32(net, grad, len)
+
+One optimiser update with the gradient `grad` (`len` = number of parameters, finite, laid
+out as the parameters; e.g. averaged over MPI ranks), or with the handle's kept gradient
+when `grad` is NULL and `len` is 0.
+"""
+function tsr_nn_step_f32(net, grad, len)
+    ccall(_sym(:tsr_nn_step_f32), tsr_status, (Ptr{tsr_nn}, Ptr{Cfloat}, Int64, ), net, grad, len)
+end
+
+"""
+    tsr_nn_step_f64(net, grad, len)
+
+As `tsr_nn_step_f32`, for `double`.
+"""
+function tsr_nn_step_f64(net, grad, len)
+    ccall(_sym(:tsr_nn_step_f64), tsr_status, (Ptr{tsr_nn}, Ptr{Cdouble}, Int64, ), net, grad, len)
+end
+
+"""
+    tsr_nn_train_step_f32(net, input, targets, labels, loss)
+
+`tsr_nn_backward_*` then `tsr_nn_step_*` on one batch: `loss` (may be NULL) is the loss
+before the update. Allocates nothing (with one thread).
+"""
+function tsr_nn_train_step_f32(net, input, targets, labels, loss)
+    ccall(_sym(:tsr_nn_train_step_f32), tsr_status, (Ptr{tsr_nn}, tsr_matref_f32, tsr_matref_f32, Ptr{UInt32}, Ptr{Cdouble}, ), net, input, targets, labels, loss)
+end
+
+"""
+    tsr_nn_train_step_f64(net, input, targets, labels, loss)
+
+As `tsr_nn_train_step_f32`, for `double`.
+"""
+function tsr_nn_train_step_f64(net, input, targets, labels, loss)
+    ccall(_sym(:tsr_nn_train_step_f64), tsr_status, (Ptr{tsr_nn}, tsr_matref_f64, tsr_matref_f64, Ptr{UInt32}, Ptr{Cdouble}, ), net, input, targets, labels, loss)
+end
+
+"""
+    tsr_nn_params_f32(net, params, len)
+
+Writes a pointer to the handle's parameter buffer to `*params` and its length to `*len`
+(may be NULL). Read and write it in place between calls; it stays valid until
+`tsr_nn_free`. The optimiser steps from whatever it holds.
+"""
+function tsr_nn_params_f32(net, params, len)
+    ccall(_sym(:tsr_nn_params_f32), tsr_status, (Ptr{tsr_nn}, Ptr{Ptr{Cfloat}}, Ptr{Int64}, ), net, params, len)
+end
+
+"""
+    tsr_nn_params_f64(net, params, len)
+
+As `tsr_nn_params_f32`, for `double`.
+"""
+function tsr_nn_params_f64(net, params, len)
+    ccall(_sym(:tsr_nn_params_f64), tsr_status, (Ptr{tsr_nn}, Ptr{Ptr{Cdouble}}, Ptr{Int64}, ), net, params, len)
+end
+
+"""
+    tsr_nn_layer_params_f32(net, layer, weights, bias)
+
+Writes views into the parameter buffer of layer `layer` (0-based): `weights`
+(`n_{l+1} x n_l`, column-major: `W[i, j]` is the weight from input `j` to output `i`) and
+`bias` (`n_{l+1} x 1`). Either may be NULL. Valid until `tsr_nn_free`.
+"""
+function tsr_nn_layer_params_f32(net, layer, weights, bias)
+    ccall(_sym(:tsr_nn_layer_params_f32), tsr_status, (Ptr{tsr_nn}, Int64, Ptr{tsr_matmut_f32}, Ptr{tsr_matmut_f32}, ), net, layer, weights, bias)
+end
+
+"""
+    tsr_nn_layer_params_f64(net, layer, weights, bias)
+
+As `tsr_nn_layer_params_f32`, for `double`.
+"""
+function tsr_nn_layer_params_f64(net, layer, weights, bias)
+    ccall(_sym(:tsr_nn_layer_params_f64), tsr_status, (Ptr{tsr_nn}, Int64, Ptr{tsr_matmut_f64}, Ptr{tsr_matmut_f64}, ), net, layer, weights, bias)
+end
+
+"""
+    tsr_nn_gradient_f32(net, grad, len)
+
+Writes a pointer to the handle's gradient (of the last backward pass, VJP or step; zeros
+before any) to `*grad` and its length to `*len` (may be NULL). Valid until `tsr_nn_free`;
+overwritten by the next pass.
+"""
+function tsr_nn_gradient_f32(net, grad, len)
+    ccall(_sym(:tsr_nn_gradient_f32), tsr_status, (Ptr{tsr_nn}, Ptr{Ptr{Cfloat}}, Ptr{Int64}, ), net, grad, len)
+end
+
+"""
+    tsr_nn_gradient_f64(net, grad, len)
+
+As `tsr_nn_gradient_f32`, for `double`.
+"""
+function tsr_nn_gradient_f64(net, grad, len)
+    ccall(_sym(:tsr_nn_gradient_f64), tsr_status, (Ptr{tsr_nn}, Ptr{Ptr{Cdouble}}, Ptr{Int64}, ), net, grad, len)
+end
+
+"""
+    tsr_nn_save_bytes(net, buf, capacity, len)
+
+Query-then-fill: writes the network in the parameter file format (docs/nn.md) to `buf`
+(`capacity` bytes) and its length to `*len`. With `buf` NULL and `capacity` 0 only `*len`
+is written; a `capacity` below the length is `TSR_ERR_BAD_EXTENT` with nothing written
+but `*len`.
+"""
+function tsr_nn_save_bytes(net, buf, capacity, len)
+    ccall(_sym(:tsr_nn_save_bytes), tsr_status, (Ptr{tsr_nn}, Ptr{UInt8}, Int64, Ptr{Int64}, ), net, buf, capacity, len)
+end
+
+"""
+    tsr_nn_save(net, path)
+
+Writes the network to the file `path` (NUL-terminated) in the parameter file format,
+replacing it.
+"""
+function tsr_nn_save(net, path)
+    ccall(_sym(:tsr_nn_save), tsr_status, (Ptr{tsr_nn}, Ptr{Cchar}, ), net, path)
+end
+
+"""
+    tsr_nn_load_bytes(bytes, len, options, out)
+
+Creates a network from `len` bytes in the parameter file format (as written by
+`tsr_nn_save_bytes`). `options` (may be NULL) gives `max_batch` and `num_threads`.
+Truncated, corrupted or foreign data is `TSR_ERR_BAD_DATA`.
+"""
+function tsr_nn_load_bytes(bytes, len, options, out)
+    ccall(_sym(:tsr_nn_load_bytes), tsr_status, (Ptr{UInt8}, Int64, Ptr{tsr_nn_options}, Ptr{Ptr{tsr_nn}}, ), bytes, len, options, out)
+end
+
+"""
+    tsr_nn_load(path, options, out)
+
+Creates a network from the file `path` (NUL-terminated), as `tsr_nn_load_bytes`.
+"""
+function tsr_nn_load(path, options, out)
+    ccall(_sym(:tsr_nn_load), tsr_status, (Ptr{Cchar}, Ptr{tsr_nn_options}, Ptr{Ptr{tsr_nn}}, ), path, options, out)
 end
 
 """
@@ -1231,6 +1696,106 @@ Shapes: x[n,d] p[k,d] a[k,d] grad[n,k] grad_x[n,d] grad_p[k,d] grad_a[k,d]
 """
 function tsr_poincare_gyroplane_dist_vjp_f32(ball, x, p, a, grad, grad_x, grad_p, grad_a)
     ccall(_sym(:tsr_poincare_gyroplane_dist_vjp_f32), tsr_status, (Ptr{tsr_poincare}, tsr_matref_f32, tsr_matref_f32, tsr_matref_f32, tsr_matref_f32, tsr_matmut_f32, tsr_matmut_f32, tsr_matmut_f32, ), ball, x, p, a, grad, grad_x, grad_p, grad_a)
+end
+
+"""
+    tsr_qsgd_options_default(options)
+
+Fills `options` with the defaults.
+"""
+function tsr_qsgd_options_default(options)
+    ccall(_sym(:tsr_qsgd_options_default), tsr_status, (Ptr{tsr_qsgd_options}, ), options)
+end
+
+"""
+    tsr_qsgd_get_stream_info(buf, len, info)
+
+Checks a stream's header, length and checksum and describes it (the payload is checked by
+decoding). Truncated, corrupted or foreign bytes are `TSR_ERR_BAD_DATA`.
+"""
+function tsr_qsgd_get_stream_info(buf, len, info)
+    ccall(_sym(:tsr_qsgd_get_stream_info), tsr_status, (Ptr{UInt8}, Int64, Ptr{tsr_qsgd_stream_info}, ), buf, len, info)
+end
+
+"""
+    tsr_qsgd_max_encoded_len_f32(n, options, len)
+
+Writes to `*len` an upper bound on the bytes of the stream of any `n` values with these
+`options` (may be NULL).
+"""
+function tsr_qsgd_max_encoded_len_f32(n, options, len)
+    ccall(_sym(:tsr_qsgd_max_encoded_len_f32), tsr_status, (Int64, Ptr{tsr_qsgd_options}, Ptr{Int64}, ), n, options, len)
+end
+
+"""
+    tsr_qsgd_max_encoded_len_f64(n, options, len)
+
+As `tsr_qsgd_max_encoded_len_f32`, for `double`.
+"""
+function tsr_qsgd_max_encoded_len_f64(n, options, len)
+    ccall(_sym(:tsr_qsgd_max_encoded_len_f64), tsr_status, (Int64, Ptr{tsr_qsgd_options}, Ptr{Int64}, ), n, options, len)
+end
+
+"""
+    tsr_qsgd_encode_f32(n, v, options, buf, capacity, len)
+
+Quantises `v` with Q_s (unbiased stochastic rounding, seeded) and writes its stream to
+`buf` (`capacity` bytes), its length to `*len`. A `capacity` below the length is
+`TSR_ERR_BAD_EXTENT` with only `*len` written. `options` may be NULL.
+Shapes: v: n; buf: capacity.
+"""
+function tsr_qsgd_encode_f32(n, v, options, buf, capacity, len)
+    ccall(_sym(:tsr_qsgd_encode_f32), tsr_status, (Int64, Ptr{Cfloat}, Ptr{tsr_qsgd_options}, Ptr{UInt8}, Int64, Ptr{Int64}, ), n, v, options, buf, capacity, len)
+end
+
+"""
+    tsr_qsgd_encode_f64(n, v, options, buf, capacity, len)
+
+As `tsr_qsgd_encode_f32`, for `double`.
+"""
+function tsr_qsgd_encode_f64(n, v, options, buf, capacity, len)
+    ccall(_sym(:tsr_qsgd_encode_f64), tsr_status, (Int64, Ptr{Cdouble}, Ptr{tsr_qsgd_options}, Ptr{UInt8}, Int64, Ptr{Int64}, ), n, v, options, buf, capacity, len)
+end
+
+"""
+    tsr_qsgd_decode_f32(buf, len, n, out)
+
+Decodes the `len` bytes of a stream into `out` (`n` values, which must be the stream's
+length): exactly the Q_s(v) that was encoded. Truncated or corrupted bytes are
+`TSR_ERR_BAD_DATA`, a stream of the other element type `TSR_ERR_WRONG_DTYPE`.
+Shapes: buf: len; out: n.
+"""
+function tsr_qsgd_decode_f32(buf, len, n, out)
+    ccall(_sym(:tsr_qsgd_decode_f32), tsr_status, (Ptr{UInt8}, Int64, Int64, Ptr{Cfloat}, ), buf, len, n, out)
+end
+
+"""
+    tsr_qsgd_decode_f64(buf, len, n, out)
+
+As `tsr_qsgd_decode_f32`, for `double`.
+"""
+function tsr_qsgd_decode_f64(buf, len, n, out)
+    ccall(_sym(:tsr_qsgd_decode_f64), tsr_status, (Ptr{UInt8}, Int64, Int64, Ptr{Cdouble}, ), buf, len, n, out)
+end
+
+"""
+    tsr_qsgd_quantize_f32(n, v, options, out)
+
+Writes Q_s(v) itself to `out`: the values the stream of `tsr_qsgd_encode_*` with the same
+options decodes to, without coding them.
+Shapes: v, out: n.
+"""
+function tsr_qsgd_quantize_f32(n, v, options, out)
+    ccall(_sym(:tsr_qsgd_quantize_f32), tsr_status, (Int64, Ptr{Cfloat}, Ptr{tsr_qsgd_options}, Ptr{Cfloat}, ), n, v, options, out)
+end
+
+"""
+    tsr_qsgd_quantize_f64(n, v, options, out)
+
+As `tsr_qsgd_quantize_f32`, for `double`.
+"""
+function tsr_qsgd_quantize_f64(n, v, options, out)
+    ccall(_sym(:tsr_qsgd_quantize_f64), tsr_status, (Int64, Ptr{Cdouble}, Ptr{tsr_qsgd_options}, Ptr{Cdouble}, ), n, v, options, out)
 end
 
 """
