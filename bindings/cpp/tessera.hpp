@@ -9,8 +9,10 @@
 // library's message). The Poincare operations themselves come from tessera_ops.hpp, generated
 // by bindings/generate.py from the header, so every entry point has a method here. Tensor
 // completion, Tucker and components (tessera::complete, tucker, components) are in
-// tessera_tensor.hpp, and matrix completability (tessera::Closure, complete, variance,
-// phase_transition) in tessera_completability.hpp, both included at the end.
+// tessera_tensor.hpp, matrix completability (tessera::Closure, complete, variance,
+// phase_transition) in tessera_completability.hpp, and dense networks, f-divergence objectives
+// and QSGD (tessera::Network, fdiv_objective, qsgd_encode/decode/quantize) in tessera_nn.hpp,
+// all included at the end.
 #pragma once
 
 #include <cstddef>
@@ -199,3 +201,4 @@ class PoincareBall : public detail::PoincareOps<PoincareBall> {
 
 #include "tessera_tensor.hpp"
 #include "tessera_completability.hpp"
+#include "tessera_nn.hpp"

@@ -18,7 +18,9 @@
 ! Tensor completion, Tucker and components (tsr_complete, tsr_complete_coo, tsr_tucker,
 ! tsr_components) are hand-written in tessera_tensor.inc; matrix completability (tsr_closure,
 ! tsr_complete_matrix, tsr_matrix_variance, tsr_phase_transition) in
-! tessera_completability_decl.inc and tessera_completability.inc; see there.
+! tessera_completability_decl.inc and tessera_completability.inc; dense networks, f-divergence
+! objectives and QSGD (tsr_network, tsr_fdiv_objective, tsr_qsgd_encode/decode/quantize/info) in
+! tessera_nn_decl.inc and tessera_nn.inc; see there.
 module tessera
   use, intrinsic :: iso_c_binding
   use, intrinsic :: iso_fortran_env, only: error_unit
@@ -31,6 +33,7 @@ module tessera
   public :: tsr_tensor_info, tsr_progress
   include 'tessera_public.inc'
   include 'tessera_completability_decl.inc'
+  include 'tessera_nn_decl.inc'
 
   ! A matrix of the Tucker factors and component loadings (one per mode).
   type :: tsr_matrix
@@ -171,5 +174,7 @@ contains
   include 'tessera_tensor.inc'
 
   include 'tessera_completability.inc'
+
+  include 'tessera_nn.inc'
 
 end module tessera
