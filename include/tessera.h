@@ -623,7 +623,8 @@ tsr_status tsr_nn_vjp_f64(struct tsr_nn *net, struct tsr_matref_f64 input, struc
 
 // One optimiser update with the gradient `grad` (`len` = number of parameters, finite, laid
 // out as the parameters; e.g. averaged over MPI ranks), or with the handle's kept gradient
-// when `grad` is NULL and `len` is 0.
+// when `grad` is NULL and `len` is 0 or is the pointer `tsr_nn_gradient_*` gives. `grad` may
+// not overlap the parameters or (other than that) the kept gradient.
 tsr_status tsr_nn_step_f32(struct tsr_nn *net, const float *grad, int64_t len);
 
 // As `tsr_nn_step_f32`, for `double`.

@@ -572,9 +572,15 @@ fn step<T: Elem>(h: &mut tsr_nn, grad: *const T, len: i64) -> Result {
     if len != n as i64 {
         return Err(Error::new(TSR_ERR_SHAPE_MISMATCH, format!("`grad` has length {len}, the network has {n} parameters")));
     }
+    // The handle's own gradient buffer (from `tsr_nn_gradient_*`) is the kept gradient.
+    if grad == t.gradient().as_ptr() {
+        return run(t, |t| t.apply(None))?.map_err(nn_error);
+    }
     let mut inputs = vec![];
     let g = unsafe { buffer::input("grad", grad, n, &mut inputs)? };
-    check_disjoint(&[params_span(t)], &inputs)?;
+    let kept = t.gradient();
+    let kept = Span { name: "the network's gradient".into(), start: kept.as_ptr() as usize, bytes: core::mem::size_of_val(kept) };
+    check_disjoint(&[params_span(t), kept], &inputs)?;
     run(t, |t| t.apply(Some(g)))?.map_err(nn_error)
 }
 
@@ -705,7 +711,8 @@ pub unsafe extern "C" fn tsr_nn_vjp_f64(net: *mut tsr_nn, input: tsr_matref_f64,
 
 /// One optimiser update with the gradient `grad` (`len` = number of parameters, finite, laid
 /// out as the parameters; e.g. averaged over MPI ranks), or with the handle's kept gradient
-/// when `grad` is NULL and `len` is 0.
+/// when `grad` is NULL and `len` is 0 or is the pointer `tsr_nn_gradient_*` gives. `grad` may
+/// not overlap the parameters or (other than that) the kept gradient.
 #[no_mangle]
 pub unsafe extern "C" fn tsr_nn_step_f32(net: *mut tsr_nn, grad: *const f32, len: i64) -> tsr_status {
     handle::boundary_on_mut(net, |h| step::<f32>(h, grad, len))

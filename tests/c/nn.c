@@ -199,10 +199,12 @@ static void test_optimisers_and_files(void)
             CHECK_STATUS(tsr_nn_step_f64(a, NULL, 0), TSR_OK);
             CHECK_STATUS(tsr_nn_backward_f64(b, ref(x, NIN, NSAMP), NO_REF, labels, NO_MUT, NULL), TSR_OK);
             CHECK_STATUS(tsr_nn_gradient_f64(b, &g, NULL), TSR_OK);
-            {
+            if (i % 2 == 0) {
                 double copy[(NIN + 1) * NHID + (NHID + 1) * NOUT];
                 memcpy(copy, g, sizeof copy);
                 CHECK_STATUS(tsr_nn_step_f64(b, copy, n), TSR_OK);
+            } else {
+                CHECK_STATUS(tsr_nn_step_f64(b, g, n), TSR_OK); /* the kept gradient itself */
             }
         }
         CHECK(memcmp(pa, pb, (size_t)n * sizeof *pa) == 0);
@@ -322,6 +324,12 @@ static void test_bad_input(void)
     CHECK_STATUS(tsr_nn_backward_f64(net, ref(x, NIN, 8), NO_REF, labels, mut(x, NIN, 8), NULL), TSR_ERR_ALIASING);
     CHECK_STATUS(tsr_nn_backward_f64(net, ref(x, NIN, 8), NO_REF, labels, NO_MUT, &x[3]), TSR_ERR_ALIASING);
     CHECK_STATUS(tsr_nn_step_f64(net, params, n), TSR_ERR_ALIASING);
+    {
+        const double *kept;
+        CHECK_STATUS(tsr_nn_gradient_f64(net, &kept, NULL), TSR_OK);
+        CHECK_STATUS(tsr_nn_step_f64(net, kept + 1, n - 1), TSR_ERR_SHAPE_MISMATCH);
+        CHECK_STATUS(tsr_nn_step_f64(net, kept + 1, n), TSR_ERR_ALIASING);
+    }
     CHECK_STATUS(tsr_nn_step_f64(net, y, 5), TSR_ERR_SHAPE_MISMATCH);
     y[0] = INFINITY;
     {

@@ -664,7 +664,7 @@ FUNCTIONS = {
         tsr_status,
         (ctypes.c_void_p, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ),
         ('net', 'grad', 'len', ),
-        "One optimiser update with the gradient `grad` (`len` = number of parameters, finite, laid out as the parameters; e.g. averaged over MPI ranks), or with the handle's kept gradient when `grad` is NULL and `len` is 0.",
+        "One optimiser update with the gradient `grad` (`len` = number of parameters, finite, laid out as the parameters; e.g. averaged over MPI ranks), or with the handle's kept gradient when `grad` is NULL and `len` is 0 or is the pointer `tsr_nn_gradient_*` gives. `grad` may not overlap the parameters or (other than that) the kept gradient.",
     ),
     'tsr_nn_step_f64': (
         tsr_status,

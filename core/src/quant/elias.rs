@@ -15,12 +15,43 @@ fn bit_width(k: u64) -> u32 {
     64 - k.leading_zeros()
 }
 
+/// Codewords of `k < OMEGA_TABLE_LEN` are looked up, not built: `OMEGA_TABLE[k]` is
+/// `code << 8 | length` (codes of at most 17 bits; entry 0 is unused).
+pub(crate) const OMEGA_TABLE_LEN: usize = 1024;
+static OMEGA_TABLE: [u32; OMEGA_TABLE_LEN] = omega_table();
+
+const fn omega_table() -> [u32; OMEGA_TABLE_LEN] {
+    let mut table = [0u32; OMEGA_TABLE_LEN];
+    let mut k = 1;
+    while k < OMEGA_TABLE_LEN {
+        // Groups are prepended: the terminal `0`, then k, then its chain.
+        let (mut code, mut len, mut m) = (0u32, 1u32, k as u32);
+        while m > 1 {
+            let width = 32 - m.leading_zeros();
+            code |= m << len;
+            len += width;
+            m = width - 1;
+        }
+        table[k] = code << 8 | len;
+        k += 1;
+    }
+    table
+}
+
+/// ω(k) as (bits, length) for `1 ≤ k < OMEGA_TABLE_LEN`.
+#[inline(always)]
+pub(crate) fn omega_small(k: usize) -> (u64, u32) {
+    let e = OMEGA_TABLE[k];
+    ((e >> 8) as u64, e & 0xff)
+}
+
 /// Appends ω(k), `k ≥ 1`.
 #[inline]
 pub fn write_omega(w: &mut BitWriter, k: u64) {
     debug_assert!(k >= 1);
-    if k == 1 {
-        return w.put(0, 1);
+    if k < OMEGA_TABLE_LEN as u64 {
+        let (code, len) = omega_small(k as usize);
+        return w.put(code, len);
     }
     // The chain k, width(k) − 1, … > 1 has at most 5 links for a u64 (64 → 63 → 5 → 2).
     let mut chain = [0u64; 6];

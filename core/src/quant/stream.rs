@@ -10,7 +10,7 @@
 
 use super::bits::{BitReader, BitWriter};
 use super::crc32::crc32;
-use super::elias::{omega_len, read_omega, write_omega};
+use super::elias::{omega_len, omega_small, read_omega, write_omega, OMEGA_TABLE_LEN};
 use super::element::Element;
 use super::options::{Norm, QsgdOptions, QsgdParams};
 use super::quantize::{level_sink, quantize_into, value, Quantized, Sink};
@@ -66,6 +66,24 @@ impl<T: Element> Sink<T> for BitSink {
         self.w.put(negative as u64, 1);
         write_omega(&mut self.w, level as u64);
         self.last = pos + 1;
+    }
+    /// ω(gap), sign and ω(level) in one write, and nothing for a zero level, without a branch
+    /// on the level when gap and level have table codewords.
+    #[inline(always)]
+    fn entry(&mut self, pos: usize, negative: bool, level: u32) {
+        let gap = pos + 1 - self.last;
+        if gap >= OMEGA_TABLE_LEN || level as usize >= OMEGA_TABLE_LEN {
+            if level > 0 {
+                <Self as Sink<T>>::nonzero(self, pos, negative, level);
+            }
+            return;
+        }
+        let (gap_code, gap_len) = omega_small(gap);
+        let (level_code, level_len) = omega_small(level.max(1) as usize);
+        let code = (((gap_code << 1) | negative as u64) << level_len) | level_code;
+        let nonzero = level > 0;
+        self.w.put(if nonzero { code } else { 0 }, if nonzero { gap_len + 1 + level_len } else { 0 });
+        self.last = if nonzero { pos + 1 } else { self.last };
     }
     fn end(&mut self, len: usize) {
         write_omega(&mut self.w, (len + 1 - self.last) as u64);

@@ -795,7 +795,8 @@ end
 
 One optimiser update with the gradient `grad` (`len` = number of parameters, finite, laid
 out as the parameters; e.g. averaged over MPI ranks), or with the handle's kept gradient
-when `grad` is NULL and `len` is 0.
+when `grad` is NULL and `len` is 0 or is the pointer `tsr_nn_gradient_*` gives. `grad` may
+not overlap the parameters or (other than that) the kept gradient.
 """
 function tsr_nn_step_f32(net, grad, len)
     ccall(_sym(:tsr_nn_step_f32), tsr_status, (Ptr{tsr_nn}, Ptr{Cfloat}, Int64, ), net, grad, len)
