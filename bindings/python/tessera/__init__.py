@@ -16,7 +16,10 @@ library's message.
 
 Tensor completion, Tucker and components: `tessera.complete`, `tessera.tucker`,
 `tessera.components` (tensor.py). Completability of partially observed low-rank matrices:
-`tessera.completability` (closure, complete, variance, phase_transition).
+`tessera.completability` (closure, complete, variance, phase_transition). Dense networks:
+`tessera.Network` (nn.py: passes, optimisers, parameter views, parameter files) and the f-GAN
+objectives `tessera.fdiv_objective`; QSGD quantisation and coding: `tessera.qsgd` (encode,
+decode, quantize, stream_info).
 
 The library is found from the TESSERA_LIB environment variable (path of libtessera.so), else
 target/release of the source tree this package sits in, else the system search path.
@@ -36,7 +39,8 @@ from . import _lowlevel as ll
 from ._lowlevel import *  # noqa: F401,F403  (TSR_* constants and C structs)
 
 __all__ = ["PoincareBall", "TesseraError", "lib", "version", "set_num_threads", "get_num_threads", "status_name",
-           "complete", "tucker", "components", "Progress", "NotConvergedWarning", "completability"]
+           "complete", "tucker", "components", "Progress", "NotConvergedWarning", "completability",
+           "Network", "fdiv_objective", "nn", "qsgd"]
 
 
 def _library_name() -> str:
@@ -261,3 +265,6 @@ del _name, _spec
 # Tensor completion, Tucker and components (tensor.py), over the tsr_tensor_* entry points.
 from .tensor import NotConvergedWarning, Progress, complete, components, tucker  # noqa: E402
 from . import completability  # noqa: E402,F401
+# Dense networks and f-divergence objectives (nn.py), QSGD (qsgd.py).
+from . import nn, qsgd  # noqa: E402,F401
+from .nn import Network, fdiv_objective  # noqa: E402

@@ -8,8 +8,10 @@ returning new arrays and `op!(ball, outputs..., inputs...)` writing into yours; 
 generated from the header into `ops.jl` by `bindings/generate.py`, the 1:1 `ccall` layer into
 `LibTessera.jl`. Tensor completion, Tucker and components (`complete`, `tucker`,
 `components`) are in `tensor.jl`, matrix completability (the submodule `Completability`:
-`Closure`, `complete`, `variance`, `phase_transition`) in `completability.jl` (both
-hand-written, untested: no Julia here).
+`Closure`, `complete`, `variance`, `phase_transition`) in `completability.jl`, dense networks
+(`Network`, `forward`, `backward`, `vjp`, `train_step!`, `step!`, `set_optimiser!`, `params`),
+the f-GAN objectives (`fdiv_objective`) and QSGD (the submodule `QSGD`) in `nn.jl` (all
+hand-written, untested at run time: no Julia here).
 
 The library is `ENV["TESSERA_LIB"]` (a path) when the package is loaded, else `libtessera` on
 the system search path.
@@ -22,6 +24,8 @@ using .LibTessera: LibTessera
 export PoincareBall, TesseraError, curvature, version
 export complete, tucker, components, CompletionInfo
 export Completability
+export Network, NetworkArray, forward, forward!, backward, vjp, train_step!, step!, set_optimiser!, params
+export fdiv_objective, QSGD
 
 """
     TesseraError(status, name, message)
@@ -150,5 +154,6 @@ end
 include("ops.jl")
 include("tensor.jl")
 include("completability.jl")
+include("nn.jl")
 
 end # module

@@ -204,4 +204,303 @@ end
         @test err(() -> TC.phase_transition(10, 2, [1.0, -1.0])).status == LibTessera.TSR_ERR_INVALID_PARAMETER
         @test err(() -> TC.complete(r3, c3[1:4], v3, (3, 3), 1, [3], [3])) isa DimensionMismatch
     end
+
+    @testset "networks" begin
+        err(f) = try f(); nothing catch e; e end
+        matmul(a, b) = [sum(a[i, k] * b[k, j] for k in 1:size(a, 2)) for i in 1:size(a, 1), j in 1:size(b, 2)]
+        # Three Gaussian blobs in the plane, one per class: one sample per column, labels 1-based.
+        function blobs(count, seed)
+            rng = MersenneTwister(seed)
+            centres = [-1.0 1.0 0.0; -0.5 -0.5 1.0]
+            labels = [mod1(k, 3) for k in 1:count]
+            return centres[:, labels] .+ 0.3 .* randn(rng, 2, count), labels
+        end
+        bx, by = blobs(240, 1)
+        tx, ty = blobs(300, 2)  # held out
+
+        @testset "training reaches accuracy ($T)" for T in (Float64, Float32)
+            net = Network([2, 16, 3], [:tanh, :identity], :softmax_cross_entropy; dtype = T, seed = 7, max_batch = 300,
+                          num_threads = 1)
+            set_optimiser!(net, :adam; learning_rate = 0.02)
+            @test Tessera.info(net).optimiser == :adam && Tessera.info(net).dtype == T
+            losses = Float64[]
+            for epoch in 1:80, i in 1:60:240
+                push!(losses, train_step!(net, view(bx, :, i:i+59); labels = by[i:i+59]))  # a strided view
+            end
+            @test losses[end] < 0.25 * losses[1]
+            out = forward(net, tx)
+            @test size(out) == (3, 300) && eltype(out) == T && out == net(tx)
+            @test count(k -> argmax(out[:, k]) == ty[k], 1:300) >= 0.95 * 300
+            @test backward(net, tx; labels = ty) < 0.3
+        end
+
+        @testset "forward against the weight views" begin
+            acts = Dict(:identity => identity, :relu => z -> max(z, 0.0), :leaky_relu => z -> z > 0 ? z : 0.01z,
+                        :tanh => tanh, :sigmoid => z -> 1 / (1 + exp(-z)), :softplus => z -> log1p(exp(z)),
+                        :gelu => z -> 0.5z * (1 + tanh(sqrt(2 / pi) * (z + 0.044715z^3))))
+            rng = MersenneTwister(11)
+            for a in keys(acts)
+                net = Network([3, 7, 5, 4], [a, :tanh, a], :squared_error; dtype = Float64, seed = 2)
+                for l in 1:3
+                    Tessera.bias(net, l) .= randn(rng, net.sizes[l + 1])  # zero after initialisation
+                end
+                xs = randn(rng, 3, 9)
+                want = xs
+                for (l, f) in enumerate(Tessera.info(net).activations)
+                    @test size(Tessera.weights(net, l)) == (net.sizes[l + 1], net.sizes[l])
+                    want = acts[f].(matmul(Tessera.weights(net, l), want) .+ Tessera.bias(net, l))
+                end
+                @test maximum(abs.(forward(net, xs) .- want)) < 1e-12
+                @test forward(net, view(xs, :, 9:-1:1)) == forward(net, xs)[:, 9:-1:1]  # negative stride
+                @test forward(net, collect(xs')') == forward(net, xs)                    # Adjoint: copied
+            end
+        end
+
+        @testset "gradients against finite differences" begin
+            rng = MersenneTwister(8)
+            for (loss, outact) in ((:squared_error, :sigmoid), (:logistic, :identity), (:softmax_cross_entropy, :identity))
+                net = Network([3, 6, 4], [:tanh, outact], loss; dtype = Float64, seed = 3)
+                xs = randn(rng, 3, 5)
+                kw = loss === :softmax_cross_entropy ? (labels = [1, 4, 2, 3, 4],) : (targets = rand(rng, 4, 5),)
+                loss0, gx = backward(net, xs; input_grad = true, kw...)
+                g = copy(Tessera.gradient(net))
+                p = params(net)  # writes go into the network
+                lossof() = backward(net, xs; kw...)
+                h = 1e-6
+                worst = 0.0
+                for k in eachindex(p)
+                    keep = p[k]
+                    p[k] = keep + h; up = lossof()
+                    p[k] = keep - h; down = lossof()
+                    p[k] = keep
+                    worst = max(worst, abs((up - down) / 2h - g[k]))
+                end
+                @test worst < 1e-8
+                @test lossof() == loss0
+                worst = 0.0
+                for k in eachindex(xs)
+                    keep = xs[k]
+                    xs[k] = keep + h; up = lossof()
+                    xs[k] = keep - h; down = lossof()
+                    xs[k] = keep
+                    worst = max(worst, abs((up - down) / 2h - gx[k]))
+                end
+                @test worst < 1e-8
+            end
+            net = Network([3, 5, 2], [:relu, :sigmoid], :squared_error; dtype = Float64, seed = 1)
+            xs, ts = randn(rng, 3, 6), rand(rng, 2, 6)
+            _, gx = backward(net, xs; targets = ts, input_grad = true)
+            g = copy(Tessera.gradient(net))
+            gx2 = vjp(net, xs, (forward(net, xs) .- ts) ./ 6)
+            @test maximum(abs.(gx2 .- gx)) < 1e-15 && maximum(abs.(copy(Tessera.gradient(net)) .- g)) < 1e-15
+            @test vjp(net, xs, ones(2, 6); input_grad = false) === nothing
+        end
+
+        @testset "optimisers: kept gradient = gradient passed in ($kind)" for kind in (:sgd, :adam, :path_sgd)
+            xs, ys = blobs(60, 3)
+            a = Network([2, 8, 3], [:tanh, :identity], :softmax_cross_entropy; dtype = Float64, seed = 11)
+            b = Tessera.from_bytes(Tessera.to_bytes(a))
+            rate = kind === :adam ? 0.01 : 0.1
+            set_optimiser!(a, kind; learning_rate = rate)
+            set_optimiser!(b, kind; learning_rate = rate)
+            @test Tessera.info(b).optimiser == kind
+            losses = Float64[]
+            for i in 1:20
+                push!(losses, backward(a, xs; labels = ys))
+                step!(a)
+                backward(b, xs; labels = ys)
+                step!(b, Tessera.gradient(b))  # copied by step!
+            end
+            @test copy(params(a)) == copy(params(b))
+            @test losses[end] < losses[1]
+        end
+
+        @testset "parameter views" begin
+            net = Network([2, 4, 3], [:relu, :identity], :squared_error; dtype = Float64, seed = 5)
+            inf = Tessera.info(net)
+            @test inf.num_params == 3 * 4 + 5 * 3 && inf.sizes == [2, 4, 3] && inf.activations == [:relu, :identity]
+            xs = randn(2, 7)
+            p = params(net)
+            @test p isa NetworkArray{Float64,1} && length(p) == inf.num_params
+            @test vec(copy(Tessera.weights(net, 1))) == p[1:8] && copy(Tessera.bias(net, 1)) == p[9:12]
+            p .= 0.0
+            @test forward(net, xs) == zeros(3, 7)
+            Tessera.bias(net, 2) .= [1.0, -2.0, 3.0]
+            @test forward(net, xs) == repeat([1.0, -2.0, 3.0], 1, 7)
+            w1 = [1.0 0.0; 0.0 1.0; 0.0 0.0; 0.0 0.0]
+            w2 = [1.0 0.0 0.0 0.0; 0.0 1.0 0.0 0.0; 0.0 0.0 1.0 0.0]
+            Tessera.weights(net, 1) .= w1
+            Tessera.weights(net, 2) .= w2
+            @test forward(net, xs) == matmul(w2, max.(matmul(w1, xs), 0.0)) .+ [1.0, -2.0, 3.0]
+            g = Tessera.gradient(net)
+            @test g == zeros(inf.num_params)  # zeros before any pass
+            @test err(() -> (g[1] = 1.0)) isa ArgumentError  # read-only
+            close(net)
+            @test err(() -> p[1]) isa ArgumentError  # views of a closed network throw, never dangle
+            @test err(() -> forward(net, xs)).status == LibTessera.TSR_ERR_NULL_POINTER
+        end
+
+        @testset "save and load, bit for bit" begin
+            for T in (Float32, Float64)
+                a = Network([2, 8, 5, 3], [:gelu, :leaky_relu, :identity], :softmax_cross_entropy; dtype = T, seed = 13)
+                for i in 1:10
+                    train_step!(a, bx[:, 1:90]; labels = by[1:90])
+                end
+                bytes = Tessera.to_bytes(a)
+                @test bytes[1:8] == Vector{UInt8}("TSRNNPAR")
+                b = Tessera.from_bytes(bytes; max_batch = 128)
+                mktempdir() do dir
+                    path = joinpath(dir, "net.bin")
+                    Tessera.save(path, a)
+                    @test read(path) == bytes
+                    c = Tessera.load(path; num_threads = 1)
+                    for n in (b, c)
+                        @test n isa Network{T} && Tessera.to_bytes(n) == bytes
+                        @test copy(params(n)) == copy(params(a)) && forward(n, bx) == forward(a, bx)
+                    end
+                    @test Tessera.info(b).max_batch == 128 && Tessera.info(c).max_batch == 256
+                    @test err(() -> Tessera.load(joinpath(dir, "missing", "net.bin"))).status == LibTessera.TSR_ERR_IO
+                    @test err(() -> Tessera.save(joinpath(dir, "missing", "net.bin"), a)).status == LibTessera.TSR_ERR_IO
+                end
+                for k in 0:7:length(bytes)-1
+                    @test err(() -> Tessera.from_bytes(bytes[1:k])).status == LibTessera.TSR_ERR_BAD_DATA
+                end
+                for i in 1:5:length(bytes)
+                    bad = copy(bytes)
+                    bad[i] ⊻= 0x10
+                    @test err(() -> Tessera.from_bytes(bad)).status == LibTessera.TSR_ERR_BAD_DATA
+                end
+            end
+        end
+
+        @testset "bad input" begin
+            net = Network([2, 8, 3], [:relu, :identity], :softmax_cross_entropy; dtype = Float64, seed = 1, max_batch = 16)
+            xs = randn(2, 8)
+            labels = [1, 2, 3, 1, 2, 3, 1, 2]
+            before = copy(params(net))
+            st(f) = err(f).status
+            @test st(() -> forward(net, randn(3, 8))) == LibTessera.TSR_ERR_SHAPE_MISMATCH
+            @test st(() -> vjp(net, xs, ones(2, 8))) == LibTessera.TSR_ERR_SHAPE_MISMATCH
+            @test st(() -> forward(net, zeros(2, 0))) == LibTessera.TSR_ERR_BAD_EXTENT
+            @test st(() -> train_step!(net, randn(2, 17); labels = ones(Int, 17))) == LibTessera.TSR_ERR_BAD_EXTENT
+            @test err(() -> forward(net, xs[:, 1])) isa ArgumentError
+            @test err(() -> backward(net, xs; labels = labels[1:5])) isa DimensionMismatch
+            @test err(() -> backward(net, xs; labels = labels .- 1)) isa ArgumentError  # 1-based
+            bad = copy(xs); bad[2, 3] = NaN
+            @test st(() -> forward(net, bad)) == LibTessera.TSR_ERR_NON_FINITE
+            wrong = copy(labels); wrong[4] = 4
+            e = err(() -> train_step!(net, xs; labels = wrong))
+            @test e isa TesseraError && e.status == LibTessera.TSR_ERR_DOMAIN && e.name == "TSR_ERR_DOMAIN" && !isempty(e.message)
+            @test st(() -> train_step!(net, xs; targets = zeros(3, 8))) == LibTessera.TSR_ERR_INVALID_PARAMETER
+            @test st(() -> train_step!(net, xs)) == LibTessera.TSR_ERR_NULL_POINTER
+            @test st(() -> step!(net, zeros(5))) == LibTessera.TSR_ERR_SHAPE_MISMATCH
+            g = zeros(length(before)); g[4] = Inf
+            @test st(() -> step!(net, g)) == LibTessera.TSR_ERR_NON_FINITE
+            @test st(() -> Tessera.weights(net, 3)) == LibTessera.TSR_ERR_INVALID_PARAMETER
+            @test st(() -> set_optimiser!(net, 9)) == LibTessera.TSR_ERR_INVALID_ENUM
+            @test st(() -> set_optimiser!(net, :sgd; momentum = 1.0)) == LibTessera.TSR_ERR_INVALID_PARAMETER
+            @test st(() -> set_optimiser!(net, :path_sgd; path_p = 0.5)) == LibTessera.TSR_ERR_INVALID_PARAMETER
+            @test err(() -> set_optimiser!(net, :rmsprop)) isa ArgumentError
+            @test copy(params(net)) == before
+            p = params(net)
+            p[end] = NaN
+            @test st(() -> forward(net, xs)) == LibTessera.TSR_ERR_NON_FINITE
+            p[end] = before[end]
+            sq = Network([2, 8, 3], [:relu, :identity], :logistic; dtype = Float64, seed = 2)
+            ts = zeros(3, 8)
+            @test st(() -> train_step!(sq, xs; labels = labels, targets = ts)) == LibTessera.TSR_ERR_INVALID_PARAMETER
+            @test st(() -> train_step!(sq, xs; targets = ts[:, 1:7])) == LibTessera.TSR_ERR_SHAPE_MISMATCH
+            ts[2, 1] = 1.5
+            @test st(() -> train_step!(sq, xs; targets = ts)) == LibTessera.TSR_ERR_DOMAIN
+            @test st(() -> Network([2, 0, 3], [:relu, :identity], :squared_error)) == LibTessera.TSR_ERR_BAD_EXTENT
+            @test st(() -> Network([2, 3], [99], :squared_error)) == LibTessera.TSR_ERR_INVALID_ENUM
+            @test st(() -> Network([2, 3], [:identity], 17)) == LibTessera.TSR_ERR_INVALID_ENUM
+            @test st(() -> Network([2, 3], [:identity], :squared_error; max_batch = 0)) == LibTessera.TSR_ERR_INVALID_PARAMETER
+            @test err(() -> Network([2, 4, 3], [:relu], :squared_error)) isa DimensionMismatch
+            @test err(() -> Network([2, 3], [:swish], :squared_error)) isa ArgumentError
+            @test err(() -> Network([2, 3], [:identity], :squared_error; dtype = Int32)) isa ArgumentError
+            n32 = Network([2, 3], :identity, :squared_error)
+            @test n32 isa Network{Float32} && eltype(forward(n32, xs)) == Float32  # Float64 input converted
+        end
+    end
+
+    @testset "qsgd and f-divergences" begin
+        Q = Tessera.QSGD
+        err(f) = try f(); nothing catch e; e end
+        rng = MersenneTwister(4)
+        qv = rand(rng, 1000) .* 2 .- 1
+        qv .*= 1 .+ (0:999) .% 7
+        for T in (Float64, Float32), norm in (:l2, :max)
+            v = T.(qv)
+            bytes = Q.encode(v; levels = 4, bucket_size = 128, norm = norm, seed = 3)
+            @test length(bytes) <= Q.max_encoded_len(length(v), T; levels = 4, bucket_size = 128, norm = norm)
+            dq = Q.decode(bytes)
+            @test eltype(dq) == T && dq == Q.quantize(v; levels = 4, bucket_size = 128, norm = norm, seed = 3)
+            inf = Q.stream_info(bytes)
+            @test inf.dtype == T && inf.n == 1000 && inf.levels == 4 && inf.norm == norm && inf.total_bytes == length(bytes)
+            @test Q.encode(v; levels = 4, bucket_size = 128, norm = norm, seed = 3) == bytes
+        end
+        @test size(Q.quantize(reshape(qv, 40, 25))) == (40, 25)
+        # Unbiased: the mean over seeds is within a few standard deviations of the exact variance.
+        s, b, draws = 4, 50, 400
+        v = qv[1:300]
+        mean = zeros(300)
+        for seed in 0:draws-1
+            mean .+= Q.quantize(v; levels = s, bucket_size = b, seed = seed) ./ draws
+        end
+        var = similar(v)
+        for j in 1:b:300
+            vb = v[j:j+b-1]
+            sigma = sqrt(sum(abs2, vb))
+            xq = s .* abs.(vb) ./ sigma
+            pq = xq .- floor.(xq)
+            var[j:j+b-1] .= (sigma / s)^2 .* pq .* (1 .- pq)
+        end
+        @test maximum(abs.(mean .- v) ./ sqrt.(var ./ draws .+ 1e-300)) < 5.5
+        bytes = Q.encode(v)
+        for k in 0:3:length(bytes)-1
+            @test err(() -> Q.decode(bytes[1:k])).status == LibTessera.TSR_ERR_BAD_DATA
+        end
+        for i in 1:11:length(bytes)
+            bad = copy(bytes)
+            bad[i] ⊻= UInt8(1) << ((i - 1) % 8)
+            @test err(() -> Q.decode(bad)).status == LibTessera.TSR_ERR_BAD_DATA
+        end
+        @test err(() -> Q.decode(bytes, Float32)).status == LibTessera.TSR_ERR_WRONG_DTYPE
+        @test err(() -> Q.decode(Q.encode(Float32.(v)), Float64)).status == LibTessera.TSR_ERR_WRONG_DTYPE
+        nanv = copy(v); nanv[17] = NaN
+        @test err(() -> Q.encode(nanv)).status == LibTessera.TSR_ERR_NON_FINITE
+        @test err(() -> Q.quantize(v; levels = 0)).status == LibTessera.TSR_ERR_INVALID_PARAMETER
+        @test err(() -> Q.quantize(v; norm = 7)).status == LibTessera.TSR_ERR_INVALID_ENUM
+        @test err(() -> Q.quantize(v; norm = :l1)) isa ArgumentError
+        @test err(() -> Q.quantize([1e308, 1e308, -1e308, 1e308])).status == LibTessera.TSR_ERR_DOMAIN
+        @test all(isfinite, Q.quantize([1e308, 1e308, -1e308, 1e308]; norm = :max))
+
+        # f-divergences: F = f(1) at P = Q with the optimal critic; gradients against differences.
+        optimum = Dict(:kl => 1.0, :reverse_kl => 0.0, :pearson => 0.0, :neyman => 0.0, :squared_hellinger => 0.0,
+                       :jensen_shannon => 0.0, :gan => 0.0)
+        for (dv, v0) in optimum
+            f = fdiv_objective(dv, fill(v0, 6), fill(v0, 9))
+            @test abs(f - (dv === :gan ? -log(4.0) : 0.0)) < 1e-15
+            _, gp, gq = fdiv_objective(dv, fill(v0, 6), fill(v0, 9); grad = true)
+            @test abs(sum(gp) + sum(gq)) < 1e-15
+            vp, vq = 0.8 .* (2 .* rand(rng, 6) .- 1), 0.8 .* (2 .* rand(rng, 1, 9) .- 1)
+            f, gp, gq = fdiv_objective(dv, vp, vq; grad = true)
+            @test size(gq) == (1, 9)
+            h = 1e-6
+            for (w, g) in ((vp, gp), (vq, gq)), k in eachindex(w)
+                keep = w[k]
+                w[k] = keep + h; up = fdiv_objective(dv, vp, vq)
+                w[k] = keep - h; down = fdiv_objective(dv, vp, vq)
+                w[k] = keep
+                @test abs((up - down) / 2h - g[k]) < 1e-8
+            end
+            f32 = fdiv_objective(dv, Float32.(vp), Float32.(vq))
+            @test abs(f32 - f) < 1e-5 * (1 + abs(f))
+        end
+        @test err(() -> fdiv_objective(7, zeros(4), zeros(3))).status == LibTessera.TSR_ERR_INVALID_ENUM
+        @test err(() -> fdiv_objective(:kl, zeros(0), zeros(3))).status == LibTessera.TSR_ERR_BAD_EXTENT
+        @test err(() -> fdiv_objective(:gan, zeros(4), [0.0, Inf, 0.0])).status == LibTessera.TSR_ERR_NON_FINITE
+        @test err(() -> fdiv_objective(:wasserstein, zeros(4), zeros(3))) isa ArgumentError
+    end
 end
