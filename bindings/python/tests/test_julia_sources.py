@@ -10,8 +10,8 @@ test/runtests.jl) are checked against that generated layer:
   `S = LibTessera.tsr_nn_info; S(...)`) gives one value per field of the struct;
 - every file of src/ is included by Tessera.jl, every exported name is defined;
 - each entry point of the network, f-divergence and QSGD modules of the header is called;
-- the sources parse as Julia without errors, with tree-sitter-julia when it is installed
-  (`pip install tree-sitter tree-sitter-julia`; skipped with a message otherwise).
+- the sources parse as Julia without errors, with tree-sitter-julia
+  (`pip install tree-sitter tree-sitter-julia`, done by tools/ensure-test-deps).
 """
 import re
 from pathlib import Path
@@ -235,8 +235,9 @@ def test_block_structure_and_brackets_balance():
 
 
 def test_sources_parse_with_tree_sitter():
-    ts = pytest.importorskip("tree_sitter", reason="tree-sitter not installed (pip install tree-sitter tree-sitter-julia)")
-    tsj = pytest.importorskip("tree_sitter_julia", reason="tree-sitter-julia not installed")
+    # Installed by tools/ensure-test-deps; a missing parser is a failure, not a skip.
+    import tree_sitter as ts
+    import tree_sitter_julia as tsj
     parser = ts.Parser(ts.Language(tsj.language()))
     for path in HAND_WRITTEN:
         tree = parser.parse(path.read_bytes())
