@@ -448,6 +448,12 @@ fn params_span<T: Elem>(t: &Trainer<T>) -> Span {
     Span { name: "the network's parameters".into(), start: p.as_ptr() as usize, bytes: core::mem::size_of_val(p) }
 }
 
+/// The span of the handle's gradient buffer, which backward passes write.
+fn gradient_span<T: Elem>(t: &Trainer<T>) -> Span {
+    let g = t.gradient();
+    Span { name: "the network's gradient".into(), start: g.as_ptr() as usize, bytes: core::mem::size_of_val(g) }
+}
+
 fn view_span<T>(name: &str, v: &Checked<T>) -> Span {
     let (lo, hi) = v.byte_range();
     Span { name: name.into(), start: lo, bytes: hi - lo }
@@ -540,6 +546,7 @@ fn backward<T: Elem>(h: &mut tsr_nn, input: RawView<T>, values: RawView<T>, labe
         outputs.push(span("loss", loss.cast_const(), 1)?);
     }
     inputs.push(params_span(t));
+    outputs.push(gradient_span(t));
     check_disjoint(&inputs, &outputs)?;
     let (x, gx): (MatRef<'_, T>, Option<MatMut<'_, T>>) = unsafe { (x.as_ref(), gx.map(|g| g.as_mut())) };
     let value = run(t, |t| t.backward(x, targets, gx))?.map_err(nn_error)?;
@@ -558,6 +565,7 @@ fn vjp<T: Elem>(h: &mut tsr_nn, input: RawView<T>, upstream: RawView<T>, input_g
     let mut outputs = vec![];
     let gx = optional_output("input_grad", input_grad, &mut outputs)?;
     inputs.push(params_span(t));
+    outputs.push(gradient_span(t));
     check_disjoint(&inputs, &outputs)?;
     let (x, up, gx) = unsafe { (x.as_ref(), up.as_ref(), gx.map(|g| g.as_mut())) };
     run(t, |t| t.vjp(x, up, gx))?.map_err(nn_error)
@@ -578,9 +586,7 @@ fn step<T: Elem>(h: &mut tsr_nn, grad: *const T, len: i64) -> Result {
     }
     let mut inputs = vec![];
     let g = unsafe { buffer::input("grad", grad, n, &mut inputs)? };
-    let kept = t.gradient();
-    let kept = Span { name: "the network's gradient".into(), start: kept.as_ptr() as usize, bytes: core::mem::size_of_val(kept) };
-    check_disjoint(&[params_span(t), kept], &inputs)?;
+    check_disjoint(&[params_span(t), gradient_span(t)], &inputs)?;
     run(t, |t| t.apply(Some(g)))?.map_err(nn_error)
 }
 
@@ -593,7 +599,8 @@ fn train_step<T: Elem>(h: &mut tsr_nn, input: RawView<T>, values: RawView<T>, la
     if !loss.is_null() {
         outputs.push(span("loss", loss.cast_const(), 1)?);
     }
-    inputs.push(params_span(t));
+    outputs.push(gradient_span(t));
+    outputs.push(params_span(t));
     check_disjoint(&inputs, &outputs)?;
     let x = unsafe { x.as_ref() };
     let value = run(t, |t| t.step(x, targets))?.map_err(nn_error)?;

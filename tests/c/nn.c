@@ -329,6 +329,12 @@ static void test_bad_input(void)
         CHECK_STATUS(tsr_nn_gradient_f64(net, &kept, NULL), TSR_OK);
         CHECK_STATUS(tsr_nn_step_f64(net, kept + 1, n - 1), TSR_ERR_SHAPE_MISMATCH);
         CHECK_STATUS(tsr_nn_step_f64(net, kept + 1, n), TSR_ERR_ALIASING);
+        /* Passes write the kept gradient (and a training step the parameters): no input may
+           live there. */
+        CHECK_STATUS(tsr_nn_backward_f64(net, ref(kept, NIN, 8), NO_REF, labels, NO_MUT, NULL), TSR_ERR_ALIASING);
+        CHECK_STATUS(tsr_nn_vjp_f64(net, ref(x, NIN, 8), ref(kept, NOUT, 8), NO_MUT), TSR_ERR_ALIASING);
+        CHECK_STATUS(tsr_nn_train_step_f64(net, ref(params, NIN, 8), NO_REF, labels, NULL), TSR_ERR_ALIASING);
+        CHECK_STATUS(tsr_nn_backward_f64(net, ref(params, NIN, 8), NO_REF, labels, NO_MUT, NULL), TSR_OK);
     }
     CHECK_STATUS(tsr_nn_step_f64(net, y, 5), TSR_ERR_SHAPE_MISMATCH);
     y[0] = INFINITY;
