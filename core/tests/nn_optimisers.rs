@@ -95,3 +95,32 @@ fn trainer_step_is_gradient_then_update() {
     assert_eq!(trainer.network().params(), &before[..]);
     let _: Network<f64> = trainer.into_network();
 }
+
+/// The elementwise optimisers cut over threads give the bits of one thread.
+#[test]
+fn parallel_updates_are_the_sequential_updates() {
+    let spec = spec(&[300, 700, 5], &[Activation::Relu, Activation::Identity], Loss::SquaredError);
+    let n = spec.num_params();
+    let mut d = Draw::new(12);
+    let grads: Vec<Vec<f64>> = (0..3).map(|_| (0..n).map(|_| d.uniform(-1.0, 1.0)).collect()).collect();
+    let start: Vec<f64> = (0..n).map(|_| d.uniform(-1.0, 1.0)).collect();
+    let run = |parts: usize, adam: bool| {
+        let mut opt: Box<dyn Optimiser<f64>> = if adam {
+            Box::new(Adam::new(&spec, AdamOptions::default()).unwrap())
+        } else {
+            Box::new(Sgd::new(&spec, SgdOptions::default()).unwrap())
+        };
+        let mut p = start.clone();
+        for g in &grads {
+            opt.step_parallel(&spec, &mut p, g, parts);
+        }
+        p
+    };
+    for adam in [false, true] {
+        let one = run(1, adam);
+        assert_ne!(one, start);
+        for parts in [2, 3, 8] {
+            assert_eq!(run(parts, adam), one, "adam={adam} parts={parts}");
+        }
+    }
+}

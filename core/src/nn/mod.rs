@@ -47,4 +47,4 @@ pub use network::{Network, Workspace, PARALLEL_MIN_MACS};
 pub use optim::{Adam, AdamOptions, Optimiser, PathSgd, PathSgdOptions, Sgd, SgdOptions};
 pub use path_norm::PathNorm;
 pub use spec::{Activation, Dense, Loss, Spec, LEAKY_SLOPE};
-pub use trainer::Trainer;
+pub use trainer::{Trainer, PARALLEL_MIN_PARAMS};

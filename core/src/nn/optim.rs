@@ -13,6 +13,29 @@ use faer::Par;
 pub trait Optimiser<T: Float>: Send {
     /// Updates `params` in place from `grad` (both laid out as `spec` says).
     fn step(&mut self, spec: &Spec, params: &mut [T], grad: &[T]);
+
+    /// [`Self::step`] with up to `parts` threads of the current rayon pool. Elementwise
+    /// optimisers cut the buffers into `parts` chunks (same bits as one thread); the default
+    /// runs [`Self::step`].
+    fn step_parallel(&mut self, spec: &Spec, params: &mut [T], grad: &[T], parts: usize) {
+        let _ = parts;
+        self.step(spec, params, grad)
+    }
+}
+
+/// `f(p, a, b, g)` on `parts` equal chunks of equal-length slices (`b` may be empty), on a
+/// binary tree of `rayon::join` (jobs on the stack: nothing is allocated).
+fn in_chunks<T: Float>(parts: usize, p: &mut [T], a: &mut [T], b: &mut [T], g: &[T], f: &(impl Fn(&mut [T], &mut [T], &mut [T], &[T]) + Sync)) {
+    if parts <= 1 || p.len() < 2 {
+        return f(p, a, b, g);
+    }
+    let left = parts / 2;
+    let at = p.len() * left / parts;
+    let (p0, p1) = p.split_at_mut(at);
+    let (a0, a1) = a.split_at_mut(at);
+    let (b0, b1) = b.split_at_mut(at.min(b.len()));
+    let (g0, g1) = g.split_at(at);
+    rayon::join(|| in_chunks(left, p0, a0, b0, g0, f), || in_chunks(parts - left, p1, a1, b1, g1, f));
 }
 
 fn check_rate(name: &'static str, v: f64) -> Result<(), NnError> {
@@ -61,19 +84,24 @@ impl<T: Float> Sgd<T> {
 }
 
 impl<T: Float> Optimiser<T> for Sgd<T> {
-    fn step(&mut self, _spec: &Spec, params: &mut [T], grad: &[T]) {
+    fn step(&mut self, spec: &Spec, params: &mut [T], grad: &[T]) {
+        self.step_parallel(spec, params, grad, 1)
+    }
+
+    fn step_parallel(&mut self, _spec: &Spec, params: &mut [T], grad: &[T], parts: usize) {
         let eta = T::from_f64(self.options.learning_rate);
         let mu = T::from_f64(self.options.momentum);
-        let v = &mut self.velocity;
-        dispatch(
-            #[inline(always)]
-            || {
-                for ((p, v), &g) in params.iter_mut().zip(v.iter_mut()).zip(grad) {
-                    *v = mu * *v + g;
-                    *p -= eta * *v;
-                }
-            },
-        )
+        in_chunks(parts, params, &mut self.velocity, &mut [], grad, &|params, v, _, grad| {
+            dispatch(
+                #[inline(always)]
+                || {
+                    for ((p, v), &g) in params.iter_mut().zip(v.iter_mut()).zip(grad) {
+                        *v = mu * *v + g;
+                        *p -= eta * *v;
+                    }
+                },
+            )
+        })
     }
 }
 
@@ -116,7 +144,11 @@ impl<T: Float> Adam<T> {
 }
 
 impl<T: Float> Optimiser<T> for Adam<T> {
-    fn step(&mut self, _spec: &Spec, params: &mut [T], grad: &[T]) {
+    fn step(&mut self, spec: &Spec, params: &mut [T], grad: &[T]) {
+        self.step_parallel(spec, params, grad, 1)
+    }
+
+    fn step_parallel(&mut self, _spec: &Spec, params: &mut [T], grad: &[T], parts: usize) {
         let o = self.options;
         self.t = self.t.saturating_add(1);
         // θ − α m̂/(√v̂ + ε) = θ − (α/c₁) m/(√v/√c₂ + ε), c = 1 − βᵗ.
@@ -124,17 +156,18 @@ impl<T: Float> Optimiser<T> for Adam<T> {
         let inv_sqrt_c2 = T::from_f64(1.0 / (1.0 - o.beta2.powi(self.t)).sqrt());
         let (b1, b2, eps) = (T::from_f64(o.beta1), T::from_f64(o.beta2), T::from_f64(o.epsilon));
         let (c1, c2) = (T::from_f64(1.0 - o.beta1), T::from_f64(1.0 - o.beta2));
-        let (m, v) = (&mut self.m, &mut self.v);
-        dispatch(
-            #[inline(always)]
-            || {
-                for (((p, m), v), &g) in params.iter_mut().zip(m.iter_mut()).zip(v.iter_mut()).zip(grad) {
-                    *m = b1 * *m + c1 * g;
-                    *v = b2 * *v + c2 * g * g;
-                    *p -= step * *m / (v.sqrt() * inv_sqrt_c2 + eps);
-                }
-            },
-        )
+        in_chunks(parts, params, &mut self.m, &mut self.v, grad, &|params, m, v, grad| {
+            dispatch(
+                #[inline(always)]
+                || {
+                    for (((p, m), v), &g) in params.iter_mut().zip(m.iter_mut()).zip(v.iter_mut()).zip(grad) {
+                        *m = b1 * *m + c1 * g;
+                        *v = b2 * *v + c2 * g * g;
+                        *p -= step * *m / (v.sqrt() * inv_sqrt_c2 + eps);
+                    }
+                },
+            )
+        })
     }
 }
 

@@ -4,6 +4,10 @@ use super::kernels::first_non_finite;
 use super::{Float, Network, NnError, Optimiser, Targets, Workspace};
 use faer::{MatMut, MatRef};
 
+/// Parameter buffers at least this long are updated by all the workspace's threads: an
+/// elementwise update of 2¹⁸ parameters takes a few hundred µs, well above a pool hand-off.
+pub const PARALLEL_MIN_PARAMS: usize = 1 << 18;
+
 pub struct Trainer<T: Float> {
     network: Network<T>,
     workspace: Workspace<T>,
@@ -55,9 +59,13 @@ impl<T: Float> Trainer<T> {
         Ok(())
     }
 
+    /// The optimiser's update, over the workspace's threads for buffers of at least
+    /// [`PARALLEL_MIN_PARAMS`] parameters.
     fn update(&mut self) {
+        let threads = self.workspace.threads();
         let (spec, params) = self.network.spec_and_params_mut();
-        self.optimiser.step(spec, params, &self.grad);
+        let parts = if threads > 1 && params.len() >= PARALLEL_MIN_PARAMS { threads } else { 1 };
+        self.optimiser.step_parallel(spec, params, &self.grad, parts);
     }
 
     /// Replaces the optimiser (its state starts afresh).
