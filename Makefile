@@ -95,10 +95,11 @@ demo: lib
 	  $(STATIC_LIB) $$(cat $(NATIVE_LIBS_FILE))
 	$(BUILD_DIR)/demo/demo
 
-# Every test. The README's single command for "run all the tests".
+# Every test. The README's single command for "run all the tests". The benchmark programs have
+# no tests of their own: they are built (in release, as they run) by nn-accuracy.
 test:
 	tools/ensure-test-deps
-	$(CARGO) test --workspace
+	$(CARGO) test --workspace --exclude tessera-benches
 	$(MAKE) --no-print-directory nn-accuracy
 	$(MAKE) --no-print-directory lib
 	$(MAKE) --no-print-directory ctest
@@ -109,6 +110,7 @@ PYTHON ?= python3
 DIGITS_CSV = $(shell $(PYTHON) -c 'import os, sklearn.datasets as d; print(os.path.join(os.path.dirname(d.__file__), "data", "digits.csv.gz"))' 2>/dev/null)
 nn-accuracy:
 	@test -n "$(DIGITS_CSV)" || { echo "scikit-learn is not importable by $(PYTHON): run tools/ensure-test-deps" >&2; exit 1; }
+	$(CARGO) build --release -q -p tessera-benches
 	$(CARGO) run --release -q -p tessera-benches --bin nn_train -- --digits $(DIGITS_CSV)
 
 # Only the CMake/ctest part (C tests, valgrind, sanitizers, symbols, packaging).
