@@ -6,7 +6,7 @@ loss, parameter gradient and input gradient JAX computes for them in float64 on 
 
 The parameters are written in Tessera's layout: per layer W (n_out x n_in column-major, which
 is JAX's (n_in, n_out) kernel row-major) then b; inputs n_0 x B column-major (B rows of
-samples); targets likewise (or one label per sample). Read by core/tests/nn_jax_fixture.rs.
+samples); targets likewise (or one label per sample). Read by core/tests/nn/jax_fixture.rs.
 """
 
 import sys

@@ -1,5 +1,5 @@
 //! A global allocator that counts heap allocations into per-test counters (for the
-//! allocation-free tests): include with `#[path = "common/counting.rs"] mod counting;`.
+//! allocation-free tests): a test crate includes it with `#[path = "../common/counting.rs"] mod counting;`.
 //!
 //! A thread counts into the counter attached to it ([`attach`]); [`allocations`] attaches a
 //! fresh one to the calling thread on first use. A test that runs work in a pool attaches its

@@ -1,7 +1,8 @@
-//! Shared test inputs: seeded random points and tangent vectors.
+//! Shared by every test crate: seeded random points and tangent vectors, two-thread runs.
 #![allow(dead_code)]
 
 use faer::Mat;
+use std::num::NonZeroUsize;
 
 /// xorshift64 stream of uniforms in [0, 1).
 pub struct Rng(u64);
@@ -60,3 +61,13 @@ pub fn vectors(n: usize, d: usize, scale: f64, seed: u64) -> Mat<f64> {
 
 /// Double-double references.
 pub mod dd;
+
+/// Two threads for `Par`-taking routines.
+pub fn rayon2() -> faer::Par {
+    faer::Par::Rayon(NonZeroUsize::new(2).unwrap())
+}
+
+/// Runs `f` inside a dedicated 2-thread rayon pool.
+pub fn in_two_threads<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap().install(f)
+}

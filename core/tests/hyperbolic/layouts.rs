@@ -1,0 +1,133 @@
+//! Storage layouts: the batch driver stages points into tiles of eight (in-register transposes
+//! for contiguous rows, vector loads for contiguous columns, element by element otherwise).
+//! Whatever the layout, the kernel sees the same numbers, so results must be bitwise equal;
+//! widths that are and are not multiples of 8 and batches with a partial last tile are used.
+
+use crate::common::{points, vectors};
+use faer::{Mat, MatMut, MatRef, Par};
+use tessera::hyperbolic::{HyperbolicError, PoincareBall, Real};
+
+/// `m` stored row-major (each row contiguous), as a view through a transposed matrix.
+fn row_major<T: Real>(m: &Mat<f64>) -> Mat<T> {
+    Mat::from_fn(m.ncols(), m.nrows(), |j, i| T::from_f64(m[(i, j)]))
+}
+
+fn col_major<T: Real>(m: &Mat<f64>) -> Mat<T> {
+    Mat::from_fn(m.nrows(), m.ncols(), |i, j| T::from_f64(m[(i, j)]))
+}
+
+type Binary<T> = fn(&PoincareBall, MatRef<'_, T>, MatRef<'_, T>, MatMut<'_, T>, Par) -> Result<(), HyperbolicError>;
+
+/// The op on column-major, row-major and row-major-with-padding storage (output in the same
+/// layout as the inputs), as column-major results.
+fn in_layouts<T: Real + PartialEq>(ball: &PoincareBall, op: Binary<T>, a: &Mat<f64>, b: &Mat<f64>, out_cols: usize) -> [Mat<T>; 3] {
+    let n = a.nrows();
+    let zero = T::from_f64(0.0);
+    let mut cm = Mat::from_fn(n, out_cols, |_, _| zero);
+    op(ball, col_major::<T>(a).as_ref(), col_major::<T>(b).as_ref(), cm.as_mut(), Par::Seq).unwrap();
+    let mut rm = Mat::from_fn(out_cols, n, |_, _| zero);
+    op(ball, row_major::<T>(a).as_ref().transpose(), row_major::<T>(b).as_ref().transpose(), rm.as_mut().transpose_mut(), Par::Seq)
+        .unwrap();
+    // Rows contiguous but further apart than their width.
+    let pad = |m: &Mat<f64>| {
+        let mut p = Mat::from_fn(m.ncols() + 3, n, |_, _| T::from_f64(9.0));
+        for i in 0..n {
+            for j in 0..m.ncols() {
+                p[(j, i)] = T::from_f64(m[(i, j)]);
+            }
+        }
+        p
+    };
+    let (pa, pb) = (pad(a), pad(b));
+    let mut pm = Mat::from_fn(out_cols + 3, n, |_, _| zero);
+    op(
+        ball,
+        pa.as_ref().subrows(0, a.ncols()).transpose(),
+        pb.as_ref().subrows(0, b.ncols()).transpose(),
+        pm.as_mut().subrows_mut(0, out_cols).transpose_mut(),
+        Par::Seq,
+    )
+    .unwrap();
+    [cm, Mat::from_fn(n, out_cols, |i, j| rm[(j, i)]), Mat::from_fn(n, out_cols, |i, j| pm[(j, i)])]
+}
+
+fn check_layouts<T: Real + PartialEq>(what: &str) {
+    let c = 0.8;
+    let ball = PoincareBall::new(c).unwrap();
+    for &(n, d) in &[(37, 8), (21, 16), (19, 19), (5, 24)] {
+        let x = points(n, d, c, 0.97, 11);
+        let y = points(n, d, c, 0.97, 12);
+        let u = vectors(n, d, 1.0, 13);
+        let cases: [(&str, Binary<T>, &Mat<f64>, &Mat<f64>, usize); 4] = [
+            ("mobius_add", PoincareBall::mobius_add, &x, &y, d),
+            ("dist", PoincareBall::dist, &x, &y, 1),
+            ("expmap", PoincareBall::expmap, &x, &u, d),
+            ("logmap", PoincareBall::logmap, &x, &y, d),
+        ];
+        for (name, op, a, b, w) in cases {
+            let [cm, rm, pm] = in_layouts::<T>(&ball, op, a, b, w);
+            assert!(cm == rm, "{what} {name} n={n} d={d}: row-major differs from column-major");
+            assert!(cm == pm, "{what} {name} n={n} d={d}: padded rows differ from column-major");
+        }
+    }
+}
+
+#[test]
+fn every_layout_gives_the_same_bits_f64() {
+    check_layouts::<f64>("f64");
+}
+
+#[test]
+fn every_layout_gives_the_same_bits_f32() {
+    check_layouts::<f32>("f32");
+}
+
+/// Outputs of 8 MiB or more are written with non-temporal stores when their rows are whole,
+/// aligned cache lines (row-major, d = 16): the results must still be the column-major ones, on
+/// one thread and on two (the stores are fenced before a chunk is handed back).
+fn check_streamed_outputs<T: Real + PartialEq>(what: &str) {
+    let (c, n, d) = (0.8, 140_003, 16);
+    let ball = PoincareBall::new(c).unwrap();
+    let x = points(n, d, c, 0.97, 21);
+    let y = points(n, d, c, 0.97, 22);
+    let cases: [(&str, Binary<T>); 2] = [("mobius_add", PoincareBall::mobius_add), ("logmap", PoincareBall::logmap)];
+    for (name, op) in cases {
+        let zero = T::from_f64(0.0);
+        let mut cm = Mat::from_fn(n, d, |_, _| zero);
+        op(&ball, col_major::<T>(&x).as_ref(), col_major::<T>(&y).as_ref(), cm.as_mut(), Par::Seq).unwrap();
+        let (xr, yr) = (row_major::<T>(&x), row_major::<T>(&y));
+        for par in [Par::Seq, Par::rayon(2)] {
+            let mut rm = Mat::from_fn(d, n, |_, _| zero);
+            // The streaming precondition (64-byte aligned rows of whole lines) holds here.
+            let line = |i: usize| rm.as_ptr().wrapping_add(i * rm.col_stride() as usize) as usize % 64 == 0;
+            assert!(line(0) && line(1), "{what}: rows not 64-byte aligned, the streamed path is not exercised");
+            op(&ball, xr.as_ref().transpose(), yr.as_ref().transpose(), rm.as_mut().transpose_mut(), par).unwrap();
+            assert!((0..n).all(|i| (0..d).all(|j| cm[(i, j)] == rm[(j, i)])), "{what} {name} {par:?}: streamed row-major output differs");
+        }
+    }
+}
+
+#[test]
+fn streamed_outputs_give_the_same_bits() {
+    check_streamed_outputs::<f64>("f64");
+    check_streamed_outputs::<f32>("f32");
+}
+
+#[test]
+fn validation_finds_the_bad_row_in_every_layout() {
+    let c = 1.0;
+    let ball = PoincareBall::new(c).unwrap();
+    let (n, d) = (45, 16);
+    for bad in [0, 7, 8, 30, 44] {
+        let mut x = points(n, d, c, 0.9, 21);
+        x[(bad, 3)] = 1.5;
+        let y = points(n, d, c, 0.9, 22);
+        for (name, xs) in [("column-major", col_major::<f64>(&x)), ("row-major", row_major::<f64>(&x))] {
+            let xv = if name == "row-major" { xs.as_ref().transpose() } else { xs.as_ref() };
+            let mut out = Mat::<f64>::from_fn(n, 1, |_, _| 7.0);
+            let err = ball.dist(xv, y.as_ref(), out.as_mut(), Par::Seq).unwrap_err();
+            assert!(matches!(err, HyperbolicError::OutsideBall { input: "x", row, .. } if row == bad), "{name}: {err:?}");
+            assert!((0..n).all(|i| out[(i, 0)] == 7.0), "{name}: output untouched");
+        }
+    }
+}
