@@ -43,20 +43,17 @@ C_WARNINGS := -std=c99 -Wall -Wextra -Wpedantic -Werror
 
 .PHONY: lib install uninstall demo test ctest nn-accuracy clean-build print-version
 
-# The cargo build goes last so that the artefacts left in target/release are those of the
-# plain `cargo build` (the native-libs query below compiles the crate with other flags).
-lib: $(NATIVE_LIBS_FILE)
-	$(CARGO) build --release -p tessera-ffi
-
-# `--print native-static-libs` only prints when rustc really links, and `cargo rustc` with
-# extra flags has its own fingerprint, so build normally first: the query then always links.
-# Regenerated only when the dependency set can have changed.
-$(NATIVE_LIBS_FILE): Cargo.lock ffi/Cargo.toml core/Cargo.toml
-	$(CARGO) build --release -p tessera-ffi
-	$(CARGO) rustc --release -p tessera-ffi --lib --crate-type staticlib -- --print native-static-libs 2>&1 \
-	  | sed -n 's/^note: native-static-libs: //p' | tail -n 1 > $@.tmp
-	test -s $@.tmp || { echo "could not learn the native static libs from rustc" >&2; rm -f $@.tmp; exit 1; }
-	mv $@.tmp $@
+# One release build of the crate, which also writes the system libraries a static link needs
+# (rustc's `--print native-static-libs`) next to the libraries. rustc writes that file only when
+# it links, so when cargo finds the crate fresh but the file is missing (removed by hand), the
+# crate's release artefacts are cleaned and built once more. Building the library with a plain
+# `cargo build --release -p tessera-ffi` gives the same libraries, but cargo fingerprints the
+# two invocations differently: alternating them recompiles the crate.
+LIB_BUILD = $(CARGO) rustc --release -p tessera-ffi --lib -- --print native-static-libs=$(NATIVE_LIBS_FILE)
+lib:
+	$(LIB_BUILD)
+	@test -s $(NATIVE_LIBS_FILE) || { $(CARGO) clean --release -p tessera-ffi && $(LIB_BUILD); }
+	@test -s $(NATIVE_LIBS_FILE) || { echo "rustc did not write $(NATIVE_LIBS_FILE)" >&2; exit 1; }
 
 print-version:
 	@echo $(VERSION)
