@@ -43,17 +43,11 @@ C_WARNINGS := -std=c99 -Wall -Wextra -Wpedantic -Werror
 
 .PHONY: lib install uninstall demo test ctest nn-accuracy clean-build print-version
 
-# One release build of the crate, which also writes the system libraries a static link needs
-# (rustc's `--print native-static-libs`) next to the libraries. rustc writes that file only when
-# it links, so when cargo finds the crate fresh but the file is missing (removed by hand), the
-# crate's release artefacts are cleaned and built once more. Building the library with a plain
-# `cargo build --release -p tessera-ffi` gives the same libraries, but cargo fingerprints the
-# two invocations differently: alternating them recompiles the crate.
-LIB_BUILD = $(CARGO) rustc --release -p tessera-ffi --lib -- --print native-static-libs=$(NATIVE_LIBS_FILE)
+# The release libraries, and next to them the system libraries a static link needs (learnt
+# from rustc by tools/native-static-libs without compiling the crate again).
 lib:
-	$(LIB_BUILD)
-	@test -s $(NATIVE_LIBS_FILE) || { $(CARGO) clean --release -p tessera-ffi && $(LIB_BUILD); }
-	@test -s $(NATIVE_LIBS_FILE) || { echo "rustc did not write $(NATIVE_LIBS_FILE)" >&2; exit 1; }
+	$(CARGO) build --release -p tessera-ffi
+	tools/native-static-libs $(RELEASE_DIR) $(NATIVE_LIBS_FILE)
 
 print-version:
 	@echo $(VERSION)
