@@ -44,7 +44,7 @@ pub use group_norm::{group_norm, group_norm_product};
 pub use init::initialise;
 pub use loss::Targets;
 pub use network::{Network, Workspace, PARALLEL_MIN_MACS};
-pub use optim::{Adam, AdamOptions, Optimiser, PathSgd, PathSgdOptions, Sgd, SgdOptions};
+pub use optim::{Adam, AdamOptions, Elementwise, Optimiser, PathSgd, PathSgdOptions, Sgd, SgdOptions};
 pub use path_norm::PathNorm;
 pub use spec::{Activation, Dense, Loss, Spec, LEAKY_SLOPE};
 pub use trainer::{Trainer, PARALLEL_MIN_PARAMS};

@@ -180,15 +180,9 @@ impl<T: Float> Network<T> {
         grad: &mut [T],
         input_grad: Option<MatMut<'_, T>>,
     ) -> Result<f64, NnError> {
-        let (loss, n) = (self.spec.loss(), self.spec.outputs());
-        self.gradient_pass(
-            input,
-            ws,
-            grad,
-            input_grad,
-            |batch| check_targets(loss, &targets, n, batch),
-            |y, dy| loss_gradient(loss, y, n, &targets, dy),
-        )
+        let loss = self.loss_forward(input, targets, ws, grad, input_grad.as_ref().map(|g| g.shape()))?;
+        self.backward(input, ws, grad, input_grad);
+        Ok(loss)
     }
 
     /// The vector-Jacobian product of the network: with `upstream = ∂E/∂Y` (`n_L × B`) for
@@ -203,37 +197,67 @@ impl<T: Float> Network<T> {
         input_grad: Option<MatMut<'_, T>>,
     ) -> Result<(), NnError> {
         let n = self.spec.outputs();
-        self.gradient_pass(
+        self.forward_and_seed(
+            input,
+            ws,
+            grad,
+            input_grad.as_ref().map(|g| g.shape()),
+            |batch| check_matrix("upstream", upstream, n, batch),
+            |_, dy| view_mut(dy, n, upstream.ncols()).copy_from(upstream),
+        )?;
+        self.backward(input, ws, grad, input_grad);
+        Ok(())
+    }
+
+    /// The loss of a batch, with everything the backward pass needs left in `ws` (and the
+    /// shapes of `grad` and of the input gradient, if there is one, checked): the first half of
+    /// [`Self::loss_gradient`], whose second half is [`Self::backward_layer`] for every layer
+    /// from the last to the first.
+    pub(super) fn loss_forward(
+        &self,
+        input: MatRef<'_, T>,
+        targets: Targets<'_, T>,
+        ws: &mut Workspace<T>,
+        grad: &[T],
+        input_grad: Option<(usize, usize)>,
+    ) -> Result<f64, NnError> {
+        let (loss, n) = (self.spec.loss(), self.spec.outputs());
+        self.forward_and_seed(
             input,
             ws,
             grad,
             input_grad,
-            |batch| check_matrix("upstream", upstream, n, batch),
-            |_, dy| view_mut(dy, n, upstream.ncols()).copy_from(upstream),
+            |batch| check_targets(loss, &targets, n, batch),
+            |y, dy| loss_gradient(loss, y, n, &targets, dy),
         )
     }
 
     /// Checks the arguments (`check` those specific to the caller, given the batch), runs the
-    /// forward pass, lets `seed` write `∂/∂Y` from the outputs `Y`, and runs the backward pass.
-    fn gradient_pass<R>(
+    /// forward pass and lets `seed` write `∂/∂Y` from the outputs `Y`.
+    fn forward_and_seed<R>(
         &self,
         input: MatRef<'_, T>,
         ws: &mut Workspace<T>,
-        grad: &mut [T],
-        input_grad: Option<MatMut<'_, T>>,
+        grad: &[T],
+        input_grad: Option<(usize, usize)>,
         check: impl FnOnce(usize) -> Result<(), NnError>,
         seed: impl FnOnce(&[T], &mut [T]) -> R,
     ) -> Result<R, NnError> {
         let batch = self.check_input(input, ws)?;
         check(batch)?;
-        self.check_grads(grad, input_grad.as_ref().map(|g| g.shape()), batch)?;
+        self.check_grads(grad, input_grad, batch)?;
         self.forward(input, ws, true);
         let last = self.spec.layers().len() - 1;
         let m = self.spec.outputs() * batch;
         self.check_outputs(&ws.out[last][..m])?;
-        let r = seed(&ws.out[last][..m], &mut ws.dz[last][..m]);
-        self.backward(input, ws, grad, input_grad);
-        Ok(r)
+        Ok(seed(&ws.out[last][..m], &mut ws.dz[last][..m]))
+    }
+
+    /// Every layer of the backward pass, from the last to the first.
+    fn backward(&self, input: MatRef<'_, T>, ws: &mut Workspace<T>, grad: &mut [T], mut input_grad: Option<MatMut<'_, T>>) {
+        for l in (0..self.spec.layers().len()).rev() {
+            self.backward_layer(l, input, ws, grad, if l == 0 { input_grad.take() } else { None });
+        }
     }
 
     fn check_input(&self, input: MatRef<'_, T>, ws: &Workspace<T>) -> Result<usize, NnError> {
@@ -297,34 +321,33 @@ impl<T: Float> Network<T> {
         }
     }
 
-    /// From `∂L/∂A_L` in `ws.dz[L−1]`: every `∂L/∂Z_l`, the parameter gradient and the input
-    /// gradient.
-    fn backward(&self, input: MatRef<'_, T>, ws: &mut Workspace<T>, grad: &mut [T], input_grad: Option<MatMut<'_, T>>) {
+    /// Layer `l` of the backward pass, after layers `l + 1, …` (from `∂L/∂A_L` in `ws.dz[L−1]`
+    /// for the last): `∂L/∂Z_l`, layer `l`'s parameter gradient, and `∂L/∂A_{l−1}` (or, for
+    /// `l = 0`, the input gradient if asked for). Reads `W_l` and no later layer's parameters.
+    pub(super) fn backward_layer(&self, l: usize, input: MatRef<'_, T>, ws: &mut Workspace<T>, grad: &mut [T], input_grad: Option<MatMut<'_, T>>) {
         let batch = input.ncols();
         let layers = self.spec.layers();
-        let last = layers.len() - 1;
-        let n = layers[last].outputs * batch;
-        activation_backward(layers[last].activation, &ws.out[last][..n], ws.pre[last].get(..n).unwrap_or(&[]), &mut ws.dz[last][..n]);
-        let mut input_grad = input_grad;
-        for l in (0..layers.len()).rev() {
-            let d = layers[l];
-            let par = ws.par(d.outputs, d.inputs, batch);
-            let (below, from) = ws.dz.split_at_mut(l);
-            let dz = view(&from[0], d.outputs, batch);
-            let x = if l == 0 { input } else { view(&ws.out[l - 1], d.inputs, batch) };
-            let (w_at, b_at) = (self.spec.weights_offset(l), self.spec.bias_offset(l));
-            let (gw, gb) = grad[w_at..b_at + d.outputs].split_at_mut(b_at - w_at);
-            matmul(view_mut(gw, d.outputs, d.inputs), Accum::Replace, dz, x.transpose(), T::ONE, par);
-            column_sum(&from[0][..d.outputs * batch], gb);
-            if l > 0 {
-                let m = d.inputs * batch;
-                let below = &mut below[l - 1][..m];
-                matmul(view_mut(below, d.inputs, batch), Accum::Replace, self.weights(l).transpose(), dz, T::ONE, par);
-                let prev: Activation = layers[l - 1].activation;
-                activation_backward(prev, &ws.out[l - 1][..m], ws.pre[l - 1].get(..m).unwrap_or(&[]), below);
-            } else if let Some(g) = input_grad.take() {
-                matmul(g, Accum::Replace, self.weights(0).transpose(), dz, T::ONE, par);
-            }
+        let d = layers[l];
+        let n = d.outputs * batch;
+        if l == layers.len() - 1 {
+            activation_backward(d.activation, &ws.out[l][..n], ws.pre[l].get(..n).unwrap_or(&[]), &mut ws.dz[l][..n]);
+        }
+        let par = ws.par(d.outputs, d.inputs, batch);
+        let (below, from) = ws.dz.split_at_mut(l);
+        let dz = view(&from[0], d.outputs, batch);
+        let x = if l == 0 { input } else { view(&ws.out[l - 1], d.inputs, batch) };
+        let (w_at, b_at) = (self.spec.weights_offset(l), self.spec.bias_offset(l));
+        let (gw, gb) = grad[w_at..b_at + d.outputs].split_at_mut(b_at - w_at);
+        matmul(view_mut(gw, d.outputs, d.inputs), Accum::Replace, dz, x.transpose(), T::ONE, par);
+        column_sum(&from[0][..n], gb);
+        if l > 0 {
+            let m = d.inputs * batch;
+            let below = &mut below[l - 1][..m];
+            matmul(view_mut(below, d.inputs, batch), Accum::Replace, self.weights(l).transpose(), dz, T::ONE, par);
+            let prev: Activation = layers[l - 1].activation;
+            activation_backward(prev, &ws.out[l - 1][..m], ws.pre[l - 1].get(..m).unwrap_or(&[]), below);
+        } else if let Some(g) = input_grad {
+            matmul(g, Accum::Replace, self.weights(0).transpose(), dz, T::ONE, par);
         }
     }
 }

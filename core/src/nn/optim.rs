@@ -9,18 +9,46 @@ use super::{Float, NnError, PathNorm, Spec};
 use crate::simd::dispatch;
 use faer::Par;
 
-/// An update rule `θ ← θ − step(∂L/∂θ, state)`.
+/// An update rule `θ ← θ − step(∂L/∂θ, state)`. Implement [`Self::step`] for a rule that
+/// needs the whole gradient, or [`Self::elementwise`] for one that updates each parameter from
+/// its own gradient and state (the other methods then follow).
 pub trait Optimiser<T: Float>: Send {
     /// Updates `params` in place from `grad` (both laid out as `spec` says).
-    fn step(&mut self, spec: &Spec, params: &mut [T], grad: &[T]);
+    fn step(&mut self, spec: &Spec, params: &mut [T], grad: &[T]) {
+        self.step_parallel(spec, params, grad, 1)
+    }
 
     /// [`Self::step`] with up to `parts` threads of the current rayon pool. Elementwise
-    /// optimisers cut the buffers into `parts` chunks (same bits as one thread); the default
-    /// runs [`Self::step`].
+    /// optimisers cut the buffers into `parts` chunks (same bits as one thread); other rules
+    /// run [`Self::step`].
     fn step_parallel(&mut self, spec: &Spec, params: &mut [T], grad: &[T], parts: usize) {
-        let _ = parts;
-        self.step(spec, params, grad)
+        match self.elementwise() {
+            Some(e) => {
+                e.begin_step();
+                e.update(0, params, grad, parts);
+            }
+            None => self.step(spec, params, grad),
+        }
     }
+
+    /// The rule as an [`Elementwise`] update, if it is one: a training step then updates each
+    /// layer as soon as its gradient is complete, while gradient and weights are still in
+    /// cache, instead of in a pass over the whole buffer afterwards.
+    fn elementwise(&mut self) -> Option<&mut dyn Elementwise<T>> {
+        None
+    }
+}
+
+/// An update that treats every parameter on its own, so a step can be applied range by range.
+/// One step is [`Self::begin_step`] then [`Self::update`] on ranges that cover each parameter
+/// exactly once, in any order: the same bits as one update of the whole buffer.
+pub trait Elementwise<T: Float>: Send {
+    /// Starts a step (advances the step count of rules that have one).
+    fn begin_step(&mut self);
+
+    /// Updates `params`, the parameters `offset..offset + params.len()`, from `grad`, their
+    /// gradient, on up to `parts` threads of the current rayon pool.
+    fn update(&mut self, offset: usize, params: &mut [T], grad: &[T], parts: usize);
 }
 
 /// `f(p, a, b, g)` on `parts` equal chunks of equal-length slices (`b` may be empty), on a
@@ -84,14 +112,19 @@ impl<T: Float> Sgd<T> {
 }
 
 impl<T: Float> Optimiser<T> for Sgd<T> {
-    fn step(&mut self, spec: &Spec, params: &mut [T], grad: &[T]) {
-        self.step_parallel(spec, params, grad, 1)
+    fn elementwise(&mut self) -> Option<&mut dyn Elementwise<T>> {
+        Some(self)
     }
+}
 
-    fn step_parallel(&mut self, _spec: &Spec, params: &mut [T], grad: &[T], parts: usize) {
+impl<T: Float> Elementwise<T> for Sgd<T> {
+    fn begin_step(&mut self) {}
+
+    fn update(&mut self, offset: usize, params: &mut [T], grad: &[T], parts: usize) {
         let eta = T::from_f64(self.options.learning_rate);
         let mu = T::from_f64(self.options.momentum);
-        in_chunks(parts, params, &mut self.velocity, &mut [], grad, &|params, v, _, grad| {
+        let velocity = &mut self.velocity[offset..offset + params.len()];
+        in_chunks(parts, params, velocity, &mut [], grad, &|params, v, _, grad| {
             dispatch(
                 #[inline(always)]
                 || {
@@ -144,19 +177,25 @@ impl<T: Float> Adam<T> {
 }
 
 impl<T: Float> Optimiser<T> for Adam<T> {
-    fn step(&mut self, spec: &Spec, params: &mut [T], grad: &[T]) {
-        self.step_parallel(spec, params, grad, 1)
+    fn elementwise(&mut self) -> Option<&mut dyn Elementwise<T>> {
+        Some(self)
+    }
+}
+
+impl<T: Float> Elementwise<T> for Adam<T> {
+    fn begin_step(&mut self) {
+        self.t = self.t.saturating_add(1);
     }
 
-    fn step_parallel(&mut self, _spec: &Spec, params: &mut [T], grad: &[T], parts: usize) {
+    fn update(&mut self, offset: usize, params: &mut [T], grad: &[T], parts: usize) {
         let o = self.options;
-        self.t = self.t.saturating_add(1);
         // θ − α m̂/(√v̂ + ε) = θ − (α/c₁) m/(√v/√c₂ + ε), c = 1 − βᵗ.
         let step = T::from_f64(o.learning_rate / (1.0 - o.beta1.powi(self.t)));
         let inv_sqrt_c2 = T::from_f64(1.0 / (1.0 - o.beta2.powi(self.t)).sqrt());
         let (b1, b2, eps) = (T::from_f64(o.beta1), T::from_f64(o.beta2), T::from_f64(o.epsilon));
         let (c1, c2) = (T::from_f64(1.0 - o.beta1), T::from_f64(1.0 - o.beta2));
-        in_chunks(parts, params, &mut self.m, &mut self.v, grad, &|params, m, v, grad| {
+        let range = offset..offset + params.len();
+        in_chunks(parts, params, &mut self.m[range.clone()], &mut self.v[range], grad, &|params, m, v, grad| {
             dispatch(
                 #[inline(always)]
                 || {

@@ -174,6 +174,12 @@ impl Spec {
         self.offsets[l]
     }
 
+    /// Layer `l`'s weights and bias, a contiguous range of the parameter buffer.
+    pub fn layer_params(&self, l: usize) -> core::ops::Range<usize> {
+        let d = self.layers[l];
+        self.offsets[l]..self.offsets[l] + (d.inputs + 1) * d.outputs
+    }
+
     /// Start of layer `l`'s bias in the parameter buffer.
     pub fn bias_offset(&self, l: usize) -> usize {
         self.offsets[l] + self.layers[l].inputs * self.layers[l].outputs

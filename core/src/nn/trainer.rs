@@ -4,9 +4,18 @@ use super::kernels::first_non_finite;
 use super::{Float, Network, NnError, Optimiser, Targets, Workspace};
 use faer::{MatMut, MatRef};
 
-/// Parameter buffers at least this long are updated by all the workspace's threads: an
+/// Parameter ranges at least this long are updated by all the workspace's threads: an
 /// elementwise update of 2¹⁸ parameters takes a few hundred µs, well above a pool hand-off.
 pub const PARALLEL_MIN_PARAMS: usize = 1 << 18;
+
+/// How many threads update `len` parameters.
+fn parts(threads: usize, len: usize) -> usize {
+    if threads > 1 && len >= PARALLEL_MIN_PARAMS {
+        threads
+    } else {
+        1
+    }
+}
 
 pub struct Trainer<T: Float> {
     network: Network<T>,
@@ -24,10 +33,24 @@ impl<T: Float> Trainer<T> {
     }
 
     /// One step on a batch: the loss before the update, then `θ ← optimiser(θ, ∂L/∂θ)`.
-    /// Allocates nothing. On error the parameters are unchanged.
+    /// Allocates nothing. On error the parameters are unchanged. An [`Elementwise`](super::Elementwise) optimiser
+    /// updates each layer right after its gradient, while both are still in cache (same bits as
+    /// the whole-buffer update after the backward pass).
     pub fn step(&mut self, input: MatRef<'_, T>, targets: Targets<'_, T>) -> Result<f64, NnError> {
-        let loss = self.backward(input, targets, None)?;
-        self.update();
+        let Some(rule) = self.optimiser.elementwise() else {
+            let loss = self.backward(input, targets, None)?;
+            self.update();
+            return Ok(loss);
+        };
+        let loss = self.network.loss_forward(input, targets, &mut self.workspace, &self.grad, None)?;
+        rule.begin_step();
+        for l in (0..self.network.spec().layers().len()).rev() {
+            self.network.backward_layer(l, input, &mut self.workspace, &mut self.grad, None);
+            let range = self.network.spec().layer_params(l);
+            let parts = parts(self.workspace.threads(), range.len());
+            let (_, params) = self.network.spec_and_params_mut();
+            rule.update(range.start, &mut params[range.clone()], &self.grad[range], parts);
+        }
         Ok(loss)
     }
 
@@ -59,12 +82,10 @@ impl<T: Float> Trainer<T> {
         Ok(())
     }
 
-    /// The optimiser's update, over the workspace's threads for buffers of at least
-    /// [`PARALLEL_MIN_PARAMS`] parameters.
+    /// The optimiser's update of the whole buffer.
     fn update(&mut self) {
-        let threads = self.workspace.threads();
+        let parts = parts(self.workspace.threads(), self.grad.len());
         let (spec, params) = self.network.spec_and_params_mut();
-        let parts = if threads > 1 && params.len() >= PARALLEL_MIN_PARAMS { threads } else { 1 };
         self.optimiser.step_parallel(spec, params, &self.grad, parts);
     }
 

@@ -122,3 +122,38 @@ fn parallel_updates_are_the_sequential_updates() {
         }
     }
 }
+
+/// `Trainer::step` updates each layer right after its gradient; the bits are those of the
+/// gradient pass followed by one update of the whole buffer, for SGD and Adam, on one thread
+/// and on two (where the 400 × 700 layer's update, 280 700 parameters, is split).
+#[test]
+fn layerwise_step_is_backward_then_whole_buffer_update() {
+    let spec = spec(&[400, 700, 5], &[Activation::Tanh, Activation::Identity], Loss::SoftmaxCrossEntropy);
+    assert!(spec.layer_params(0).len() >= tessera::nn::PARALLEL_MIN_PARAMS);
+    let net = network(spec.clone(), 5);
+    let mut d = Draw::new(13);
+    let x = d.mat(400, 6, -1.0, 1.0);
+    let labels = [0, 4, 2, 1, 3, 0];
+    let optimiser = |adam: bool| -> Box<dyn Optimiser<f64>> {
+        if adam {
+            Box::new(Adam::new(&spec, AdamOptions::default()).unwrap())
+        } else {
+            Box::new(Sgd::new(&spec, SgdOptions::default()).unwrap())
+        }
+    };
+    for adam in [false, true] {
+        for threads in [1, 2] {
+            let mut fused = Trainer::new(net.clone(), optimiser(adam), 6, threads).unwrap();
+            let mut split = Trainer::new(net.clone(), optimiser(adam), 6, threads).unwrap();
+            for _ in 0..3 {
+                let a = crate::common::in_two_threads(|| fused.step(x.as_ref(), Targets::Labels(&labels)).unwrap());
+                let b = split.backward(x.as_ref(), Targets::Labels(&labels), None).unwrap();
+                crate::common::in_two_threads(|| split.apply(None).unwrap());
+                assert_eq!(a.to_bits(), b.to_bits());
+                assert_eq!(fused.gradient(), split.gradient());
+            }
+            assert_ne!(fused.network().params(), net.params());
+            assert_eq!(fused.network().params(), split.network().params(), "adam={adam} threads={threads}");
+        }
+    }
+}
