@@ -1,7 +1,7 @@
 """JAX on the CPU timing the same training step and inference pass as benches/src/bin/nn.rs:
 ReLU hidden layers, softmax cross-entropy, SGD with momentum 0.9 (v <- mu v + g, w <- w - eta v),
-one jitted function per step, parameters donated so XLA updates them in place; median of k
-timed steps after warm-up. Prints the same JSON lines with "peer": "jax".
+one jitted function per step, parameters donated so XLA updates them in place; median and
+minimum of k timed steps after warm-up. Prints the same JSON lines with "peer": "jax".
 
     XLA_FLAGS="--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1" \
         taskset -c 0 /opt/jax-venv/bin/python benches/jax/nn_bench.py --threads 1
@@ -46,7 +46,8 @@ def make_step(eta, mu):
     return jax.jit(step, donate_argnums=(0, 1))
 
 
-def median_time(k, f):
+def times(k, f):
+    """Median and minimum seconds of k calls after warm-up."""
     for _ in range(k // 4 + 2):
         f()
     ts = []
@@ -54,7 +55,8 @@ def median_time(k, f):
         t = time.perf_counter()
         f()
         ts.append(time.perf_counter() - t)
-    return sorted(ts)[len(ts) // 2]
+    ts.sort()
+    return ts[len(ts) // 2], ts[0]
 
 
 def main():
@@ -79,12 +81,13 @@ def main():
                 state["p"], state["v"], value = step(state["p"], state["v"], x, y)
                 value.block_until_ready()
 
-            t_step = median_time(a.k, train)
+            t_step, t_step_min = times(a.k, train)
             infer = jax.jit(forward)
             params = state["p"]
-            t_inf = median_time(a.k, lambda: infer(params, x).block_until_ready())
+            t_inf = times(a.k, lambda: infer(params, x).block_until_ready())[0]
             print(json.dumps({"peer": "jax", "net": "-".join(map(str, sizes)), "batch": batch, "dtype": name,
                               "threads": a.threads, "step_us": round(t_step * 1e6, 2),
+                              "step_min_us": round(t_step_min * 1e6, 2),
                               "infer_samples_per_s": round(batch / t_inf)}), flush=True)
 
 

@@ -1,9 +1,12 @@
 //! Training-step time and inference throughput of the dense network engine, next to the time
 //! of the same faer products alone (the floor the elementwise work adds to).
 //!
-//! For each network and batch, precision and thread count: the median over `k` timed steps
+//! For each network and batch, precision and thread count: the median (and for the step and
+//! the products also the minimum) over `k` timed steps
 //! (after warm-up) of a training step (forward, softmax cross-entropy, backward, SGD with
-//! momentum 0.9), of the step's eight products alone (forward `W A`, backward `∂Z Aᵀ` and
+//! momentum 0.9), of its gradient pass and of an update of the whole parameter buffer on their
+//! own (the step itself updates each layer right after its gradient), of the step's eight
+//! products alone (forward `W A`, backward `∂Z Aᵀ` and
 //! `Wᵀ ∂Z`, same shapes, layouts and threading rule), and of an inference pass. One JSON line
 //! each, with `"peer": "tessera"`, read by `benches/nn_vs_jax.py`.
 //!
@@ -21,20 +24,25 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-/// Median seconds of `k` calls of `f` after `k / 4 + 2` untimed ones.
-fn time(k: usize, mut f: impl FnMut()) -> f64 {
+/// Median and minimum seconds of `k` calls of `f` after `k / 4 + 2` untimed ones.
+fn timed(k: usize, mut f: impl FnMut()) -> (f64, f64) {
     for _ in 0..k / 4 + 2 {
         f();
     }
-    median(
-        (0..k)
-            .map(|_| {
-                let t = Instant::now();
-                f();
-                t.elapsed().as_secs_f64()
-            })
-            .collect(),
-    )
+    let runs: Vec<f64> = (0..k)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed().as_secs_f64()
+        })
+        .collect();
+    let min = runs.iter().copied().fold(f64::INFINITY, f64::min);
+    (median(runs), min)
+}
+
+/// Median seconds of `k` calls of `f` after warm-up.
+fn time(k: usize, f: impl FnMut()) -> f64 {
+    timed(k, f).0
 }
 
 fn par(threads: usize, m: usize, n: usize, k: usize) -> Par {
@@ -46,12 +54,12 @@ fn par(threads: usize, m: usize, n: usize, k: usize) -> Par {
 }
 
 /// The products of one training step, with the engine's shapes and threading rule.
-fn products<T: Float>(sizes: &[usize], batch: usize, threads: usize, k: usize) -> f64 {
+fn products<T: Float>(sizes: &[usize], batch: usize, threads: usize, k: usize) -> (f64, f64) {
     let ws: Vec<Mat<T>> = sizes.windows(2).map(|w| Mat::zeros(w[1], w[0])).collect();
     let mut acts: Vec<Mat<T>> = sizes.iter().map(|&n| Mat::from_fn(n, batch, |i, j| T::from_f64(((i + j) % 7) as f64 * 0.1))).collect();
     let mut grads: Vec<Mat<T>> = sizes.iter().map(|&n| Mat::zeros(n, batch)).collect();
     let mut gw: Vec<Mat<T>> = ws.iter().map(|w| Mat::zeros(w.nrows(), w.ncols())).collect();
-    time(k, || {
+    timed(k, || {
         for l in 0..ws.len() {
             let (lo, hi) = acts.split_at_mut(l + 1);
             let p = par(threads, sizes[l + 1], sizes[l], batch);
@@ -77,10 +85,16 @@ fn run<T: Float>(sizes: &[usize], batch: usize, threads: usize, k: usize) {
     let x = Mat::<T>::from_fn(sizes[0], batch, |i, j| T::from_f64(((i * 7 + j * 3) % 11) as f64 / 11.0));
     let classes = *sizes.last().unwrap() as u32;
     let labels: Vec<u32> = (0..batch as u32).map(|j| j % classes).collect();
-    let step = time(k, || {
+    let (step, step_min) = timed(k, || {
         trainer.step(x.as_ref(), Targets::Labels(&labels)).unwrap();
     });
-    let prod = products::<T>(sizes, batch, threads, k);
+    // The step's two halves on their own: the gradient pass, and the update of the whole
+    // buffer after it (which the step instead applies layer by layer, in cache).
+    let backward = time(k, || {
+        trainer.backward(x.as_ref(), Targets::Labels(&labels), None).unwrap();
+    });
+    let update = time(k, || trainer.apply(None).unwrap());
+    let (prod, prod_min) = products::<T>(sizes, batch, threads, k);
     let mut ws = Workspace::new(&spec, batch, threads).unwrap();
     let xr: MatRef<'_, T> = x.as_ref();
     let infer = time(k, || {
@@ -88,11 +102,15 @@ fn run<T: Float>(sizes: &[usize], batch: usize, threads: usize, k: usize) {
     });
     let name: Vec<String> = sizes.iter().map(usize::to_string).collect();
     println!(
-        "{{\"peer\": \"tessera\", \"net\": \"{}\", \"batch\": {batch}, \"dtype\": \"{}\", \"threads\": {threads}, \"step_us\": {:.2}, \"products_us\": {:.2}, \"infer_samples_per_s\": {:.0}}}",
+        "{{\"peer\": \"tessera\", \"net\": \"{}\", \"batch\": {batch}, \"dtype\": \"{}\", \"threads\": {threads}, \"step_us\": {:.2}, \"step_min_us\": {:.2}, \"backward_us\": {:.2}, \"update_us\": {:.2}, \"products_us\": {:.2}, \"products_min_us\": {:.2}, \"infer_samples_per_s\": {:.0}}}",
         name.join("-"),
         T::NAME,
         step * 1e6,
+        step_min * 1e6,
+        backward * 1e6,
+        update * 1e6,
         prod * 1e6,
+        prod_min * 1e6,
         batch as f64 / infer
     );
 }
