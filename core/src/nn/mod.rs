@@ -43,7 +43,7 @@ pub use float::Float;
 pub use group_norm::{group_norm, group_norm_product};
 pub use init::initialise;
 pub use loss::Targets;
-pub use network::{Network, Workspace, PARALLEL_MIN_MACS};
+pub use network::{Network, Workspace, PARALLEL_MIN_MACS, TRANSPOSE_MIN_MACS};
 pub use optim::{Adam, AdamOptions, Elementwise, Optimiser, PathSgd, PathSgdOptions, Sgd, SgdOptions};
 pub use path_norm::PathNorm;
 pub use spec::{Activation, Dense, Loss, Spec, LEAKY_SLOPE};

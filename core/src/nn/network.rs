@@ -34,6 +34,9 @@ pub struct Workspace<T: Float> {
     dz: Vec<Vec<T>>,
     /// Pre-activations `Z_l` of the layers that need them, else empty.
     pre: Vec<Vec<T>>,
+    /// `A_{l−1}ᵀ` (`B × n_l`, column-major) for the layers whose `∂W_l` product gains from it
+    /// (see [`TRANSPOSE_MIN_MACS`]), else empty.
+    input_t: Vec<Vec<T>>,
 }
 
 impl<T: Float> Workspace<T> {
@@ -54,7 +57,12 @@ impl<T: Float> Workspace<T> {
             .iter()
             .map(|d| if d.activation.needs_preactivation() { sized(d.outputs) } else { Ok(Vec::new()) })
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Self { max_batch, threads, out, dz, pre })
+        let input_t = spec
+            .layers()
+            .iter()
+            .map(|d| if threads == 1 && transpose_input(d.outputs, d.inputs, max_batch) { sized(d.inputs) } else { Ok(Vec::new()) })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self { max_batch, threads, out, dz, pre, input_t })
     }
 
     pub fn max_batch(&self) -> usize {
@@ -72,6 +80,19 @@ impl<T: Float> Workspace<T> {
             Par::Seq
         }
     }
+}
+
+/// `∂W_l = ∂Z_l A_{l−1}ᵀ` with both factors column-major is the slowest operand layout of
+/// faer's products for the large layers (`benches/src/bin/nn_layouts.rs`: 4.46 ms against
+/// 3.35 ms at 1024 × 1024 × 256, f32, one thread); with `A_{l−1}ᵀ` first copied to a
+/// column-major buffer it runs at the best. On one thread, and for products of at least this
+/// many multiply-adds, the copy pays: the 784-1024-1024-10 step at batch 256 is 3–7% faster in
+/// interleaved runs, while 784-256-10 at batch 128 (2.6·10⁷) is 1–2% slower with it. On two
+/// threads it was neutral (±1.5%) and is not done.
+pub const TRANSPOSE_MIN_MACS: usize = 1 << 27;
+
+fn transpose_input(outputs: usize, inputs: usize, batch: usize) -> bool {
+    outputs.saturating_mul(inputs).saturating_mul(batch) >= TRANSPOSE_MIN_MACS
 }
 
 /// The first `rows × cols` of `buf` as a column-major matrix.
@@ -338,7 +359,14 @@ impl<T: Float> Network<T> {
         let x = if l == 0 { input } else { view(&ws.out[l - 1], d.inputs, batch) };
         let (w_at, b_at) = (self.spec.weights_offset(l), self.spec.bias_offset(l));
         let (gw, gb) = grad[w_at..b_at + d.outputs].split_at_mut(b_at - w_at);
-        matmul(view_mut(gw, d.outputs, d.inputs), Accum::Replace, dz, x.transpose(), T::ONE, par);
+        let xt = match ws.input_t[l].get_mut(..batch * d.inputs) {
+            Some(buf) => {
+                view_mut(buf, batch, d.inputs).copy_from(x.transpose());
+                view(buf, batch, d.inputs)
+            }
+            None => x.transpose(),
+        };
+        matmul(view_mut(gw, d.outputs, d.inputs), Accum::Replace, dz, xt, T::ONE, par);
         column_sum(&from[0][..n], gb);
         if l > 0 {
             let m = d.inputs * batch;

@@ -194,3 +194,30 @@ fn f32_forward_and_gradient_follow_f64() {
         assert!(gerr < 1e-5 * gmax.max(1e-3), "{a:?}: f32 gradient off by {gerr:e} (max {gmax:e})");
     }
 }
+
+/// The weight gradient of a layer large enough for the transposed-input product (one thread,
+/// `TRANSPOSE_MIN_MACS`) against dot products: for one identity layer, the VJP with upstream
+/// `U` is `∂W = U Xᵀ` and `∂b = U 1`.
+#[test]
+fn large_layer_weight_gradient_is_upstream_times_input_transpose() {
+    let (n_in, n_out, batch) = (512, 1024, 256);
+    assert!(n_in * n_out * batch >= tessera::nn::TRANSPOSE_MIN_MACS);
+    let net = network(spec(&[n_in, n_out], &[Activation::Identity], Loss::SquaredError), 3);
+    let mut d = Draw::new(4);
+    let x = d.mat(n_in, batch, -1.0, 1.0);
+    let u = d.mat(n_out, batch, -1.0, 1.0);
+    let mut ws = Workspace::new(net.spec(), batch, 1).unwrap();
+    let mut grad = vec![0.0; net.spec().num_params()];
+    net.vjp(x.as_ref(), u.as_ref(), &mut ws, &mut grad, None).unwrap();
+    for _ in 0..2000 {
+        let (i, j) = (d.below(n_out as u32) as usize, d.below(n_in as u32) as usize);
+        let want: f64 = (0..batch).map(|b| u[(i, b)] * x[(j, b)]).sum();
+        let got = grad[i + j * n_out];
+        assert!((got - want).abs() <= 1e-12 * (1.0 + want.abs()), "dW[{i}, {j}] = {got}, want {want}");
+    }
+    let bias = net.spec().bias_offset(0);
+    for i in 0..n_out {
+        let want: f64 = (0..batch).map(|b| u[(i, b)]).sum();
+        assert!((grad[bias + i] - want).abs() <= 1e-12 * (1.0 + want.abs()));
+    }
+}
