@@ -7,7 +7,7 @@
 
 use super::kernels::{activation_backward, bias_activation, column_sum, first_non_finite};
 use super::loss::{check_targets, loss_gradient, Targets};
-use super::{initialise, Activation, Float, NnError, Spec};
+use super::{initialise, Float, NnError, Spec};
 use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
 
@@ -60,7 +60,13 @@ impl<T: Float> Workspace<T> {
         let input_t = spec
             .layers()
             .iter()
-            .map(|d| if threads == 1 && transpose_input(d.outputs, d.inputs, max_batch) { sized(d.inputs) } else { Ok(Vec::new()) })
+            .enumerate()
+            .map(|(l, d)| {
+                let macs = d.outputs.saturating_mul(d.inputs).saturating_mul(max_batch);
+                // Only where the weight product runs on one thread (see `backward_layer`).
+                let one_thread = threads == 1 || two_tasks(threads, l, macs);
+                if one_thread && macs >= TRANSPOSE_MIN_MACS { sized(d.inputs) } else { Ok(Vec::new()) }
+            })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Self { max_batch, threads, out, dz, pre, input_t })
     }
@@ -85,14 +91,16 @@ impl<T: Float> Workspace<T> {
 /// `∂W_l = ∂Z_l A_{l−1}ᵀ` with both factors column-major is the slowest operand layout of
 /// faer's products for the large layers (`benches/src/bin/nn_layouts.rs`: 4.46 ms against
 /// 3.35 ms at 1024 × 1024 × 256, f32, one thread); with `A_{l−1}ᵀ` first copied to a
-/// column-major buffer it runs at the best. On one thread, and for products of at least this
-/// many multiply-adds, the copy pays: the 784-1024-1024-10 step at batch 256 is 3–7% faster in
-/// interleaved runs, while 784-256-10 at batch 128 (2.6·10⁷) is 1–2% slower with it. On two
-/// threads it was neutral (±1.5%) and is not done.
+/// column-major buffer it runs at the best. Where the product runs on one thread and has at
+/// least this many multiply-adds the copy pays: the 784-1024-1024-10 step at batch 256 is 3–7%
+/// faster on one thread in interleaved runs, while 784-256-10 at batch 128 (2.6·10⁷) is 1–2%
+/// slower with it. Split over two threads by faer the product gained nothing (±1.5%).
 pub const TRANSPOSE_MIN_MACS: usize = 1 << 27;
 
-fn transpose_input(outputs: usize, inputs: usize, batch: usize) -> bool {
-    outputs.saturating_mul(inputs).saturating_mul(batch) >= TRANSPOSE_MIN_MACS
+/// Whether layer `l`'s two backward products (`macs` multiply-adds each) run as two
+/// one-thread tasks ([`Network::backward_layer`]).
+fn two_tasks(threads: usize, l: usize, macs: usize) -> bool {
+    threads > 1 && l > 0 && macs >= PARALLEL_MIN_MACS
 }
 
 /// The first `rows × cols` of `buf` as a column-major matrix.
@@ -345,6 +353,12 @@ impl<T: Float> Network<T> {
     /// Layer `l` of the backward pass, after layers `l + 1, …` (from `∂L/∂A_L` in `ws.dz[L−1]`
     /// for the last): `∂L/∂Z_l`, layer `l`'s parameter gradient, and `∂L/∂A_{l−1}` (or, for
     /// `l = 0`, the input gradient if asked for). Reads `W_l` and no later layer's parameters.
+    ///
+    /// The weight gradient and `∂L/∂A_{l−1}` are independent products of the same size; on
+    /// several threads, when they are large ([`PARALLEL_MIN_MACS`]), they run as two tasks of
+    /// one thread each (faer's products split over two threads reach about 1.7× one thread
+    /// here). In interleaved runs on two threads: the 784-1024-1024-10 step at batch 256 3–5%
+    /// faster in f64, unchanged in f32.
     pub(super) fn backward_layer(&self, l: usize, input: MatRef<'_, T>, ws: &mut Workspace<T>, grad: &mut [T], input_grad: Option<MatMut<'_, T>>) {
         let batch = input.ncols();
         let layers = self.spec.layers();
@@ -354,28 +368,45 @@ impl<T: Float> Network<T> {
             activation_backward(d.activation, &ws.out[l][..n], ws.pre[l].get(..n).unwrap_or(&[]), &mut ws.dz[l][..n]);
         }
         let par = ws.par(d.outputs, d.inputs, batch);
-        let (below, from) = ws.dz.split_at_mut(l);
-        let dz = view(&from[0], d.outputs, batch);
-        let x = if l == 0 { input } else { view(&ws.out[l - 1], d.inputs, batch) };
+        let tasks = two_tasks(ws.threads, l, d.outputs * d.inputs * batch);
+        let Workspace { out, dz, pre, input_t, .. } = ws;
+        let (out, pre) = (&*out, &*pre);
+        let (below, from) = dz.split_at_mut(l);
+        let dz_l: &[T] = &from[0][..n];
+        let dz = view(dz_l, d.outputs, batch);
+        let x = if l == 0 { input } else { view(&out[l - 1], d.inputs, batch) };
         let (w_at, b_at) = (self.spec.weights_offset(l), self.spec.bias_offset(l));
         let (gw, gb) = grad[w_at..b_at + d.outputs].split_at_mut(b_at - w_at);
-        let xt = match ws.input_t[l].get_mut(..batch * d.inputs) {
-            Some(buf) => {
-                view_mut(buf, batch, d.inputs).copy_from(x.transpose());
-                view(buf, batch, d.inputs)
-            }
-            None => x.transpose(),
+        // ∂W_l = ∂Z_l A_{l−1}ᵀ (from the transposed copy where there is one) and ∂b_l = ∂Z_l 1.
+        let input_t = &mut input_t[l];
+        let mut weight_gradient = move |par: Par| {
+            let xt = match input_t.get_mut(..batch * d.inputs) {
+                Some(buf) => {
+                    view_mut(buf, batch, d.inputs).copy_from(x.transpose());
+                    view(buf, batch, d.inputs)
+                }
+                None => x.transpose(),
+            };
+            matmul(view_mut(gw, d.outputs, d.inputs), Accum::Replace, dz, xt, T::ONE, par);
+            column_sum(dz_l, gb);
         };
-        matmul(view_mut(gw, d.outputs, d.inputs), Accum::Replace, dz, xt, T::ONE, par);
-        column_sum(&from[0][..n], gb);
-        if l > 0 {
-            let m = d.inputs * batch;
-            let below = &mut below[l - 1][..m];
-            matmul(view_mut(below, d.inputs, batch), Accum::Replace, self.weights(l).transpose(), dz, T::ONE, par);
-            let prev: Activation = layers[l - 1].activation;
-            activation_backward(prev, &ws.out[l - 1][..m], ws.pre[l - 1].get(..m).unwrap_or(&[]), below);
-        } else if let Some(g) = input_grad {
-            matmul(g, Accum::Replace, self.weights(0).transpose(), dz, T::ONE, par);
+        // ∂A_{l−1} = f'_{l−1} ⊙ W_lᵀ ∂Z_l, or for the first layer ∂L/∂X = W_0ᵀ ∂Z_0 if asked for.
+        let w = self.weights(l);
+        let input_side = move |par: Par| {
+            if l > 0 {
+                let m = d.inputs * batch;
+                let below = &mut below[l - 1][..m];
+                matmul(view_mut(below, d.inputs, batch), Accum::Replace, w.transpose(), dz, T::ONE, par);
+                activation_backward(layers[l - 1].activation, &out[l - 1][..m], pre[l - 1].get(..m).unwrap_or(&[]), below);
+            } else if let Some(g) = input_grad {
+                matmul(g, Accum::Replace, w.transpose(), dz, T::ONE, par);
+            }
+        };
+        if tasks {
+            rayon::join(|| weight_gradient(Par::Seq), || input_side(Par::Seq));
+        } else {
+            weight_gradient(par);
+            input_side(par);
         }
     }
 }

@@ -221,3 +221,27 @@ fn large_layer_weight_gradient_is_upstream_times_input_transpose() {
         assert!((grad[bias + i] - want).abs() <= 1e-12 * (1.0 + want.abs()));
     }
 }
+
+/// On two threads, a layer whose backward products are large runs them as two one-thread
+/// tasks: the same bits as one thread.
+#[test]
+fn backward_as_two_tasks_gives_the_bits_of_one_thread() {
+    let (sizes, batch) = ([64, 512, 512, 3], 32);
+    assert!(512 * 512 * batch >= tessera::nn::PARALLEL_MIN_MACS);
+    let net = network(spec(&sizes, &[Activation::Tanh, Activation::Relu, Activation::Identity], Loss::SoftmaxCrossEntropy), 8);
+    let mut d = Draw::new(9);
+    let x = d.mat(64, batch, -1.0, 1.0);
+    let labels: Vec<u32> = (0..batch).map(|_| d.below(3)).collect();
+    let gradient = |threads: usize| {
+        let mut ws = Workspace::new(net.spec(), batch, threads).unwrap();
+        let mut grad = vec![0.0; net.spec().num_params()];
+        let mut input_grad = Mat::zeros(64, batch);
+        let loss = crate::common::in_two_threads(|| {
+            net.loss_gradient(x.as_ref(), Targets::Labels(&labels), &mut ws, &mut grad, Some(input_grad.as_mut())).unwrap()
+        });
+        (loss.to_bits(), grad, input_grad)
+    };
+    let (one, two) = (gradient(1), gradient(2));
+    assert!(one.1.iter().any(|&g| g != 0.0));
+    assert_eq!(one, two);
+}
