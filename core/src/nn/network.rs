@@ -375,8 +375,7 @@ impl<T: Float> Network<T> {
         let dz_l: &[T] = &from[0][..n];
         let dz = view(dz_l, d.outputs, batch);
         let x = if l == 0 { input } else { view(&out[l - 1], d.inputs, batch) };
-        let (w_at, b_at) = (self.spec.weights_offset(l), self.spec.bias_offset(l));
-        let (gw, gb) = grad[w_at..b_at + d.outputs].split_at_mut(b_at - w_at);
+        let (gw, gb) = grad[self.spec.layer_params(l)].split_at_mut(d.inputs * d.outputs);
         // ∂W_l = ∂Z_l A_{l−1}ᵀ (from the transposed copy where there is one) and ∂b_l = ∂Z_l 1.
         let input_t = &mut input_t[l];
         let mut weight_gradient = move |par: Par| {

@@ -33,9 +33,10 @@ impl<T: Float> Trainer<T> {
     }
 
     /// One step on a batch: the loss before the update, then `θ ← optimiser(θ, ∂L/∂θ)`.
-    /// Allocates nothing. On error the parameters are unchanged. An [`Elementwise`](super::Elementwise) optimiser
-    /// updates each layer right after its gradient, while both are still in cache (same bits as
-    /// the whole-buffer update after the backward pass).
+    /// Allocates nothing. On error the parameters are unchanged. An
+    /// [`Elementwise`](super::Elementwise) optimiser updates each layer right after its
+    /// gradient, while both are still in cache (same bits as the whole-buffer update after the
+    /// backward pass).
     pub fn step(&mut self, input: MatRef<'_, T>, targets: Targets<'_, T>) -> Result<f64, NnError> {
         let Some(rule) = self.optimiser.elementwise() else {
             let loss = self.backward(input, targets, None)?;
@@ -48,8 +49,7 @@ impl<T: Float> Trainer<T> {
             self.network.backward_layer(l, input, &mut self.workspace, &mut self.grad, None);
             let range = self.network.spec().layer_params(l);
             let parts = parts(self.workspace.threads(), range.len());
-            let (_, params) = self.network.spec_and_params_mut();
-            rule.update(range.start, &mut params[range.clone()], &self.grad[range], parts);
+            rule.update(range.start, &mut self.network.params_mut()[range.clone()], &self.grad[range], parts);
         }
         Ok(loss)
     }
