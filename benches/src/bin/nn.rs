@@ -6,8 +6,9 @@
 //! (after warm-up) of a training step (forward, softmax cross-entropy, backward, SGD with
 //! momentum 0.9), of its gradient pass and of an update of the whole parameter buffer on their
 //! own (the step itself updates each layer right after its gradient), of the step's eight
-//! products alone (forward `W A`, backward `∂Z Aᵀ` and
-//! `Wᵀ ∂Z`, same shapes, layouts and threading rule), and of an inference pass. One JSON line
+//! products alone (forward `W A`, backward `∂Z Aᵀ` and `Wᵀ ∂Z`, same shapes and layouts, each
+//! large one split over the threads by faer itself: what a caller of faer gets, where the
+//! engine instead cuts rows into one-thread tasks), and of an inference pass. One JSON line
 //! each, with `"peer": "tessera"`, read by `benches/nn_vs_jax.py`.
 //!
 //!     cargo run --release -p tessera-benches --bin nn -- [--k 20] [--threads 1,2] [--dtypes f32,f64] [--nets 64-128-10,...]
@@ -53,7 +54,7 @@ fn par(threads: usize, m: usize, n: usize, k: usize) -> Par {
     }
 }
 
-/// The products of one training step, with the engine's shapes and threading rule.
+/// The products of one training step, with the engine's shapes, on faer's parallel split.
 fn products<T: Float>(sizes: &[usize], batch: usize, threads: usize, k: usize) -> (f64, f64) {
     let ws: Vec<Mat<T>> = sizes.windows(2).map(|w| Mat::zeros(w[1], w[0])).collect();
     let mut acts: Vec<Mat<T>> = sizes.iter().map(|&n| Mat::from_fn(n, batch, |i, j| T::from_f64(((i + j) % 7) as f64 * 0.1))).collect();

@@ -2,15 +2,28 @@
 //! for AVX-512, AVX2+FMA or the baseline at run time ([`crate::simd::dispatch`]).
 //!
 //! Buffers are `n × B` column-major (one sample per column, features contiguous), so a bias is
-//! added to each column and a bias gradient is a sum of columns (vertical adds).
+//! added to each column and a bias gradient is a sum of columns (vertical adds). The passes
+//! take matrix views with contiguous columns and any column stride, so that a task can run
+//! them on a block of rows of a layer (see [`super::network`]).
 
 use super::activation::*;
 use super::{Activation, Float};
 use crate::simd::dispatch;
+use faer::{MatMut, MatRef};
 
-/// `x ← f(x + b)` for every column `x` of `z` (`b.len()` rows); when `keep` is given it
-/// receives the pre-activation `x + b` (only [`Activation::needs_preactivation`] needs it).
-pub fn bias_activation<T: Float>(act: Activation, bias: &[T], z: &mut [T], keep: Option<&mut [T]>) {
+/// The columns of `m`, whose rows must be contiguous (as every buffer of the engine's are).
+fn columns<'a, T>(m: MatRef<'a, T>) -> impl Iterator<Item = &'a [T]> {
+    m.try_as_col_major().expect("contiguous columns").col_iter().map(|c| c.as_slice())
+}
+
+fn columns_mut<'a, T>(m: MatMut<'a, T>) -> impl Iterator<Item = &'a mut [T]> {
+    m.try_as_col_major_mut().expect("contiguous columns").col_iter_mut().map(|c| c.as_slice_mut())
+}
+
+/// `x ← f(x + b)` for every column `x` of `z` (`b.len()` rows); when `keep` is given (same
+/// shape) it receives the pre-activation `x + b` (only [`Activation::needs_preactivation`]
+/// needs it).
+pub fn bias_activation<T: Float>(act: Activation, bias: &[T], z: MatMut<'_, T>, keep: Option<MatMut<'_, T>>) {
     use Activation::*;
     dispatch(
         #[inline(always)]
@@ -27,18 +40,19 @@ pub fn bias_activation<T: Float>(act: Activation, bias: &[T], z: &mut [T], keep:
 }
 
 #[inline(always)]
-fn bias_map<T: Float>(bias: &[T], z: &mut [T], keep: Option<&mut [T]>, f: impl Fn(T) -> T) {
-    let n = bias.len();
+fn bias_map<T: Float>(bias: &[T], z: MatMut<'_, T>, keep: Option<MatMut<'_, T>>, f: impl Fn(T) -> T) {
+    debug_assert_eq!(z.nrows(), bias.len());
     match keep {
         None => {
-            for col in z.chunks_exact_mut(n) {
+            for col in columns_mut(z) {
                 for (v, &b) in col.iter_mut().zip(bias) {
                     *v = f(*v + b);
                 }
             }
         }
         Some(keep) => {
-            for (col, kcol) in z.chunks_exact_mut(n).zip(keep.chunks_exact_mut(n)) {
+            debug_assert_eq!(keep.shape(), z.shape());
+            for (col, kcol) in columns_mut(z).zip(columns_mut(keep)) {
                 for ((v, k), &b) in col.iter_mut().zip(kcol).zip(bias) {
                     *k = *v + b;
                     *v = f(*k);
@@ -48,38 +62,43 @@ fn bias_map<T: Float>(bias: &[T], z: &mut [T], keep: Option<&mut [T]>, f: impl F
     }
 }
 
-/// `d ← d ⊙ f'(z)` from the layer's output `a` (and its pre-activation `z`, empty unless
-/// [`Activation::needs_preactivation`]).
-pub fn activation_backward<T: Float>(act: Activation, a: &[T], z: &[T], d: &mut [T]) {
+/// `d ← d ⊙ f'(v)`, where `v` (same shape as `d`) is the layer's pre-activation if
+/// [`Activation::needs_preactivation`], else its output: each derivative is written in
+/// terms of the one it needs.
+pub fn activation_backward<T: Float>(act: Activation, v: MatRef<'_, T>, d: MatMut<'_, T>) {
     use Activation::*;
+    debug_assert_eq!(v.shape(), d.shape());
     dispatch(
         #[inline(always)]
         || match act {
             Identity => {}
-            Relu => scale_by(a, d, d_relu),
-            LeakyRelu => scale_by(a, d, d_leaky_relu),
-            Tanh => scale_by(a, d, d_tanh),
-            Sigmoid => scale_by(a, d, d_sigmoid),
-            Softplus => scale_by(a, d, d_softplus),
-            Gelu => scale_by(z, d, d_gelu),
+            Relu => scale_by(v, d, d_relu),
+            LeakyRelu => scale_by(v, d, d_leaky_relu),
+            Tanh => scale_by(v, d, d_tanh),
+            Sigmoid => scale_by(v, d, d_sigmoid),
+            Softplus => scale_by(v, d, d_softplus),
+            Gelu => scale_by(v, d, d_gelu),
         },
     )
 }
 
 #[inline(always)]
-fn scale_by<T: Float>(a: &[T], d: &mut [T], df: impl Fn(T) -> T) {
-    for (g, &v) in d.iter_mut().zip(a) {
-        *g *= df(v);
+fn scale_by<T: Float>(v: MatRef<'_, T>, d: MatMut<'_, T>, df: impl Fn(T) -> T) {
+    for (dcol, vcol) in columns_mut(d).zip(columns(v)) {
+        for (g, &v) in dcol.iter_mut().zip(vcol) {
+            *g *= df(v);
+        }
     }
 }
 
 /// `s ← Σ_columns d` (`s.len()` rows): the bias gradient.
-pub fn column_sum<T: Float>(d: &[T], s: &mut [T]) {
+pub fn column_sum<T: Float>(d: MatRef<'_, T>, s: &mut [T]) {
+    debug_assert_eq!(d.nrows(), s.len());
     dispatch(
         #[inline(always)]
         || {
             s.fill(T::ZERO);
-            for col in d.chunks_exact(s.len()) {
+            for col in columns(d) {
                 for (acc, &v) in s.iter_mut().zip(col) {
                     *acc += v;
                 }

@@ -4,16 +4,85 @@
 //! C array of `B` samples of `n` values is such a matrix as it stands). The products are
 //! `Z_l = W_l A_{l−1}` forward, `∂W_l = ∂Z_l A_{l−1}ᵀ` and `∂A_{l−1} = W_lᵀ ∂Z_l` backward, all
 //! by faer; every elementwise step is one fused pass ([`super::kernels`]).
+//!
+//! On several threads a large product is not handed to faer's parallel split: its rows are cut
+//! into one block per task ([`in_row_blocks`]), and each task runs a one-thread product on its
+//! block followed by the elementwise pass over the same rows, while they are in its cache. On
+//! two threads that reached 1.87–2.10× one thread for the 784-1024-1024-10 shapes, against
+//! 1.64–1.96× for faer's own split (`benches/src/bin/nn_layouts.rs --threads 2`, docs/performance.md), and
+//! allocates nothing (the jobs of `rayon::join` live on the stack).
 
 use super::kernels::{activation_backward, bias_activation, column_sum, first_non_finite};
 use super::loss::{check_targets, loss_gradient, Targets};
 use super::{initialise, Float, NnError, Spec};
 use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
+use std::ops::Range;
 
 /// Products with fewer multiply-adds than this run on the calling thread: below it a hand-off
 /// to the thread pool (~20 µs) costs more than it saves.
 pub const PARALLEL_MIN_MACS: usize = 1 << 22;
+
+/// A task's block of rows has at least this many rows.
+const MIN_BLOCK_ROWS: usize = 64;
+
+/// Row blocks start at multiples of this (a cache line of f64, half of one of f32).
+const BLOCK_ALIGN: usize = 16;
+
+/// Into how many tasks work of `macs` multiply-adds is cut.
+fn tasks(threads: usize, macs: usize) -> usize {
+    if threads > 1 && macs >= PARALLEL_MIN_MACS {
+        threads
+    } else {
+        1
+    }
+}
+
+/// The multiply-adds of a layer's backward products, each of `macs`: one or two (with the
+/// input side).
+fn backward_macs(macs: usize, input_side: bool) -> usize {
+    if input_side {
+        2 * macs
+    } else {
+        macs
+    }
+}
+
+/// Of `parts` tasks for a layer's backward pass, how many compute the weight gradient: half
+/// when the input-side product runs beside it, else all.
+fn weight_tasks(parts: usize, input_side: bool) -> usize {
+    if parts > 1 && input_side {
+        parts / 2
+    } else {
+        parts
+    }
+}
+
+/// `f(rows, dst[rows, :], aux[rows, :])` for up to `parts` consecutive blocks of rows of `dst`
+/// (and of `aux`, of as many rows, if given) covering them all, of at least
+/// [`MIN_BLOCK_ROWS`] rows each where there are that many, on a binary tree of `rayon::join`.
+/// `start` is the index of `dst`'s first row in the caller's numbering.
+fn in_row_blocks<T: Float, F>(parts: usize, start: usize, dst: MatMut<'_, T>, aux: Option<MatMut<'_, T>>, f: &F)
+where
+    F: Fn(Range<usize>, MatMut<'_, T>, Option<MatMut<'_, T>>) + Sync,
+{
+    let rows = dst.nrows();
+    let parts = parts.min(rows / MIN_BLOCK_ROWS);
+    if parts <= 1 {
+        return f(start..start + rows, dst, aux);
+    }
+    let left = parts / 2;
+    let at = rows * left / parts / BLOCK_ALIGN * BLOCK_ALIGN;
+    let (d0, d1) = dst.split_at_row_mut(at);
+    let (a0, a1) = match aux {
+        Some(a) => {
+            let (a0, a1) = a.split_at_row_mut(at);
+            (Some(a0), Some(a1))
+        }
+        None => (None, None),
+    };
+    rayon::join(|| in_row_blocks(left, start, d0, a0, f), || in_row_blocks(parts - left, start + at, d1, a1, f));
+}
 
 /// A dense feed-forward network: a [`Spec`] and its parameters, laid out as the spec says.
 #[derive(Clone, Debug)]
@@ -63,9 +132,9 @@ impl<T: Float> Workspace<T> {
             .enumerate()
             .map(|(l, d)| {
                 let macs = d.outputs.saturating_mul(d.inputs).saturating_mul(max_batch);
-                // Only where the weight product runs on one thread (see `backward_layer`).
-                let one_thread = threads == 1 || two_tasks(threads, l, macs);
-                if one_thread && macs >= TRANSPOSE_MIN_MACS { sized(d.inputs) } else { Ok(Vec::new()) }
+                // Only where the weight product is one task (see `backward_layer`).
+                let one_task = weight_tasks(tasks(threads, backward_macs(macs, l > 0)), l > 0) == 1;
+                if one_task && macs >= TRANSPOSE_MIN_MACS { sized(d.inputs) } else { Ok(Vec::new()) }
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Self { max_batch, threads, out, dz, pre, input_t })
@@ -79,29 +148,21 @@ impl<T: Float> Workspace<T> {
         self.threads
     }
 
-    fn par(&self, m: usize, n: usize, k: usize) -> Par {
-        if self.threads > 1 && m.saturating_mul(n).saturating_mul(k) >= PARALLEL_MIN_MACS {
-            Par::rayon(self.threads)
-        } else {
-            Par::Seq
-        }
+    /// Into how many tasks work of `macs` multiply-adds is cut.
+    fn tasks(&self, macs: usize) -> usize {
+        tasks(self.threads, macs)
     }
 }
 
 /// `∂W_l = ∂Z_l A_{l−1}ᵀ` with both factors column-major is the slowest operand layout of
 /// faer's products for the large layers (`benches/src/bin/nn_layouts.rs`: 4.46 ms against
 /// 3.35 ms at 1024 × 1024 × 256, f32, one thread); with `A_{l−1}ᵀ` first copied to a
-/// column-major buffer it runs at the best. Where the product runs on one thread and has at
+/// column-major buffer it runs at the best. Where the product is one task and has at
 /// least this many multiply-adds the copy pays: the 784-1024-1024-10 step at batch 256 is 3–7%
 /// faster on one thread in interleaved runs, while 784-256-10 at batch 128 (2.6·10⁷) is 1–2%
-/// slower with it. Split over two threads by faer the product gained nothing (±1.5%).
+/// slower with it. Cut into row blocks it does not pay (two one-thread blocks: 1.82 ms
+/// without the copy, 1.95 ms with it, at 1024 × 1024 × 256 in f32).
 pub const TRANSPOSE_MIN_MACS: usize = 1 << 27;
-
-/// Whether layer `l`'s two backward products (`macs` multiply-adds each) run as two
-/// one-thread tasks ([`Network::backward_layer`]).
-fn two_tasks(threads: usize, l: usize, macs: usize) -> bool {
-    threads > 1 && l > 0 && macs >= PARALLEL_MIN_MACS
-}
 
 /// The first `rows × cols` of `buf` as a column-major matrix.
 fn view<T>(buf: &[T], rows: usize, cols: usize) -> MatRef<'_, T> {
@@ -332,22 +393,30 @@ impl<T: Float> Network<T> {
     }
 
     /// `A_l = f_l(W_l A_{l−1} + b_l)` for every layer, into the workspace (with `Z_l` where
-    /// the backward pass needs it and `keep` asks).
+    /// the backward pass needs it and `keep` asks); on several threads each task computes a
+    /// block of rows of `Z_l` and then of `A_l`.
     fn forward(&self, input: MatRef<'_, T>, ws: &mut Workspace<T>, keep: bool) {
         let batch = input.ncols();
-        for (l, d) in self.spec.layers().iter().enumerate() {
-            let par = ws.par(d.outputs, d.inputs, batch);
+        for (l, &d) in self.spec.layers().iter().enumerate() {
+            let parts = ws.tasks(d.outputs * d.inputs * batch);
             let (done, rest) = ws.out.split_at_mut(l);
-            let out = &mut rest[0][..d.outputs * batch];
+            let out = view_mut(&mut rest[0], d.outputs, batch);
             let x = if l == 0 { input } else { view(&done[l - 1], d.inputs, batch) };
-            matmul(view_mut(out, d.outputs, batch), Accum::Replace, self.weights(l), x, T::ONE, par);
-            let pre = if keep && d.activation.needs_preactivation() {
-                Some(&mut ws.pre[l][..d.outputs * batch])
-            } else {
-                None
-            };
-            bias_activation(d.activation, self.bias(l), out, pre);
+            let pre = (keep && d.activation.needs_preactivation()).then(|| view_mut(&mut ws.pre[l], d.outputs, batch));
+            let (w, bias) = (self.weights(l), self.bias(l));
+            in_row_blocks(parts, 0, out, pre, &|rows, mut out, pre| {
+                matmul(out.as_mut(), Accum::Replace, w.subrows(rows.start, rows.len()), x, T::ONE, Par::Seq);
+                bias_activation(d.activation, &bias[rows], out, pre);
+            });
         }
+    }
+
+    /// What layer `l`'s activation derivative is computed from (see [`activation_backward`]):
+    /// its pre-activation or its output, `n_{l+1} × batch`.
+    fn derivative_source<'a>(&self, l: usize, out: &'a [Vec<T>], pre: &'a [Vec<T>], batch: usize) -> MatRef<'a, T> {
+        let d = self.spec.layers()[l];
+        let buf = if d.activation.needs_preactivation() { &pre[l] } else { &out[l] };
+        view(buf, d.outputs, batch)
     }
 
     /// Layer `l` of the backward pass, after layers `l + 1, …` (from `∂L/∂A_L` in `ws.dz[L−1]`
@@ -355,22 +424,21 @@ impl<T: Float> Network<T> {
     /// `l = 0`, the input gradient if asked for). Reads `W_l` and no later layer's parameters.
     ///
     /// The weight gradient and `∂L/∂A_{l−1}` are independent products of the same size; on
-    /// several threads, when they are large ([`PARALLEL_MIN_MACS`]), they run as two tasks of
-    /// one thread each (faer's products split over two threads reach about 1.7× one thread
-    /// here). In interleaved runs on two threads: the 784-1024-1024-10 step at batch 256 3–5%
-    /// faster in f64, unchanged in f32.
+    /// several threads, when they are large ([`PARALLEL_MIN_MACS`]), half of the tasks do one
+    /// and half the other (on two threads: one task each), each in row blocks; the first
+    /// layer's weight gradient alone, when no input gradient is asked for, gets all of them.
     pub(super) fn backward_layer(&self, l: usize, input: MatRef<'_, T>, ws: &mut Workspace<T>, grad: &mut [T], input_grad: Option<MatMut<'_, T>>) {
         let batch = input.ncols();
         let layers = self.spec.layers();
         let d = layers[l];
         let n = d.outputs * batch;
-        if l == layers.len() - 1 {
-            activation_backward(d.activation, &ws.out[l][..n], ws.pre[l].get(..n).unwrap_or(&[]), &mut ws.dz[l][..n]);
-        }
-        let par = ws.par(d.outputs, d.inputs, batch);
-        let tasks = two_tasks(ws.threads, l, d.outputs * d.inputs * batch);
+        let has_input_side = l > 0 || input_grad.is_some();
+        let parts = ws.tasks(backward_macs(d.outputs * d.inputs * batch, has_input_side));
         let Workspace { out, dz, pre, input_t, .. } = ws;
         let (out, pre) = (&*out, &*pre);
+        if l == layers.len() - 1 {
+            activation_backward(d.activation, self.derivative_source(l, out, pre, batch), view_mut(&mut dz[l], d.outputs, batch));
+        }
         let (below, from) = dz.split_at_mut(l);
         let dz_l: &[T] = &from[0][..n];
         let dz = view(dz_l, d.outputs, batch);
@@ -378,34 +446,51 @@ impl<T: Float> Network<T> {
         let (gw, gb) = grad[self.spec.layer_params(l)].split_at_mut(d.inputs * d.outputs);
         // ∂W_l = ∂Z_l A_{l−1}ᵀ (from the transposed copy where there is one) and ∂b_l = ∂Z_l 1.
         let input_t = &mut input_t[l];
-        let mut weight_gradient = move |par: Par| {
+        let mut weight_gradient = move |parts: usize| {
             let xt = match input_t.get_mut(..batch * d.inputs) {
-                Some(buf) => {
+                Some(buf) if parts == 1 => {
                     view_mut(buf, batch, d.inputs).copy_from(x.transpose());
                     view(buf, batch, d.inputs)
                 }
-                None => x.transpose(),
+                _ => x.transpose(),
             };
-            matmul(view_mut(gw, d.outputs, d.inputs), Accum::Replace, dz, xt, T::ONE, par);
-            column_sum(dz_l, gb);
+            let gb = view_mut(gb, d.outputs, 1);
+            in_row_blocks(parts, 0, view_mut(gw, d.outputs, d.inputs), Some(gb), &|rows, gw, gb| {
+                let dz = dz.subrows(rows.start, rows.len());
+                matmul(gw, Accum::Replace, dz, xt, T::ONE, Par::Seq);
+                let gb = gb.expect("bias block").col_mut(0).try_as_col_major_mut().expect("contiguous").as_slice_mut();
+                column_sum(dz, gb);
+            });
         };
         // ∂A_{l−1} = f'_{l−1} ⊙ W_lᵀ ∂Z_l, or for the first layer ∂L/∂X = W_0ᵀ ∂Z_0 if asked for.
-        let w = self.weights(l);
-        let input_side = move |par: Par| {
-            if l > 0 {
-                let m = d.inputs * batch;
-                let below = &mut below[l - 1][..m];
-                matmul(view_mut(below, d.inputs, batch), Accum::Replace, w.transpose(), dz, T::ONE, par);
-                activation_backward(layers[l - 1].activation, &out[l - 1][..m], pre[l - 1].get(..m).unwrap_or(&[]), below);
-            } else if let Some(g) = input_grad {
-                matmul(g, Accum::Replace, w.transpose(), dz, T::ONE, par);
+        let wt = self.weights(l).transpose();
+        let below = below.last_mut().map(|b| view_mut(b, d.inputs, batch));
+        let source = l.checked_sub(1).map(|k| self.derivative_source(k, out, pre, batch));
+        let input_side = has_input_side.then(|| {
+            move |parts: usize| {
+                let (dst, act) = match (below, input_grad) {
+                    (Some(below), _) => (below, Some(layers[l - 1].activation)),
+                    (None, Some(g)) => (g, None),
+                    (None, None) => unreachable!("no input side"),
+                };
+                in_row_blocks(parts, 0, dst, None, &|rows, mut dst, _| {
+                    matmul(dst.as_mut(), Accum::Replace, wt.subrows(rows.start, rows.len()), dz, T::ONE, Par::Seq);
+                    if let (Some(act), Some(v)) = (act, source) {
+                        activation_backward(act, v.subrows(rows.start, rows.len()), dst);
+                    }
+                });
             }
-        };
-        if tasks {
-            rayon::join(|| weight_gradient(Par::Seq), || input_side(Par::Seq));
-        } else {
-            weight_gradient(par);
-            input_side(par);
+        });
+        let w_parts = weight_tasks(parts, input_side.is_some());
+        match input_side {
+            Some(input_side) if w_parts < parts => {
+                rayon::join(|| weight_gradient(w_parts), || input_side(parts - w_parts));
+            }
+            Some(input_side) => {
+                weight_gradient(parts);
+                input_side(parts);
+            }
+            None => weight_gradient(parts),
         }
     }
 }

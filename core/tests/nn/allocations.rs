@@ -3,7 +3,7 @@
 //! allocator, per thread), for both precisions, every activation and loss, and with large
 //! products.
 
-use crate::counting::allocations;
+use crate::counting::{self, allocations};
 use faer::Mat;
 use crate::support::*;
 use tessera::nn::{Activation, Adam, AdamOptions, Float, Loss, Network, Optimiser, PathSgd, PathSgdOptions, Sgd, SgdOptions, Targets, Trainer, Workspace};
@@ -61,11 +61,24 @@ fn small_networks_allocate_nothing_per_step() {
 
 #[test]
 fn large_products_allocate_nothing_per_step() {
-    // faer packs operands of large products in buffers of its own, without allocating. (With
-    // two threads, faer's parallel products do allocate: rayon's spawned jobs, about ten per
-    // step here; the engine's own passes still allocate nothing. See docs/nn.md.)
+    // faer packs operands of large products in buffers of its own, without allocating.
     let acts = [Activation::Relu, Activation::Identity];
     assert_eq!(allocations_after_warm_up::<f32>(&[256, 256, 10], &acts, Loss::SoftmaxCrossEntropy, 128, 1, Opt::Sgd), 0);
     assert_eq!(allocations_after_warm_up::<f64>(&[784, 1024, 10], &acts, Loss::SoftmaxCrossEntropy, 256, 1, Opt::Adam), 0);
     assert_eq!(allocations_after_warm_up::<f32>(&[784, 256, 10], &acts, Loss::SoftmaxCrossEntropy, 64, 1, Opt::PathSgd), 0);
+}
+
+/// On two threads the large products are cut into one-thread tasks by `rayon::join` (jobs on
+/// the stack), as is the update: neither worker allocates, for every optimiser and with the
+/// first layer's weight gradient cut into row blocks or beside the input gradient.
+#[test]
+fn two_thread_steps_allocate_nothing() {
+    let counter = counting::new_counter();
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(2).start_handler(move |_| counting::attach(counter)).build().unwrap();
+    let acts = [Activation::Relu, Activation::Identity];
+    for opt in [Opt::Sgd, Opt::Adam, Opt::PathSgd] {
+        let f32s = pool.install(|| allocations_after_warm_up::<f32>(&[784, 1024, 10], &acts, Loss::SoftmaxCrossEntropy, 256, 2, opt));
+        let f64s = pool.install(|| allocations_after_warm_up::<f64>(&[300, 520, 130], &acts, Loss::SquaredError, 64, 2, opt));
+        assert_eq!((f32s, f64s), (0, 0), "{opt:?}");
+    }
 }

@@ -222,26 +222,36 @@ fn large_layer_weight_gradient_is_upstream_times_input_transpose() {
     }
 }
 
-/// On two threads, a layer whose backward products are large runs them as two one-thread
-/// tasks: the same bits as one thread.
+/// On several threads, large products are cut into row blocks (forward, and the first layer's
+/// weight gradient) or run beside each other (a layer's two backward products): the same bits
+/// as one thread, with and without the input gradient, for row counts that do and do not
+/// divide evenly (520 rows in two blocks of 256 + 264, 130 in 64 + 66, three blocks for three
+/// threads).
 #[test]
-fn backward_as_two_tasks_gives_the_bits_of_one_thread() {
-    let (sizes, batch) = ([64, 512, 512, 3], 32);
-    assert!(512 * 512 * batch >= tessera::nn::PARALLEL_MIN_MACS);
-    let net = network(spec(&sizes, &[Activation::Tanh, Activation::Relu, Activation::Identity], Loss::SoftmaxCrossEntropy), 8);
+fn products_cut_into_tasks_give_the_bits_of_one_thread() {
+    let (sizes, batch) = ([300, 520, 130, 3], 64);
+    assert!(130 * 520 * batch >= tessera::nn::PARALLEL_MIN_MACS && 520 * 300 * batch >= tessera::nn::PARALLEL_MIN_MACS);
+    let net = network(spec(&sizes, &[Activation::Gelu, Activation::Relu, Activation::Identity], Loss::SoftmaxCrossEntropy), 8);
     let mut d = Draw::new(9);
-    let x = d.mat(64, batch, -1.0, 1.0);
+    let x = d.mat(300, batch, -1.0, 1.0);
     let labels: Vec<u32> = (0..batch).map(|_| d.below(3)).collect();
-    let gradient = |threads: usize| {
+    let gradient = |threads: usize, with_input_grad: bool| {
         let mut ws = Workspace::new(net.spec(), batch, threads).unwrap();
         let mut grad = vec![0.0; net.spec().num_params()];
-        let mut input_grad = Mat::zeros(64, batch);
-        let loss = crate::common::in_two_threads(|| {
-            net.loss_gradient(x.as_ref(), Targets::Labels(&labels), &mut ws, &mut grad, Some(input_grad.as_mut())).unwrap()
+        let mut input_grad = Mat::zeros(300, batch);
+        let (loss, y) = crate::common::in_two_threads(|| {
+            let g = with_input_grad.then(|| input_grad.as_mut());
+            let loss = net.loss_gradient(x.as_ref(), Targets::Labels(&labels), &mut ws, &mut grad, g).unwrap();
+            (loss, net.predict(x.as_ref(), &mut ws).unwrap().to_owned())
         });
-        (loss.to_bits(), grad, input_grad)
+        (loss.to_bits(), grad, input_grad, y)
     };
-    let (one, two) = (gradient(1), gradient(2));
-    assert!(one.1.iter().any(|&g| g != 0.0));
-    assert_eq!(one, two);
+    for with_input_grad in [false, true] {
+        let one = gradient(1, with_input_grad);
+        assert!(one.1.iter().any(|&g| g != 0.0));
+        assert_eq!(one.2.norm_max() > 0.0, with_input_grad);
+        for threads in [2, 3] {
+            assert!(one == gradient(threads, with_input_grad), "threads={threads} input_grad={with_input_grad}");
+        }
+    }
 }
