@@ -192,7 +192,20 @@ mod tests {
         let a = [1.0, t, -1.0, 3.0, 0.0, 0.0, 0.0, 0.0, 2.0];
         let b = [1.0, t, 1.0, 2f64.powi(-70), 0.0, 0.0, 0.0, 0.0, 0.0];
         let (h, l) = f64::dot2(&a, &b);
-        assert_eq!(h + l, 2f64.powi(-120) + 3.0 * 2f64.powi(-70));
+        let exact = 2f64.powi(-120) + 3.0 * 2f64.powi(-70);
+        assert_eq!(h + l, exact);
+        // The tile version, lane l holding the same sum scaled by 2^l.
+        let at: Vec<V> = a.iter().map(|&v| V(core::array::from_fn(|l| v * 2f64.powi(l as i32)))).collect();
+        let bt: Vec<V> = b.iter().map(|&v| V::splat(v)).collect();
+        let (h, l) = V::dot2(&at, &bt);
+        for lane in 0..8 {
+            assert_eq!(h.0[lane] + l.0[lane], exact * 2f64.powi(lane as i32), "lane {lane}");
+        }
+        // (1 + 2^-30)² − (1 + 2^-29) = 2^-60 is the rounding error of the first product alone.
+        let (u, v) = (1.0 + 2f64.powi(-30), 1.0 + 2f64.powi(-29));
+        assert_eq!(f64::dot2(&[u, -v], &[u, 1.0]).0, 2f64.powi(-60));
+        let (h, l) = V::dot2(&[V::splat(u), V::splat(-v)], &[V::splat(u), V::splat(1.0)]);
+        assert_eq!((h + l).0, [2f64.powi(-60); 8]);
     }
 
     #[test]

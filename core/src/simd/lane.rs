@@ -393,13 +393,23 @@ impl Lane for V {
         }
         s0 + s1
     }
+    /// Vertical, in two loops: the products' rounding errors, then the TwoSum chain of the
+    /// products (the same terms as [`dot2_step`], the low parts added in another order). In
+    /// one loop LLVM's SLP vectorizer cuts the chain into two- and four-lane pieces joined by
+    /// shuffles, which made `mobius_add` about 30% slower in cache.
     #[inline(always)]
     fn dot2(a: &[V], b: &[V]) -> (V, V) {
         debug_assert_eq!(a.len(), b.len());
-        let mut acc = (V::splat(0.0), V::splat(0.0));
+        let mut errors = V::splat(0.0);
         for (x, y) in a.iter().zip(b) {
-            acc = dot2_step(acc, *x, *y);
+            errors += x.mul_add(*y, -(*x * *y));
         }
-        fast_two_sum(acc.0, acc.1)
+        let (mut hi, mut lo) = (V::splat(0.0), V::splat(0.0));
+        for (x, y) in a.iter().zip(b) {
+            let (s, e) = two_sum(hi, *x * *y);
+            hi = s;
+            lo += e;
+        }
+        fast_two_sum(hi, lo + errors)
     }
 }
