@@ -466,20 +466,18 @@ impl<T: Float> Network<T> {
         let wt = self.weights(l).transpose();
         let below = below.last_mut().map(|b| view_mut(b, d.inputs, batch));
         let source = l.checked_sub(1).map(|k| self.derivative_source(k, out, pre, batch));
-        let input_side = has_input_side.then(|| {
-            move |parts: usize| {
-                let (dst, act) = match (below, input_grad) {
-                    (Some(below), _) => (below, Some(layers[l - 1].activation)),
-                    (None, Some(g)) => (g, None),
-                    (None, None) => unreachable!("no input side"),
-                };
-                in_row_blocks(parts, 0, dst, None, &|rows, mut dst, _| {
-                    matmul(dst.as_mut(), Accum::Replace, wt.subrows(rows.start, rows.len()), dz, T::ONE, Par::Seq);
-                    if let (Some(act), Some(v)) = (act, source) {
-                        activation_backward(act, v.subrows(rows.start, rows.len()), dst);
-                    }
-                });
-            }
+        let input_side = has_input_side.then_some(move |parts: usize| {
+            let (dst, act) = match (below, input_grad) {
+                (Some(below), _) => (below, Some(layers[l - 1].activation)),
+                (None, Some(g)) => (g, None),
+                (None, None) => unreachable!("no input side"),
+            };
+            in_row_blocks(parts, 0, dst, None, &|rows, mut dst, _| {
+                matmul(dst.as_mut(), Accum::Replace, wt.subrows(rows.start, rows.len()), dz, T::ONE, Par::Seq);
+                if let (Some(act), Some(v)) = (act, source) {
+                    activation_backward(act, v.subrows(rows.start, rows.len()), dst);
+                }
+            });
         });
         let w_parts = weight_tasks(parts, input_side.is_some());
         match input_side {
