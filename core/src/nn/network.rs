@@ -147,11 +147,6 @@ impl<T: Float> Workspace<T> {
     pub fn threads(&self) -> usize {
         self.threads
     }
-
-    /// Into how many tasks work of `macs` multiply-adds is cut.
-    fn tasks(&self, macs: usize) -> usize {
-        tasks(self.threads, macs)
-    }
 }
 
 /// `∂W_l = ∂Z_l A_{l−1}ᵀ` with both factors column-major is the slowest operand layout of
@@ -398,7 +393,7 @@ impl<T: Float> Network<T> {
     fn forward(&self, input: MatRef<'_, T>, ws: &mut Workspace<T>, keep: bool) {
         let batch = input.ncols();
         for (l, &d) in self.spec.layers().iter().enumerate() {
-            let parts = ws.tasks(d.outputs * d.inputs * batch);
+            let parts = tasks(ws.threads, d.outputs * d.inputs * batch);
             let (done, rest) = ws.out.split_at_mut(l);
             let out = view_mut(&mut rest[0], d.outputs, batch);
             let x = if l == 0 { input } else { view(&done[l - 1], d.inputs, batch) };
@@ -433,7 +428,7 @@ impl<T: Float> Network<T> {
         let d = layers[l];
         let n = d.outputs * batch;
         let has_input_side = l > 0 || input_grad.is_some();
-        let parts = ws.tasks(backward_macs(d.outputs * d.inputs * batch, has_input_side));
+        let parts = tasks(ws.threads, backward_macs(d.outputs * d.inputs * batch, has_input_side));
         let Workspace { out, dz, pre, input_t, .. } = ws;
         let (out, pre) = (&*out, &*pre);
         if l == layers.len() - 1 {
@@ -465,16 +460,15 @@ impl<T: Float> Network<T> {
         // ∂A_{l−1} = f'_{l−1} ⊙ W_lᵀ ∂Z_l, or for the first layer ∂L/∂X = W_0ᵀ ∂Z_0 if asked for.
         let wt = self.weights(l).transpose();
         let below = below.last_mut().map(|b| view_mut(b, d.inputs, batch));
-        let source = l.checked_sub(1).map(|k| self.derivative_source(k, out, pre, batch));
-        let input_side = has_input_side.then_some(move |parts: usize| {
-            let (dst, act) = match (below, input_grad) {
-                (Some(below), _) => (below, Some(layers[l - 1].activation)),
-                (None, Some(g)) => (g, None),
-                (None, None) => unreachable!("no input side"),
-            };
+        // The destination, and for l > 0 the activation f_{l−1} with what f' is computed from.
+        let input_dst = match (below, input_grad) {
+            (Some(below), _) => Some((below, Some((layers[l - 1].activation, self.derivative_source(l - 1, out, pre, batch))))),
+            (None, g) => g.map(|g| (g, None)),
+        };
+        let input_side = input_dst.map(|(dst, derivative)| move |parts: usize| {
             in_row_blocks(parts, 0, dst, None, &|rows, mut dst, _| {
                 matmul(dst.as_mut(), Accum::Replace, wt.subrows(rows.start, rows.len()), dz, T::ONE, Par::Seq);
-                if let (Some(act), Some(v)) = (act, source) {
+                if let Some((act, v)) = derivative {
                     activation_backward(act, v.subrows(rows.start, rows.len()), dst);
                 }
             });
