@@ -9,8 +9,9 @@
 //! strides that broadcast one row to all), the kernel computes in `f64`, and outputs are
 //! rounded to the storage type on the way back.
 
-use super::lane::{Lane, V, W};
+use super::lane::{Lane, TileLane, V, W};
 pub use crate::simd::dispatch;
+use crate::simd::{dispatch_lanes, WithLanes};
 use super::primitives::norm2;
 use super::real::Real;
 use faer::{MatMut, MatRef, Par};
@@ -76,24 +77,30 @@ where
 /// What a kernel sees for one tile of up to [`W`] points, in structure-of-arrays form: element
 /// `j` of an input or output is coordinate `j` of the tile's points, one per lane. Lanes past
 /// the end of the batch repeat its last row (so they hold valid inputs) and are not stored.
-pub struct Tile<'a, const NI: usize, const NO: usize> {
-    pub inputs: [&'a [V]; NI],
-    pub outputs: [&'a mut [V]; NO],
+pub struct Tile<'a, S, const NI: usize, const NO: usize> {
+    pub inputs: [&'a [S]; NI],
+    pub outputs: [&'a mut [S]; NO],
     /// Scratch of the length asked for, contents unspecified.
-    pub scratch: &'a mut [V],
+    pub scratch: &'a mut [S],
+}
+
+/// A per-tile kernel, written once for every lane type: it runs on `zmm::Z` under AVX-512
+/// and on [`V`] otherwise (see [`dispatch_lanes`]). Its `run` must be `#[inline(always)]`.
+pub trait TileKernel<const NI: usize, const NO: usize>: Sync {
+    fn run<S: TileLane>(&self, tile: Tile<'_, S, NI, NO>);
 }
 
 /// Runs `kernel` on every tile of [`W`] rows (same chunking, threading and SIMD dispatch as
-/// [`map_rows`]); `scratch` is the number of `V` of scratch the kernel needs.
-pub fn map_tiles<T, const NI: usize, const NO: usize, F>(
+/// [`map_rows`]); `scratch` is the number of lanes of scratch the kernel needs.
+pub fn map_tiles<T, const NI: usize, const NO: usize, K>(
     inputs: [MatRef<'_, T>; NI],
     outputs: [MatMut<'_, T>; NO],
     scratch: usize,
     par: Par,
-    kernel: F,
+    kernel: K,
 ) where
     T: Real,
-    F: Fn(Tile<'_, NI, NO>) + Sync,
+    K: TileKernel<NI, NO>,
 {
     let nrows = common_rows(&inputs, &outputs);
     let out_bytes = nrows * outputs.iter().map(|m| m.ncols()).sum::<usize>() * core::mem::size_of::<T>();
@@ -102,8 +109,8 @@ pub fn map_tiles<T, const NI: usize, const NO: usize, F>(
     let run = |(k, outs): (usize, [MatMut<'_, T>; NO])| {
         let first = k * CHUNK;
         let len = CHUNK.min(nrows - first);
-        let ins: [MatRef<'_, T>; NI] = core::array::from_fn(|j| inputs[j].subrows(first, len));
-        dispatch(#[inline(always)] || run_tiles(ins, outs, scratch, stream, &kernel));
+        let inputs: [MatRef<'_, T>; NI] = core::array::from_fn(|j| inputs[j].subrows(first, len));
+        dispatch_lanes(RunTiles { inputs, outputs: outs, scratch, stream, kernel: &kernel });
     };
     if matches!(par, Par::Rayon(n) if n.get() > 1) && nrows >= PARALLEL_MIN_ROWS {
         chunks.into_par_iter().enumerate().for_each(run);
@@ -133,62 +140,68 @@ fn common_rows<T, const NI: usize, const NO: usize>(inputs: &[MatRef<'_, T>; NI]
     nrows
 }
 
-#[inline(always)]
-fn run_tiles<T: Real, const NI: usize, const NO: usize, F>(
-    inputs: [MatRef<'_, T>; NI],
-    outputs: [MatMut<'_, T>; NO],
+/// One chunk of [`map_tiles`].
+struct RunTiles<'a, 'k, T, K, const NI: usize, const NO: usize> {
+    inputs: [MatRef<'a, T>; NI],
+    outputs: [MatMut<'a, T>; NO],
     scratch: usize,
     stream: bool,
-    kernel: &F,
-) where
-    F: Fn(Tile<'_, NI, NO>) + Sync,
-{
-    let nrows = common_rows(&inputs, &outputs);
-    let ins: [Raw<T>; NI] = inputs.map(Raw::of);
-    let outs: [Raw<T>; NO] = outputs.map(Raw::of_mut);
-    let in_len: usize = ins.iter().map(|r| r.ncols).sum();
-    let out_len: usize = outs.iter().map(|r| r.ncols).sum();
-    let fast = fast_transposes();
-    let mut buf = vec![V::splat(0.0); in_len + out_len + scratch];
-    let (in_buf, rest) = buf.split_at_mut(in_len);
-    let (out_buf, scratch) = rest.split_at_mut(out_len);
-    let mut t = 0;
-    while t < nrows {
-        let n = W.min(nrows - t);
-        let mut at = 0;
-        for r in &ins {
-            // A broadcast row (zero row stride) is staged once.
-            if t == 0 || r.rs != 0 {
-                // SAFETY: rows t..t + n exist.
-                unsafe { r.gather_tile(t, n, &mut in_buf[at..at + r.ncols], fast) };
+    kernel: &'k K,
+}
+
+impl<T: Real, K: TileKernel<NI, NO>, const NI: usize, const NO: usize> WithLanes for RunTiles<'_, '_, T, K, NI, NO> {
+    type Output = ();
+    #[inline(always)]
+    fn run<S: TileLane>(self) {
+        let Self { inputs, outputs, scratch, stream, kernel } = self;
+        let nrows = common_rows(&inputs, &outputs);
+        let ins: [Raw<T>; NI] = inputs.map(Raw::of);
+        let outs: [Raw<T>; NO] = outputs.map(Raw::of_mut);
+        let in_len: usize = ins.iter().map(|r| r.ncols).sum();
+        let out_len: usize = outs.iter().map(|r| r.ncols).sum();
+        let fast = fast_transposes();
+        let mut buf = vec![V::splat(0.0); in_len + out_len + scratch];
+        let (in_buf, rest) = buf.split_at_mut(in_len);
+        let (out_buf, scratch) = rest.split_at_mut(out_len);
+        let scratch = S::tile_mut(scratch);
+        let mut t = 0;
+        while t < nrows {
+            let n = W.min(nrows - t);
+            let mut at = 0;
+            for r in &ins {
+                // A broadcast row (zero row stride) is staged once.
+                if t == 0 || r.rs != 0 {
+                    // SAFETY: rows t..t + n exist.
+                    unsafe { r.gather_tile(t, n, &mut in_buf[at..at + r.ncols], fast) };
+                }
+                at += r.ncols;
             }
-            at += r.ncols;
+            let mut at = 0;
+            let tile_ins: [&[S]; NI] = core::array::from_fn(|j| {
+                let s = S::tile(&in_buf[at..at + ins[j].ncols]);
+                at += ins[j].ncols;
+                s
+            });
+            let mut rest: &mut [S] = S::tile_mut(&mut *out_buf);
+            let tile_outs: [&mut [S]; NO] = core::array::from_fn(|j| {
+                let (head, tail) = core::mem::take(&mut rest).split_at_mut(outs[j].ncols);
+                rest = tail;
+                head
+            });
+            kernel.run(Tile { inputs: tile_ins, outputs: tile_outs, scratch: &mut *scratch });
+            let mut at = 0;
+            for r in &outs {
+                // SAFETY: rows t..t + n exist and belong to this chunk's output.
+                unsafe { r.scatter_tile(t, n, &out_buf[at..at + r.ncols], fast, stream) };
+                at += r.ncols;
+            }
+            t += n;
         }
-        let mut at = 0;
-        let tile_ins: [&[V]; NI] = core::array::from_fn(|j| {
-            let s = &in_buf[at..at + ins[j].ncols];
-            at += ins[j].ncols;
-            s
-        });
-        let mut rest: &mut [V] = &mut *out_buf;
-        let tile_outs: [&mut [V]; NO] = core::array::from_fn(|j| {
-            let (head, tail) = core::mem::take(&mut rest).split_at_mut(outs[j].ncols);
-            rest = tail;
-            head
-        });
-        kernel(Tile { inputs: tile_ins, outputs: tile_outs, scratch: &mut *scratch });
-        let mut at = 0;
-        for r in &outs {
-            // SAFETY: rows t..t + n exist and belong to this chunk's output.
-            unsafe { r.scatter_tile(t, n, &out_buf[at..at + r.ncols], fast, stream) };
-            at += r.ncols;
+        #[cfg(target_arch = "x86_64")]
+        if fast && stream {
+            // Non-temporal stores are weakly ordered: fence them before the chunk is handed back.
+            x86::store_fence();
         }
-        t += n;
-    }
-    #[cfg(target_arch = "x86_64")]
-    if fast && stream {
-        // Non-temporal stores are weakly ordered: fence them before the chunk is handed back.
-        x86::store_fence();
     }
 }
 
@@ -532,27 +545,40 @@ pub fn first_row_where<T: Real>(
         // One row broadcast to all: test it once.
         return fails(0).then_some(0);
     }
-    dispatch(
-        #[inline(always)]
-        || {
-            let fast = fast_transposes();
-            let mut tile = vec![V::splat(0.0); w];
-            let mut t = 0;
-            while t < nrows {
-                let n = W.min(nrows - t);
-                // SAFETY: rows t..t + n exist.
-                unsafe { raw.gather_tile(t, n, &mut tile, fast) };
-                let s = norm2(&tile);
-                for l in 0..n {
-                    if !ok(s.0[l]) && fails(t + l) {
-                        return Some(t + l);
-                    }
+    dispatch_lanes(Screen { raw: &raw, nrows, w, ok: &ok, fails: &mut fails })
+}
+
+/// The tile screen of [`first_row_where`].
+struct Screen<'a, T, O, F> {
+    raw: &'a Raw<T>,
+    nrows: usize,
+    w: usize,
+    ok: &'a O,
+    fails: &'a mut F,
+}
+
+impl<T: Real, O: Fn(f64) -> bool, F: FnMut(usize) -> bool> WithLanes for Screen<'_, T, O, F> {
+    type Output = Option<usize>;
+    #[inline(always)]
+    fn run<S: TileLane>(self) -> Option<usize> {
+        let Self { raw, nrows, w, ok, fails } = self;
+        let fast = fast_transposes();
+        let mut tile = vec![V::splat(0.0); w];
+        let mut t = 0;
+        while t < nrows {
+            let n = W.min(nrows - t);
+            // SAFETY: rows t..t + n exist.
+            unsafe { raw.gather_tile(t, n, &mut tile, fast) };
+            let s = norm2(S::tile(&tile)).to_array();
+            for l in 0..n {
+                if !ok(s[l]) && fails(t + l) {
+                    return Some(t + l);
                 }
-                t += n;
             }
-            None
-        },
-    )
+            t += n;
+        }
+        None
+    }
 }
 
 /// Rows moved between the views and the row-major buffers at a time.

@@ -12,8 +12,8 @@
 //! with a rescaled norm, so no NaN appears however close the points are.
 
 use super::ball::{HyperbolicError, PoincareBall};
-use super::batch::map_tiles;
-use super::lane::Lane;
+use super::batch::{map_tiles, Tile, TileKernel};
+use super::lane::{Lane, TileLane};
 use super::primitives::{
     arcosh1p, artanh_with_complement, axpy, conformal_denominator, dist2, lincomb, norm2, norm_scaled,
 };
@@ -83,11 +83,7 @@ impl PoincareBall {
         self.check_points("x", x)?;
         self.check_points("y", y)?;
         let (c, sqrt_c) = (self.c, self.sqrt_c);
-        map_tiles([x, y], [out], 0, par, #[inline(always)] |p| {
-            let [x, y] = p.inputs;
-            let [out] = p.outputs;
-            out[0] = dist(c, sqrt_c, x, y);
-        });
+        map_tiles([x, y], [out], 0, par, DistTiles { c, sqrt_c });
         Ok(())
     }
 
@@ -109,11 +105,7 @@ impl PoincareBall {
         self.check_points("y", y)?;
         self.check_finite("grad", grad)?;
         let c = self.c;
-        map_tiles([x, y, grad], [grad_x, grad_y], 0, par, #[inline(always)] |p| {
-            let [x, y, g] = p.inputs;
-            let [gx, gy] = p.outputs;
-            dist_vjp(c, x, y, g[0], gx, gy);
-        });
+        map_tiles([x, y, grad], [grad_x, grad_y], 0, par, DistVjpTiles { c });
         Ok(())
     }
 
@@ -127,11 +119,7 @@ impl PoincareBall {
         assert_width(1, &[("out", out.ncols())]);
         self.check_points("x", x)?;
         let (c, sqrt_c) = (self.c, self.sqrt_c);
-        map_tiles([x], [out], 0, par, #[inline(always)] |p| {
-            let [x] = p.inputs;
-            let [out] = p.outputs;
-            out[0] = dist0(c, sqrt_c, x);
-        });
+        map_tiles([x], [out], 0, par, Dist0Tiles { c, sqrt_c });
         Ok(())
     }
 
@@ -149,11 +137,57 @@ impl PoincareBall {
         self.check_points("x", x)?;
         self.check_finite("grad", grad)?;
         let c = self.c;
-        map_tiles([x, grad], [grad_x], 0, par, #[inline(always)] |p| {
-            let [x, g] = p.inputs;
-            let [gx] = p.outputs;
-            dist0_vjp(c, x, g[0], gx);
-        });
+        map_tiles([x, grad], [grad_x], 0, par, Dist0VjpTiles { c });
         Ok(())
+    }
+}
+
+struct DistTiles {
+    c: f64,
+    sqrt_c: f64,
+}
+
+impl TileKernel<2, 1> for DistTiles {
+    #[inline(always)]
+    fn run<S: TileLane>(&self, p: Tile<'_, S, 2, 1>) {
+        let [x, y] = p.inputs;
+        p.outputs[0][0] = dist(self.c, self.sqrt_c, x, y);
+    }
+}
+
+struct DistVjpTiles {
+    c: f64,
+}
+
+impl TileKernel<3, 2> for DistVjpTiles {
+    #[inline(always)]
+    fn run<S: TileLane>(&self, p: Tile<'_, S, 3, 2>) {
+        let [x, y, g] = p.inputs;
+        let [gx, gy] = p.outputs;
+        dist_vjp(self.c, x, y, g[0], gx, gy);
+    }
+}
+
+struct Dist0Tiles {
+    c: f64,
+    sqrt_c: f64,
+}
+
+impl TileKernel<1, 1> for Dist0Tiles {
+    #[inline(always)]
+    fn run<S: TileLane>(&self, p: Tile<'_, S, 1, 1>) {
+        p.outputs[0][0] = dist0(self.c, self.sqrt_c, p.inputs[0]);
+    }
+}
+
+struct Dist0VjpTiles {
+    c: f64,
+}
+
+impl TileKernel<2, 1> for Dist0VjpTiles {
+    #[inline(always)]
+    fn run<S: TileLane>(&self, p: Tile<'_, S, 2, 1>) {
+        let [x, g] = p.inputs;
+        dist0_vjp(self.c, x, g[0], p.outputs[0]);
     }
 }

@@ -7,8 +7,8 @@
 //! `γ(0) = x`, `γ(1) = y`, and `d_c(x, γ(t)) = |t| d_c(x, y)`.
 
 use super::ball::{HyperbolicError, PoincareBall};
-use super::batch::map_tiles;
-use super::lane::{Lane, V};
+use super::batch::{map_tiles, Tile, TileKernel};
+use super::lane::{Lane, TileLane};
 use super::maps::{exp0, exp0_vjp, log_sub, log_sub_vjp};
 use super::mobius::{add, add_vjp};
 use super::primitives::clamp_norm;
@@ -44,14 +44,7 @@ impl PoincareBall {
         self.check_finite("t", t)?;
         let (c, sqrt_c, max_norm) = (self.c, self.sqrt_c, self.max_norm::<T>());
         let max_e = self.max_norm::<f64>();
-        map_tiles([x, y, t], [out], 2 * d, par, #[inline(always)] |p| {
-            let [x, y, t] = p.inputs;
-            let [out] = p.outputs;
-            let (l, e) = p.scratch[..2 * d].split_at_mut(d);
-            step(c, sqrt_c, max_e, x, y, t[0], l, e);
-            add(c, x, e, out);
-            clamp_norm(out, max_norm);
-        });
+        map_tiles([x, y, t], [out], 2 * d, par, GeodesicTiles { c, sqrt_c, max_e, max_norm, d });
         Ok(())
     }
 
@@ -76,20 +69,54 @@ impl PoincareBall {
         self.check_finite("t", t)?;
         self.check_finite("grad", grad)?;
         let (c, sqrt_c, max_e) = (self.c, self.sqrt_c, self.max_norm::<f64>());
-        map_tiles([x, y, t, grad], [grad_x, grad_y, grad_t], 4 * d, par, #[inline(always)] |p| {
-            let [x, y, t, g] = p.inputs;
-            let [gx, gy, gt] = p.outputs;
-            let (l, rest) = p.scratch[..4 * d].split_at_mut(d);
-            let (e, rest) = rest.split_at_mut(d);
-            let (ge, gl) = rest.split_at_mut(d);
-            step(c, sqrt_c, max_e, x, y, t[0], l, e);
-            for b in [&mut *gx, &mut *gy, &mut *ge, &mut *gl] {
-                b.fill(V::splat(0.0));
-            }
-            add_vjp(c, x, e, g, gx, ge);
-            gt[0] = exp0_vjp(sqrt_c, t[0], l, ge, gl);
-            log_sub_vjp(c, sqrt_c, x, y, V::splat(1.0), gl, gx, gy, e);
-        });
+        map_tiles([x, y, t, grad], [grad_x, grad_y, grad_t], 4 * d, par, GeodesicVjpTiles { c, sqrt_c, max_e, d });
         Ok(())
+    }
+}
+
+struct GeodesicTiles {
+    c: f64,
+    sqrt_c: f64,
+    max_e: f64,
+    max_norm: f64,
+    d: usize,
+}
+
+impl TileKernel<3, 1> for GeodesicTiles {
+    #[inline(always)]
+    fn run<S: TileLane>(&self, p: Tile<'_, S, 3, 1>) {
+        let &Self { c, sqrt_c, max_e, max_norm, d } = self;
+        let [x, y, t] = p.inputs;
+        let [out] = p.outputs;
+        let (l, e) = p.scratch[..2 * d].split_at_mut(d);
+        step(c, sqrt_c, max_e, x, y, t[0], l, e);
+        add(c, x, e, out);
+        clamp_norm(out, max_norm);
+    }
+}
+
+struct GeodesicVjpTiles {
+    c: f64,
+    sqrt_c: f64,
+    max_e: f64,
+    d: usize,
+}
+
+impl TileKernel<4, 3> for GeodesicVjpTiles {
+    #[inline(always)]
+    fn run<S: TileLane>(&self, p: Tile<'_, S, 4, 3>) {
+        let &Self { c, sqrt_c, max_e, d } = self;
+        let [x, y, t, g] = p.inputs;
+        let [gx, gy, gt] = p.outputs;
+        let (l, rest) = p.scratch[..4 * d].split_at_mut(d);
+        let (e, rest) = rest.split_at_mut(d);
+        let (ge, gl) = rest.split_at_mut(d);
+        step(c, sqrt_c, max_e, x, y, t[0], l, e);
+        for b in [&mut *gx, &mut *gy, &mut *ge, &mut *gl] {
+            b.fill(S::splat(0.0));
+        }
+        add_vjp(c, x, e, g, gx, ge);
+        gt[0] = exp0_vjp(sqrt_c, t[0], l, ge, gl);
+        log_sub_vjp(c, sqrt_c, x, y, S::splat(1.0), gl, gx, gy, e);
     }
 }

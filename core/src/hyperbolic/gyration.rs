@@ -13,8 +13,8 @@
 //! their relative accuracy.
 
 use super::ball::{HyperbolicError, PoincareBall};
-use super::batch::map_tiles;
-use super::lane::{Lane, V};
+use super::batch::{map_tiles, Tile, TileKernel};
+use super::lane::{Lane, TileLane};
 use super::primitives::{axpy, conformal_denominator, dot, lincomb, norm2};
 use super::real::Real;
 use super::shape::assert_width;
@@ -128,10 +128,7 @@ impl PoincareBall {
         self.check_points("v", v)?;
         self.check_finite("w", w)?;
         let c = self.c;
-        map_tiles([u, v, w], [out], u.ncols(), par, #[inline(always)] |p| {
-            let [u, v, w] = p.inputs;
-            gyr(c, u, v, w, p.scratch, p.outputs[0]);
-        });
+        map_tiles([u, v, w], [out], u.ncols(), par, GyrTiles { c });
         Ok(())
     }
 
@@ -165,14 +162,37 @@ impl PoincareBall {
         self.check_finite("w", w)?;
         self.check_finite("grad", grad)?;
         let c = self.c;
-        map_tiles([u, v, w, grad], [grad_u, grad_v, grad_w], GYR_VJP_SCRATCH * d, par, #[inline(always)] |p| {
-            let [u, v, w, g] = p.inputs;
-            let [gu, gv, gw] = p.outputs;
-            gu.fill(V::splat(0.0));
-            gv.fill(V::splat(0.0));
-            gw.fill(V::splat(0.0));
-            gyr_vjp(c, u, v, w, g, p.scratch, gu, gv, gw);
-        });
+        map_tiles([u, v, w, grad], [grad_u, grad_v, grad_w], GYR_VJP_SCRATCH * d, par, GyrVjpTiles { c });
         Ok(())
+    }
+}
+
+struct GyrTiles {
+    c: f64,
+}
+
+impl TileKernel<3, 1> for GyrTiles {
+    #[inline(always)]
+    fn run<S: TileLane>(&self, p: Tile<'_, S, 3, 1>) {
+        let &Self { c } = self;
+        let [u, v, w] = p.inputs;
+        gyr(c, u, v, w, p.scratch, p.outputs[0]);
+    }
+}
+
+struct GyrVjpTiles {
+    c: f64,
+}
+
+impl TileKernel<4, 3> for GyrVjpTiles {
+    #[inline(always)]
+    fn run<S: TileLane>(&self, p: Tile<'_, S, 4, 3>) {
+        let &Self { c } = self;
+        let [u, v, w, g] = p.inputs;
+        let [gu, gv, gw] = p.outputs;
+        gu.fill(S::splat(0.0));
+        gv.fill(S::splat(0.0));
+        gw.fill(S::splat(0.0));
+        gyr_vjp(c, u, v, w, g, p.scratch, gu, gv, gw);
     }
 }

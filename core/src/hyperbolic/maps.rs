@@ -17,9 +17,9 @@
 //! instead of overflowing.
 
 use super::ball::{HyperbolicError, PoincareBall};
-use super::batch::map_tiles;
+use super::batch::{map_tiles, Tile, TileKernel};
 use super::elementary::{poly, tanh_sech2};
-use super::lane::{Lane, V};
+use super::lane::{Lane, TileLane};
 use super::mobius::{add, add_vjp};
 use super::primitives::{
     artanh_with_complement, axpy, clamp_norm, conformal_denominator, dist2, dot, norm2, norm_scaled,
@@ -236,12 +236,7 @@ impl PoincareBall {
         assert_width(u.ncols(), &[("out", out.ncols())]);
         self.check_finite("u", u)?;
         let (sqrt_c, max_norm) = (self.sqrt_c, self.max_norm::<T>());
-        map_tiles([u], [out], 0, par, #[inline(always)] |p| {
-            let [u] = p.inputs;
-            let [out] = p.outputs;
-            exp0(sqrt_c, V::splat(1.0), u, out);
-            clamp_norm(out, max_norm);
-        });
+        map_tiles([u], [out], 0, par, Exp0Tiles { sqrt_c, max_norm });
         Ok(())
     }
 
@@ -258,12 +253,7 @@ impl PoincareBall {
         self.check_finite("u", u)?;
         self.check_finite("grad", grad)?;
         let sqrt_c = self.sqrt_c;
-        map_tiles([u, grad], [grad_u], 0, par, #[inline(always)] |p| {
-            let [u, g] = p.inputs;
-            let [gu] = p.outputs;
-            gu.fill(V::splat(0.0));
-            exp0_vjp(sqrt_c, V::splat(1.0), u, g, gu);
-        });
+        map_tiles([u, grad], [grad_u], 0, par, Exp0VjpTiles { sqrt_c });
         Ok(())
     }
 
@@ -282,15 +272,7 @@ impl PoincareBall {
         self.check_finite("u", u)?;
         let (c, sqrt_c, max_norm) = (self.c, self.sqrt_c, self.max_norm::<T>());
         let max_e = self.max_norm::<f64>();
-        map_tiles([x, u], [out], d, par, #[inline(always)] |p| {
-            let [x, u] = p.inputs;
-            let [out] = p.outputs;
-            let e = &mut p.scratch[..d];
-            exp0(sqrt_c, V::splat(1.0) / conformal_denominator(c, x), u, e);
-            clamp_norm(e, max_e);
-            add(c, x, e, out);
-            clamp_norm(out, max_norm);
-        });
+        map_tiles([x, u], [out], d, par, ExpTiles { c, sqrt_c, max_e, max_norm, d });
         Ok(())
     }
 
@@ -311,21 +293,7 @@ impl PoincareBall {
         self.check_finite("u", u)?;
         self.check_finite("grad", grad)?;
         let (c, sqrt_c, max_e) = (self.c, self.sqrt_c, self.max_norm::<f64>());
-        map_tiles([x, u, grad], [grad_x, grad_u], 2 * d, par, #[inline(always)] |p| {
-            let [x, u, g] = p.inputs;
-            let [gx, gu] = p.outputs;
-            let (e, ge) = p.scratch[..2 * d].split_at_mut(d);
-            let s = V::splat(1.0) / conformal_denominator(c, x);
-            exp0(sqrt_c, s, u, e);
-            clamp_norm(e, max_e);
-            gx.fill(V::splat(0.0));
-            gu.fill(V::splat(0.0));
-            ge.fill(V::splat(0.0));
-            add_vjp(c, x, e, g, gx, ge);
-            // ∂(1/δ_x)/∂x = 2c x/δ_x².
-            let g_s = exp0_vjp(sqrt_c, s, u, ge, gu);
-            axpy(V::splat(2.0 * c) * g_s * s * s, x, gx);
-        });
+        map_tiles([x, u, grad], [grad_x, grad_u], 2 * d, par, ExpVjpTiles { c, sqrt_c, max_e, d });
         Ok(())
     }
 
@@ -339,11 +307,7 @@ impl PoincareBall {
         assert_width(y.ncols(), &[("out", out.ncols())]);
         self.check_points("y", y)?;
         let (c, sqrt_c) = (self.c, self.sqrt_c);
-        map_tiles([y], [out], 0, par, #[inline(always)] |p| {
-            let [y] = p.inputs;
-            let [out] = p.outputs;
-            log0(c, sqrt_c, y, out);
-        });
+        map_tiles([y], [out], 0, par, Log0Tiles { c, sqrt_c });
         Ok(())
     }
 
@@ -360,11 +324,7 @@ impl PoincareBall {
         self.check_points("y", y)?;
         self.check_finite("grad", grad)?;
         let (c, sqrt_c) = (self.c, self.sqrt_c);
-        map_tiles([y, grad], [grad_y], 0, par, #[inline(always)] |p| {
-            let [y, g] = p.inputs;
-            let [gy] = p.outputs;
-            log0_vjp(c, sqrt_c, y, g, gy);
-        });
+        map_tiles([y, grad], [grad_y], 0, par, Log0VjpTiles { c, sqrt_c });
         Ok(())
     }
 
@@ -382,12 +342,7 @@ impl PoincareBall {
         self.check_points("x", x)?;
         self.check_points("y", y)?;
         let (c, sqrt_c) = (self.c, self.sqrt_c);
-        map_tiles([x, y], [out], 0, par, #[inline(always)] |p| {
-            let [x, y] = p.inputs;
-            let [out] = p.outputs;
-            let dx = log_sub(c, sqrt_c, x, y, out);
-            scale(dx, out);
-        });
+        map_tiles([x, y], [out], 0, par, LogTiles { c, sqrt_c });
         Ok(())
     }
 
@@ -409,16 +364,154 @@ impl PoincareBall {
         self.check_points("y", y)?;
         self.check_finite("grad", grad)?;
         let (c, sqrt_c) = (self.c, self.sqrt_c);
-        map_tiles([x, y, grad], [grad_x, grad_y], d, par, #[inline(always)] |p| {
-            let [x, y, g] = p.inputs;
-            let [gx, gy] = p.outputs;
-            gx.fill(V::splat(0.0));
-            gy.fill(V::splat(0.0));
-            let dx = conformal_denominator(c, x);
-            let g_l = log_sub_vjp(c, sqrt_c, x, y, dx, g, gx, gy, &mut p.scratch[..d]);
-            // ∂δ_x/∂x = −2c x.
-            axpy(V::splat(-2.0 * c) * g_l, x, gx);
-        });
+        map_tiles([x, y, grad], [grad_x, grad_y], d, par, LogVjpTiles { c, sqrt_c, d });
         Ok(())
+    }
+}
+
+struct Exp0Tiles {
+    sqrt_c: f64,
+    max_norm: f64,
+}
+
+impl TileKernel<1, 1> for Exp0Tiles {
+    #[inline(always)]
+    fn run<S: TileLane>(&self, p: Tile<'_, S, 1, 1>) {
+        let &Self { sqrt_c, max_norm } = self;
+        let [u] = p.inputs;
+        let [out] = p.outputs;
+        exp0(sqrt_c, S::splat(1.0), u, out);
+        clamp_norm(out, max_norm);
+    }
+}
+
+struct Exp0VjpTiles {
+    sqrt_c: f64,
+}
+
+impl TileKernel<2, 1> for Exp0VjpTiles {
+    #[inline(always)]
+    fn run<S: TileLane>(&self, p: Tile<'_, S, 2, 1>) {
+        let &Self { sqrt_c } = self;
+        let [u, g] = p.inputs;
+        let [gu] = p.outputs;
+        gu.fill(S::splat(0.0));
+        exp0_vjp(sqrt_c, S::splat(1.0), u, g, gu);
+    }
+}
+
+struct ExpTiles {
+    c: f64,
+    sqrt_c: f64,
+    max_e: f64,
+    max_norm: f64,
+    d: usize,
+}
+
+impl TileKernel<2, 1> for ExpTiles {
+    #[inline(always)]
+    fn run<S: TileLane>(&self, p: Tile<'_, S, 2, 1>) {
+        let &Self { c, sqrt_c, max_e, max_norm, d } = self;
+        let [x, u] = p.inputs;
+        let [out] = p.outputs;
+        let e = &mut p.scratch[..d];
+        exp0(sqrt_c, S::splat(1.0) / conformal_denominator(c, x), u, e);
+        clamp_norm(e, max_e);
+        add(c, x, e, out);
+        clamp_norm(out, max_norm);
+    }
+}
+
+struct ExpVjpTiles {
+    c: f64,
+    sqrt_c: f64,
+    max_e: f64,
+    d: usize,
+}
+
+impl TileKernel<3, 2> for ExpVjpTiles {
+    #[inline(always)]
+    fn run<S: TileLane>(&self, p: Tile<'_, S, 3, 2>) {
+        let &Self { c, sqrt_c, max_e, d } = self;
+        let [x, u, g] = p.inputs;
+        let [gx, gu] = p.outputs;
+        let (e, ge) = p.scratch[..2 * d].split_at_mut(d);
+        let s = S::splat(1.0) / conformal_denominator(c, x);
+        exp0(sqrt_c, s, u, e);
+        clamp_norm(e, max_e);
+        gx.fill(S::splat(0.0));
+        gu.fill(S::splat(0.0));
+        ge.fill(S::splat(0.0));
+        add_vjp(c, x, e, g, gx, ge);
+        // ∂(1/δ_x)/∂x = 2c x/δ_x².
+        let g_s = exp0_vjp(sqrt_c, s, u, ge, gu);
+        axpy(S::splat(2.0 * c) * g_s * s * s, x, gx);
+    }
+}
+
+struct Log0Tiles {
+    c: f64,
+    sqrt_c: f64,
+}
+
+impl TileKernel<1, 1> for Log0Tiles {
+    #[inline(always)]
+    fn run<S: TileLane>(&self, p: Tile<'_, S, 1, 1>) {
+        let &Self { c, sqrt_c } = self;
+        let [y] = p.inputs;
+        let [out] = p.outputs;
+        log0(c, sqrt_c, y, out);
+    }
+}
+
+struct Log0VjpTiles {
+    c: f64,
+    sqrt_c: f64,
+}
+
+impl TileKernel<2, 1> for Log0VjpTiles {
+    #[inline(always)]
+    fn run<S: TileLane>(&self, p: Tile<'_, S, 2, 1>) {
+        let &Self { c, sqrt_c } = self;
+        let [y, g] = p.inputs;
+        let [gy] = p.outputs;
+        log0_vjp(c, sqrt_c, y, g, gy);
+    }
+}
+
+struct LogTiles {
+    c: f64,
+    sqrt_c: f64,
+}
+
+impl TileKernel<2, 1> for LogTiles {
+    #[inline(always)]
+    fn run<S: TileLane>(&self, p: Tile<'_, S, 2, 1>) {
+        let &Self { c, sqrt_c } = self;
+        let [x, y] = p.inputs;
+        let [out] = p.outputs;
+        let dx = log_sub(c, sqrt_c, x, y, out);
+        scale(dx, out);
+    }
+}
+
+struct LogVjpTiles {
+    c: f64,
+    sqrt_c: f64,
+    d: usize,
+}
+
+impl TileKernel<3, 2> for LogVjpTiles {
+    #[inline(always)]
+    fn run<S: TileLane>(&self, p: Tile<'_, S, 3, 2>) {
+        let &Self { c, sqrt_c, d } = self;
+        let [x, y, g] = p.inputs;
+        let [gx, gy] = p.outputs;
+        gx.fill(S::splat(0.0));
+        gy.fill(S::splat(0.0));
+        let dx = conformal_denominator(c, x);
+        let g_l = log_sub_vjp(c, sqrt_c, x, y, dx, g, gx, gy, &mut p.scratch[..d]);
+        // ∂δ_x/∂x = −2c x.
+        axpy(S::splat(-2.0 * c) * g_l, x, gx);
     }
 }

@@ -9,8 +9,8 @@
 //! cancels when `x ≈ −y` near the boundary.
 
 use super::ball::{HyperbolicError, PoincareBall};
-use super::batch::map_tiles;
-use super::lane::{Lane, V};
+use super::batch::{map_tiles, Tile, TileKernel};
+use super::lane::{Lane, TileLane};
 use super::primitives::{clamp_norm, conformal_denominator, dot, sum2};
 use super::real::Real;
 use faer::{MatMut, MatRef, Par};
@@ -75,12 +75,7 @@ impl PoincareBall {
         self.check_points("x", x)?;
         self.check_points("y", y)?;
         let (c, max_norm) = (self.c, self.max_norm::<T>());
-        map_tiles([x, y], [out], 0, par, #[inline(always)] |p| {
-            let [x, y] = p.inputs;
-            let [out] = p.outputs;
-            add(c, x, y, out);
-            clamp_norm(out, max_norm);
-        });
+        map_tiles([x, y], [out], 0, par, AddTiles { c, max_norm });
         Ok(())
     }
 
@@ -98,13 +93,37 @@ impl PoincareBall {
         self.check_points("y", y)?;
         self.check_finite("grad", grad)?;
         let c = self.c;
-        map_tiles([x, y, grad], [grad_x, grad_y], 0, par, #[inline(always)] |p| {
-            let [x, y, g] = p.inputs;
-            let [gx, gy] = p.outputs;
-            gx.fill(V::splat(0.0));
-            gy.fill(V::splat(0.0));
-            add_vjp(c, x, y, g, gx, gy);
-        });
+        map_tiles([x, y, grad], [grad_x, grad_y], 0, par, AddVjpTiles { c });
         Ok(())
+    }
+}
+
+struct AddTiles {
+    c: f64,
+    max_norm: f64,
+}
+
+impl TileKernel<2, 1> for AddTiles {
+    #[inline(always)]
+    fn run<S: TileLane>(&self, p: Tile<'_, S, 2, 1>) {
+        let [x, y] = p.inputs;
+        let [out] = p.outputs;
+        add(self.c, x, y, out);
+        clamp_norm(out, self.max_norm);
+    }
+}
+
+struct AddVjpTiles {
+    c: f64,
+}
+
+impl TileKernel<3, 2> for AddVjpTiles {
+    #[inline(always)]
+    fn run<S: TileLane>(&self, p: Tile<'_, S, 3, 2>) {
+        let [x, y, g] = p.inputs;
+        let [gx, gy] = p.outputs;
+        gx.fill(S::splat(0.0));
+        gy.fill(S::splat(0.0));
+        add_vjp(self.c, x, y, g, gx, gy);
     }
 }

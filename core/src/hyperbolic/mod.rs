@@ -38,3 +38,6 @@ use crate::simd::{elementary, lane};
 
 pub use ball::{HyperbolicError, PoincareBall};
 pub use real::Real;
+
+#[cfg(test)]
+mod isa_tests;

@@ -4,8 +4,8 @@
 //! finite `x`. Outside, the Jacobian is `(m/‖x‖)(I − x̂x̂ᵀ)`.
 
 use super::ball::{HyperbolicError, PoincareBall};
-use super::batch::map_tiles;
-use super::lane::Lane;
+use super::batch::{map_tiles, Tile, TileKernel};
+use super::lane::{Lane, TileLane};
 use super::primitives::{norm, scaled};
 use super::real::Real;
 use super::shape::assert_width;
@@ -45,7 +45,7 @@ impl PoincareBall {
         assert_width(x.ncols(), &[("out", out.ncols())]);
         self.check_finite("x", x)?;
         let m = self.max_norm::<T>();
-        map_tiles([x], [out], 0, par, #[inline(always)] |p| project(p.inputs[0], m, p.outputs[0]));
+        map_tiles([x], [out], 0, par, ProjectTiles { m });
         Ok(())
     }
 
@@ -61,11 +61,32 @@ impl PoincareBall {
         self.check_finite("x", x)?;
         self.check_finite("grad", grad)?;
         let m = self.max_norm::<T>();
-        map_tiles([x, grad], [grad_x], 0, par, #[inline(always)] |p| {
-            let [x, g] = p.inputs;
-            let [gx] = p.outputs;
-            project_vjp(x, m, g, gx);
-        });
+        map_tiles([x, grad], [grad_x], 0, par, ProjectVjpTiles { m });
         Ok(())
+    }
+}
+
+struct ProjectTiles {
+    m: f64,
+}
+
+impl TileKernel<1, 1> for ProjectTiles {
+    #[inline(always)]
+    fn run<S: TileLane>(&self, p: Tile<'_, S, 1, 1>) {
+        project(p.inputs[0], self.m, p.outputs[0]);
+    }
+}
+
+struct ProjectVjpTiles {
+    m: f64,
+}
+
+impl TileKernel<2, 1> for ProjectVjpTiles {
+    #[inline(always)]
+    fn run<S: TileLane>(&self, p: Tile<'_, S, 2, 1>) {
+        let &Self { m } = self;
+        let [x, g] = p.inputs;
+        let [gx] = p.outputs;
+        project_vjp(x, m, g, gx);
     }
 }

@@ -10,9 +10,9 @@
 //! `sech²u = 4e/(1 + e)²`, `e = e^{−2|u|}`, underflows to 0 rather than cancelling as `1 − tanh²u` would.
 
 use super::ball::{HyperbolicError, PoincareBall};
-use super::batch::map_tiles;
+use super::batch::{map_tiles, Tile, TileKernel};
 use super::elementary::tanh_sech2;
-use super::lane::Lane;
+use super::lane::{Lane, TileLane};
 use super::primitives::{artanh_with_complement, clamp_norm, conformal_denominator, dot, norm, scaled};
 use super::real::Real;
 use super::shape::assert_width;
@@ -88,12 +88,7 @@ impl PoincareBall {
         self.check_finite("r", r)?;
         self.check_points("x", x)?;
         let (c, max_norm) = (self.c, self.max_norm::<T>());
-        map_tiles([r, x], [out], 0, par, #[inline(always)] |p| {
-            let [r, x] = p.inputs;
-            let [out] = p.outputs;
-            mul(c, r[0], x, out);
-            clamp_norm(out, max_norm);
-        });
+        map_tiles([r, x], [out], 0, par, MulTiles { c, max_norm });
         Ok(())
     }
 
@@ -113,11 +108,37 @@ impl PoincareBall {
         self.check_points("x", x)?;
         self.check_finite("grad", grad)?;
         let c = self.c;
-        map_tiles([r, x, grad], [grad_r, grad_x], 0, par, #[inline(always)] |p| {
-            let [r, x, g] = p.inputs;
-            let [gr, gx] = p.outputs;
-            mul_vjp(c, r[0], x, g, &mut gr[0], gx);
-        });
+        map_tiles([r, x, grad], [grad_r, grad_x], 0, par, MulVjpTiles { c });
         Ok(())
+    }
+}
+
+struct MulTiles {
+    c: f64,
+    max_norm: f64,
+}
+
+impl TileKernel<2, 1> for MulTiles {
+    #[inline(always)]
+    fn run<S: TileLane>(&self, p: Tile<'_, S, 2, 1>) {
+        let &Self { c, max_norm } = self;
+        let [r, x] = p.inputs;
+        let [out] = p.outputs;
+        mul(c, r[0], x, out);
+        clamp_norm(out, max_norm);
+    }
+}
+
+struct MulVjpTiles {
+    c: f64,
+}
+
+impl TileKernel<3, 2> for MulVjpTiles {
+    #[inline(always)]
+    fn run<S: TileLane>(&self, p: Tile<'_, S, 3, 2>) {
+        let &Self { c } = self;
+        let [r, x, g] = p.inputs;
+        let [gr, gx] = p.outputs;
+        mul_vjp(c, r[0], x, g, &mut gr[0], gx);
     }
 }

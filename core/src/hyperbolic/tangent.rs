@@ -3,8 +3,8 @@
 //! `transport.rs`. All are `out = k δ_x^p v`, one kernel with its VJP.
 
 use super::ball::{HyperbolicError, PoincareBall};
-use super::batch::map_tiles;
-use super::lane::{Lane, V};
+use super::batch::{map_tiles, Tile, TileKernel};
+use super::lane::{Lane, TileLane};
 use super::primitives::{conformal_denominator, dot, scaled};
 use super::real::Real;
 use super::shape::assert_width;
@@ -61,9 +61,7 @@ impl PoincareBall {
         assert_width(1, &[("out", out.ncols())]);
         self.check_points("x", x)?;
         let c = self.c;
-        map_tiles([x], [out], 0, par, #[inline(always)] |p| {
-            p.outputs[0][0] = V::splat(2.0) / conformal_denominator(c, p.inputs[0]);
-        });
+        map_tiles([x], [out], 0, par, LambdaTiles { c });
         Ok(())
     }
 
@@ -80,11 +78,7 @@ impl PoincareBall {
         self.check_points("x", x)?;
         self.check_finite("grad", grad)?;
         let c = self.c;
-        map_tiles([x, grad], [grad_x], 0, par, #[inline(always)] |p| {
-            let [x, g] = p.inputs;
-            let d = conformal_denominator(c, x);
-            scaled(V::splat(4.0 * c) * g[0] / (d * d), x, p.outputs[0]);
-        });
+        map_tiles([x, grad], [grad_x], 0, par, LambdaVjpTiles { c });
         Ok(())
     }
 
@@ -127,10 +121,7 @@ impl PoincareBall {
         self.check_points(name, x)?;
         self.check_finite(vname, v)?;
         let c = self.c;
-        map_tiles([x, v], [out], 0, par, #[inline(always)] |pt| {
-            let [x, v] = pt.inputs;
-            conformal_scale(c, x, v, p, k, pt.outputs[0]);
-        });
+        map_tiles([x, v], [out], 0, par, ScaleTangentTiles { c, p, k });
         Ok(())
     }
 
@@ -155,11 +146,64 @@ impl PoincareBall {
         self.check_finite(vname, v)?;
         self.check_finite("grad", grad)?;
         let c = self.c;
-        map_tiles([x, v, grad], [grad_x, grad_v], 0, par, #[inline(always)] |pt| {
-            let [x, v, g] = pt.inputs;
-            let [gx, gv] = pt.outputs;
-            conformal_scale_vjp(c, x, v, p, k, g, gx, gv);
-        });
+        map_tiles([x, v, grad], [grad_x, grad_v], 0, par, ScaleTangentVjpTiles { c, p, k });
         Ok(())
+    }
+}
+
+struct LambdaTiles {
+    c: f64,
+}
+
+impl TileKernel<1, 1> for LambdaTiles {
+    #[inline(always)]
+    fn run<S: TileLane>(&self, p: Tile<'_, S, 1, 1>) {
+        let &Self { c } = self;
+        p.outputs[0][0] = S::splat(2.0) / conformal_denominator(c, p.inputs[0]);
+    }
+}
+
+struct LambdaVjpTiles {
+    c: f64,
+}
+
+impl TileKernel<2, 1> for LambdaVjpTiles {
+    #[inline(always)]
+    fn run<S: TileLane>(&self, p: Tile<'_, S, 2, 1>) {
+        let &Self { c } = self;
+        let [x, g] = p.inputs;
+        let d = conformal_denominator(c, x);
+        scaled(S::splat(4.0 * c) * g[0] / (d * d), x, p.outputs[0]);
+    }
+}
+
+struct ScaleTangentTiles {
+    c: f64,
+    p: i32,
+    k: f64,
+}
+
+impl TileKernel<2, 1> for ScaleTangentTiles {
+    #[inline(always)]
+    fn run<S: TileLane>(&self, pt: Tile<'_, S, 2, 1>) {
+        let &Self { c, p, k } = self;
+        let [x, v] = pt.inputs;
+        conformal_scale(c, x, v, p, k, pt.outputs[0]);
+    }
+}
+
+struct ScaleTangentVjpTiles {
+    c: f64,
+    p: i32,
+    k: f64,
+}
+
+impl TileKernel<3, 2> for ScaleTangentVjpTiles {
+    #[inline(always)]
+    fn run<S: TileLane>(&self, pt: Tile<'_, S, 3, 2>) {
+        let &Self { c, p, k } = self;
+        let [x, v, g] = pt.inputs;
+        let [gx, gv] = pt.outputs;
+        conformal_scale_vjp(c, x, v, p, k, g, gx, gv);
     }
 }

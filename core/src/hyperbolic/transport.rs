@@ -5,9 +5,9 @@
 //! From and to the origin it reduces to `P_{0→y}(v) = δ_y v` and `P_{x→0}(v) = v/δ_x`.
 
 use super::ball::{HyperbolicError, PoincareBall};
-use super::batch::map_tiles;
+use super::batch::{map_tiles, Tile, TileKernel};
 use super::gyration::{gyr, gyr_vjp, GYR_VJP_SCRATCH};
-use super::lane::{Lane, V};
+use super::lane::{Lane, TileLane};
 use super::primitives::{axpy, conformal_denominator, dot, scale, scaled};
 use super::real::Real;
 use super::shape::assert_width;
@@ -76,10 +76,7 @@ impl PoincareBall {
         self.check_points("y", y)?;
         self.check_finite("v", v)?;
         let c = self.c;
-        map_tiles([x, y, v], [out], 2 * d, par, #[inline(always)] |p| {
-            let [x, y, v] = p.inputs;
-            transport(c, x, y, v, p.scratch, p.outputs[0]);
-        });
+        map_tiles([x, y, v], [out], 2 * d, par, TransportTiles { c });
         Ok(())
     }
 
@@ -113,14 +110,7 @@ impl PoincareBall {
         self.check_finite("v", v)?;
         self.check_finite("grad", grad)?;
         let c = self.c;
-        map_tiles([x, y, v, grad], [grad_x, grad_y, grad_v], TRANSPORT_VJP_SCRATCH * d, par, #[inline(always)] |p| {
-            let [x, y, v, g] = p.inputs;
-            let [gx, gy, gv] = p.outputs;
-            gx.fill(V::splat(0.0));
-            gy.fill(V::splat(0.0));
-            gv.fill(V::splat(0.0));
-            transport_vjp(c, x, y, v, g, p.scratch, gx, gy, gv);
-        });
+        map_tiles([x, y, v, grad], [grad_x, grad_y, grad_v], TRANSPORT_VJP_SCRATCH * d, par, TransportVjpTiles { c });
         Ok(())
     }
 
@@ -170,5 +160,35 @@ impl PoincareBall {
         par: Par,
     ) -> Result<(), HyperbolicError> {
         self.scale_tangent_vjp(("x", x), ("v", v), -1, 1.0, grad, grad_x, grad_v, par)
+    }
+}
+
+struct TransportTiles {
+    c: f64,
+}
+
+impl TileKernel<3, 1> for TransportTiles {
+    #[inline(always)]
+    fn run<S: TileLane>(&self, p: Tile<'_, S, 3, 1>) {
+        let &Self { c } = self;
+        let [x, y, v] = p.inputs;
+        transport(c, x, y, v, p.scratch, p.outputs[0]);
+    }
+}
+
+struct TransportVjpTiles {
+    c: f64,
+}
+
+impl TileKernel<4, 3> for TransportVjpTiles {
+    #[inline(always)]
+    fn run<S: TileLane>(&self, p: Tile<'_, S, 4, 3>) {
+        let &Self { c } = self;
+        let [x, y, v, g] = p.inputs;
+        let [gx, gy, gv] = p.outputs;
+        gx.fill(S::splat(0.0));
+        gy.fill(S::splat(0.0));
+        gv.fill(S::splat(0.0));
+        transport_vjp(c, x, y, v, g, p.scratch, gx, gy, gv);
     }
 }

@@ -97,7 +97,7 @@ fn pow2i_1(k: f64) -> f64 {
 
 /// Bits of `√½`; adding `bits(1) − bits(√½)` carries into the exponent exactly when the
 /// mantissa is at least `√2`.
-const SQRT_HALF_BITS: u64 = 0x3fe6_a09e_667f_3bcd;
+pub(crate) const SQRT_HALF_BITS: u64 = 0x3fe6_a09e_667f_3bcd;
 
 /// `bits(u)` shifted so that its exponent field is that of [`Lane::split_sqrt2`]'s `k`.
 #[inline(always)]
@@ -253,6 +253,17 @@ impl Lane for f64 {
     }
 }
 
+/// A lane type of eight `f64` with the layout of [`V`] (64 bytes, 64-byte aligned, lanes in
+/// order), so that a tile staged as `V` is read and written in place: `V` itself, and
+/// `zmm::Z` under AVX-512. Kernels are generic over it and run through
+/// [`dispatch_lanes`](super::dispatch_lanes).
+pub trait TileLane: Lane {
+    fn tile(v: &[V]) -> &[Self];
+    fn tile_mut(v: &mut [V]) -> &mut [Self];
+    /// The eight lanes.
+    fn to_array(self) -> [f64; W];
+}
+
 // ----------------------------------------------------------------------------------------
 // Eight points.
 
@@ -308,6 +319,21 @@ impl Neg for V {
     #[inline(always)]
     fn neg(self) -> V {
         self.map(#[inline(always)] |a| -a)
+    }
+}
+
+impl TileLane for V {
+    #[inline(always)]
+    fn tile(v: &[V]) -> &[V] {
+        v
+    }
+    #[inline(always)]
+    fn tile_mut(v: &mut [V]) -> &mut [V] {
+        v
+    }
+    #[inline(always)]
+    fn to_array(self) -> [f64; W] {
+        self.0
     }
 }
 

@@ -9,6 +9,8 @@
 
 pub mod elementary;
 pub mod lane;
+#[cfg(target_arch = "x86_64")]
+pub mod zmm;
 
 /// An instruction set a kernel can be compiled for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -22,9 +24,23 @@ pub enum Isa {
 }
 
 impl Isa {
-    /// The widest instruction set this CPU offers.
+    /// The widest instruction set this CPU offers (in core's unit tests, at most the one set
+    /// by [`with_isa_cap`]).
     #[inline(always)]
     pub fn detected() -> Isa {
+        #[cfg(test)]
+        {
+            let cap = ISA_CAP.with(|c| c.get());
+            if cap < Isa::Avx512 {
+                return Isa::cpu().min(cap);
+            }
+        }
+        Isa::cpu()
+    }
+
+    /// The widest instruction set this CPU offers.
+    #[inline(always)]
+    fn cpu() -> Isa {
         #[cfg(target_arch = "x86_64")]
         {
             if std::is_x86_feature_detected!("avx512f")
@@ -43,8 +59,43 @@ impl Isa {
     /// Every instruction set this CPU can run, narrowest first (for tests that compare them).
     #[cfg(test)]
     pub fn available() -> impl Iterator<Item = Isa> {
-        [Isa::Portable, Isa::Avx2, Isa::Avx512].into_iter().filter(|&i| i <= Isa::detected())
+        [Isa::Portable, Isa::Avx2, Isa::Avx512].into_iter().filter(|&i| i <= Isa::cpu())
     }
+}
+
+#[cfg(test)]
+thread_local! {
+    static ISA_CAP: core::cell::Cell<Isa> = const { core::cell::Cell::new(Isa::Avx512) };
+}
+
+/// Runs `f` with [`Isa::detected`] capped at `cap` on this thread (unit tests that compare
+/// the code paths of every instruction set).
+#[cfg(test)]
+pub fn with_isa_cap<R>(cap: Isa, f: impl FnOnce() -> R) -> R {
+    let old = ISA_CAP.with(|c| c.replace(cap));
+    let r = f();
+    ISA_CAP.with(|c| c.set(old));
+    r
+}
+
+/// A computation written once for every eight-lane type (see [`dispatch_lanes`]).
+pub trait WithLanes {
+    type Output;
+    fn run<S: lane::TileLane>(self) -> Self::Output;
+}
+
+/// Runs `f` with the lane type of the widest instruction set the CPU offers: [`zmm::Z`] in
+/// code compiled for AVX-512, else [`lane::V`] in code compiled for AVX2+FMA or the baseline.
+/// Both give the same bits: `Z` performs `V`'s operations lane by lane, in the same order.
+#[inline(always)]
+pub fn dispatch_lanes<F: WithLanes>(f: F) -> F::Output {
+    let isa = Isa::detected();
+    #[cfg(target_arch = "x86_64")]
+    if isa == Isa::Avx512 {
+        // SAFETY: the features were detected.
+        return unsafe { with_avx512(#[inline(always)] || f.run::<zmm::Z>()) };
+    }
+    dispatch_to(isa, #[inline(always)] || f.run::<lane::V>())
 }
 
 /// Runs `f` compiled for the widest SIMD instruction set the CPU offers. `f` and what it
@@ -60,7 +111,7 @@ pub fn dispatch<R>(f: impl FnOnce() -> R) -> R {
 pub fn dispatch_to<R>(isa: Isa, f: impl FnOnce() -> R) -> R {
     #[cfg(target_arch = "x86_64")]
     {
-        let isa = isa.min(Isa::detected());
+        let isa = isa.min(Isa::cpu());
         if isa == Isa::Avx512 {
             // SAFETY: the features were detected.
             return unsafe { with_avx512(f) };
