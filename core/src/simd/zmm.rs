@@ -7,9 +7,10 @@
 //! one `zmm` instruction per operation whatever the optimiser decides. It has the layout of
 //! `V`, so a tile of `V` is read as a tile of `Z` in place ([`TileLane`]).
 //!
-//! Its methods are `#[inline(always)]` and call AVX-512 F/DQ intrinsics: they may only run
-//! inside [`dispatch`](super::dispatch)ed code on a CPU that has those features, which is
-//! what the `unsafe` blocks below rely on.
+//! Its methods are `#[inline(always)]` and call AVX-512 F/DQ intrinsics: they may only run on
+//! a CPU that has those features, which is what the `unsafe` blocks below rely on. The type is
+//! private to the crate, and [`dispatch_lanes`](super::dispatch_lanes) is the one place that
+//! runs code on it, after detecting the features and inside a function compiled for them.
 
 use super::lane::{fast_two_sum, two_sum, Lane, TileLane, MAGIC, V, W};
 use core::arch::x86_64::*;
