@@ -25,8 +25,6 @@ const PARALLEL_MIN_ROWS: usize = 4 * CHUNK;
 
 /// What a kernel sees for one point.
 pub struct Point<'a, const NI: usize, const NO: usize> {
-    /// Index of this point in the batch.
-    pub row: usize,
     /// Row `i` of every input, widened to `f64`.
     pub inputs: [&'a [f64]; NI],
     /// Row `i` of every output, to be filled.
@@ -56,7 +54,7 @@ where
         let len = CHUNK.min(nrows - first);
         let ins: [MatRef<'_, T>; NI] = core::array::from_fn(|j| inputs[j].subrows(first, len));
         let mut sums = vec![0.0; acc];
-        dispatch(#[inline(always)] || run_chunk(first, ins, outs, &mut sums, &kernel));
+        dispatch(#[inline(always)] || run_chunk(ins, outs, &mut sums, &kernel));
         sums
     };
     let parallel = matches!(par, Par::Rayon(n) if n.get() > 1) && nrows >= PARALLEL_MIN_ROWS;
@@ -573,8 +571,8 @@ impl<T: Real, O: Fn(f64) -> bool, F: FnMut(usize) -> bool> WithLanes for Screen<
             // SAFETY: rows t..t + n exist.
             unsafe { raw.gather_tile(t, n, &mut tile, fast) };
             let s = norm2(S::tile(&tile)).to_array();
-            for l in 0..n {
-                if !ok(s[l]) && fails(t + l) {
+            for (l, &sl) in s.iter().enumerate().take(n) {
+                if !ok(sl) && fails(t + l) {
                     return Some(t + l);
                 }
             }
@@ -589,7 +587,6 @@ const TILE: usize = 16;
 
 #[inline(always)]
 fn run_chunk<T: Real, const NI: usize, const NO: usize, F>(
-    first: usize,
     inputs: [MatRef<'_, T>; NI],
     outputs: [MatMut<'_, T>; NO],
     acc: &mut [f64],
@@ -647,7 +644,7 @@ fn run_chunk<T: Real, const NI: usize, const NO: usize, F>(
                     core::slice::from_raw_parts_mut(tiles_ptr.add(out_off[j] + k * r.ncols), r.ncols)
                 }
             });
-            kernel(Point { row: first + i, inputs: ins_k, outputs: outs_k, acc: &mut *acc });
+            kernel(Point { inputs: ins_k, outputs: outs_k, acc: &mut *acc });
         }
         for (r, &o) in outs.iter().zip(&out_off) {
             if !r.direct() {

@@ -16,8 +16,9 @@
 //! `a` that are exactly zero are rejected with [`HyperbolicError::ZeroNormal`].
 
 use super::ball::{HyperbolicError, PoincareBall};
-use super::batch::map_rows;
-use super::primitives::{arsinh, conformal_denominator, dist2, dot, norm_scaled};
+use super::batch::{map_rows, map_tiles, Tile, TileKernel};
+use super::lane::{Lane, TileLane};
+use super::primitives::{arsinh, conformal_denominator, dot, norm_scaled};
 use super::real::Real;
 use super::shape::assert_width;
 use faer::reborrow::ReborrowMut;
@@ -38,16 +39,16 @@ struct Planes {
     beta: Vec<f64>,
 }
 
-/// One plane's data and `(α, s, z)` at a point: `α = ⟨x − p, â⟩`, `s = ‖x − p‖²`, `z` the
-/// arsinh argument (`dx = δ_x`).
-struct At<'a> {
+/// One plane's data and `(α, s, z)` at a point or tile: `α = ⟨x − p, â⟩`, `s = ‖x − p‖²`,
+/// `z` the arsinh argument (`dx = δ_x`).
+struct At<'a, S> {
     p: &'a [f64],
     a_hat: &'a [f64],
     dp: f64,
     beta: f64,
-    alpha: f64,
-    s: f64,
-    z: f64,
+    alpha: S,
+    s: S,
+    z: S,
 }
 
 impl Planes {
@@ -90,13 +91,16 @@ impl Planes {
     }
 
     #[inline(always)]
-    fn at(&self, k: usize, c: f64, sqrt_c: f64, x: &[f64], dx: f64) -> At<'_> {
+    fn at<S: Lane>(&self, k: usize, c: f64, sqrt_c: f64, x: &[S], dx: S) -> At<'_, S> {
         let r = k * self.d..(k + 1) * self.d;
         let (p, a_hat) = (&self.p[r.clone()], &self.a_hat[r]);
         let (dp, beta) = (self.dp[k], self.beta[k]);
-        let alpha = x.iter().zip(p).zip(a_hat).fold(0.0, |acc, ((xi, pi), ai)| (xi - pi).mul_add(*ai, acc));
-        let s = dist2(x, p);
-        let z = 2.0 * sqrt_c * dp.mul_add(alpha, -c * s * beta) / (dp * dx);
+        let zero = S::splat(0.0);
+        let (alpha, s) = x.iter().zip(p).zip(a_hat).fold((zero, zero), |(alpha, s), ((xi, pi), ai)| {
+            let e = *xi - S::splat(*pi);
+            (e.mul_add(S::splat(*ai), alpha), e.mul_add(e, s))
+        });
+        let z = S::splat(2.0 * sqrt_c) * S::splat(dp).mul_add(alpha, S::splat(-c) * s * S::splat(beta)) / (S::splat(dp) * dx);
         At { p, a_hat, dp, beta, alpha, s, z }
     }
 }
@@ -120,14 +124,7 @@ impl PoincareBall {
         self.check_points("x", x)?;
         let planes = Planes::new(self, p, a)?;
         let (c, sqrt_c) = (self.c, self.sqrt_c);
-        map_rows([x], [out], 0, par, #[inline(always)] |pt| {
-            let [x] = pt.inputs;
-            let [out] = pt.outputs;
-            let dx = conformal_denominator(c, x);
-            for (k, o) in out.iter_mut().enumerate() {
-                *o = arsinh(planes.at(k, c, sqrt_c, x, dx).z) / sqrt_c;
-            }
-        });
+        map_tiles([x], [out], 0, par, DistTiles { c, sqrt_c, planes: &planes });
         Ok(())
     }
 
@@ -195,5 +192,24 @@ impl PoincareBall {
             });
         }
         Ok(())
+    }
+}
+
+struct DistTiles<'a> {
+    c: f64,
+    sqrt_c: f64,
+    planes: &'a Planes,
+}
+
+impl TileKernel<1, 1> for DistTiles<'_> {
+    #[inline(always)]
+    fn run<S: TileLane>(&self, pt: Tile<'_, S, 1, 1>) {
+        let &Self { c, sqrt_c, planes } = self;
+        let [x] = pt.inputs;
+        let [out] = pt.outputs;
+        let dx = conformal_denominator(c, x);
+        for (k, o) in out.iter_mut().enumerate() {
+            *o = arsinh(planes.at(k, c, sqrt_c, x, dx).z) / S::splat(sqrt_c);
+        }
     }
 }

@@ -104,6 +104,21 @@ fn all_outputs<T: Real>(ball: &PoincareBall, n: usize, d: usize) -> Vec<(&'stati
     ball.transport(x, y, u, out.as_mut(), seq).unwrap();
     ball.transport_vjp(x, y, u, g, ga.as_mut(), gb.as_mut(), gc.as_mut(), seq).unwrap();
     all.push(("transport", bits(&[&out, &ga, &gb, &gc])));
+    // M ⊗ x with d_out = d + 2 (not a multiple of the four rows per pass, in general).
+    let zeros = |r: usize, k: usize| Mat::<T>::from_fn(r, k, |_, _| T::from_f64(0.0));
+    let m = cast::<T>(&vectors(d + 2, d, 6));
+    let gm_in = cast::<T>(&vectors(n, d + 2, 7));
+    let (mut out, mut gm, mut gx) = (zeros(n, d + 2), zeros(d + 2, d), zero());
+    ball.mobius_matvec(m.as_ref(), x, out.as_mut(), seq).unwrap();
+    ball.mobius_matvec_vjp(m.as_ref(), x, gm_in.as_ref(), gm.as_mut(), gx.as_mut(), seq).unwrap();
+    all.push(("mobius_matvec", bits(&[&out, &gm, &gx])));
+    // Three gyroplanes.
+    let (pp, aa) = (cast::<T>(&points(3, d, c, 0.9, 8)), cast::<T>(&vectors(3, d, 9)));
+    let g3 = cast::<T>(&vectors(n, 3, 10));
+    let (mut out, mut gx, mut gp, mut ga) = (zeros(n, 3), zero(), zeros(3, d), zeros(3, d));
+    ball.gyroplane_dist(x, pp.as_ref(), aa.as_ref(), out.as_mut(), seq).unwrap();
+    ball.gyroplane_dist_vjp(x, pp.as_ref(), aa.as_ref(), g3.as_ref(), gx.as_mut(), gp.as_mut(), ga.as_mut(), seq).unwrap();
+    all.push(("gyroplane_dist", bits(&[&out, &gx, &gp, &ga])));
     all
 }
 

@@ -8,12 +8,15 @@
 //! Gradients: `g_y = q g + (a sech²(ρa)/z − q)⟨g,ŷ⟩ŷ`, then `∇_x = Mᵀg_y + β x̂` with
 //! `β = ρ sech²(ρa) (1/δ − a/z) ⟨g,ŷ⟩` (the dependence through `‖x‖`), and `∇_M = Σᵢ g_yᵢ xᵢᵀ`.
 //!
-//! The products `Mxᵢ` are formed by faer's matmul on blocks of rows, one call per fixed chunk of
-//! [`CHUNK`] points, so the result does not depend on the thread count. In the VJP, `∇_X` gets
-//! `G_y M` and `∇_M` the chunk shares `G_yᵀ X` as faer products, added in chunk order.
+//! The forward pass runs on tiles of eight points: each tile forms its `Mxᵢ` itself (four rows
+//! of `M` per pass over the tile's coordinates), then the per-point part. The VJP forms the
+//! products by faer's matmul on blocks of rows, one call per fixed chunk of [`CHUNK`] points,
+//! so the result does not depend on the thread count; `∇_X` gets `G_y M` and `∇_M` the chunk
+//! shares `G_yᵀ X` as faer products, added in chunk order.
 
 use super::ball::{HyperbolicError, PoincareBall};
-use super::batch::{dispatch, map_rows, CHUNK};
+use super::batch::{dispatch, map_tiles, Tile, TileKernel, CHUNK};
+use super::lane::{Lane, TileLane};
 use super::primitives::{clamp_norm, conformal_denominator, dot, lincomb, norm, scaled};
 use super::real::Real;
 use super::scalar_mul::Profile;
@@ -37,14 +40,41 @@ fn parts(c: f64, x: &[f64], y: &[f64]) -> Option<(f64, f64, f64, Profile<f64>)> 
     Some((nx, z, ny, Profile::new(z, conformal_denominator(c, x), ny / nx)))
 }
 
-/// `out ← M ⊗_c x` for one point, given `y = Mx` (unprojected).
+/// `out ← M ⊗_c x` for one point or tile, given `y = Mx` (unprojected). At `x = 0` or
+/// `y = 0` the result is 0; those lanes compute with finite stand-ins for `‖x‖`, `δ`, `‖y‖`.
 #[inline(always)]
-pub(super) fn matvec(c: f64, x: &[f64], y: &[f64], out: &mut [f64]) {
-    let q = match parts(c, x, y) {
-        Some((_, _, ny, p)) if ny > 0.0 => p.t / (c.sqrt() * ny),
-        _ => 0.0,
-    };
-    scaled(q, y, out);
+pub(super) fn matvec<S: Lane>(c: f64, x: &[S], y: &[S], out: &mut [S]) {
+    let zero = S::splat(0.0);
+    let sqrt_c = S::splat(c.sqrt());
+    let (nx, ny) = (norm(x), norm(y));
+    let degenerate = S::not(S::and(zero.lt(nx), zero.lt(ny)));
+    let nx = S::select(degenerate, S::splat(0.5 / c.sqrt()), nx);
+    let ny = S::select(degenerate, S::splat(1.0), ny);
+    let delta = S::select(degenerate, S::splat(0.75), conformal_denominator(c, x));
+    let p = Profile::new(sqrt_c * nx, delta, ny / nx);
+    scaled(S::select(degenerate, zero, p.t / (sqrt_c * ny)), y, out);
+}
+
+/// `y ← M x` for one point or tile, from `mt = Mᵀ` (column `k` is row `k` of `M`), four rows
+/// of `M` at a time so that each coordinate of `x` is loaded once per four outputs.
+#[inline(always)]
+fn product<S: Lane>(mt: &Mat<f64>, x: &[S], y: &mut [S]) {
+    const ROWS: usize = 4;
+    let d_in = x.len();
+    let done = y.len() / ROWS * ROWS;
+    for (b, yb) in y.chunks_exact_mut(ROWS).enumerate() {
+        let rows: [&[f64]; ROWS] = core::array::from_fn(|r| &mt.col_as_slice(b * ROWS + r)[..d_in]);
+        let mut acc = [S::splat(0.0); ROWS];
+        for (j, xj) in x.iter().enumerate() {
+            for r in 0..ROWS {
+                acc[r] = S::splat(rows[r][j]).mul_add(*xj, acc[r]);
+            }
+        }
+        yb.copy_from_slice(&acc);
+    }
+    for (k, yk) in y.iter_mut().enumerate().skip(done) {
+        *yk = x.iter().zip(mt.col_as_slice(k)).fold(S::splat(0.0), |acc, (xj, m)| S::splat(*m).mul_add(*xj, acc));
+    }
 }
 
 /// For one point with `y = Mx`: writes to `gy` the gradient of `⟨g, M ⊗_c x⟩` with respect to
@@ -115,16 +145,7 @@ impl PoincareBall {
         self.check_points("x", x)?;
         let (c, max_norm) = (self.c, self.max_norm::<T>());
         let mt = transposed_f64(m);
-        let mut out = out;
-        for_blocks(mt.as_ref(), x, par, |first, yt| {
-            let len = yt.ncols();
-            let (x, out) = (x.subrows(first, len), out.rb_mut().subrows_mut(first, len));
-            map_rows([x], [out], 0, par, #[inline(always)] |p| {
-                let [out] = p.outputs;
-                matvec(c, p.inputs[0], yt.col_as_slice(p.row), out);
-                clamp_norm(out, max_norm);
-            });
-        });
+        map_tiles([x], [out], m.nrows(), par, MatvecTiles { c, max_norm, mt: &mt });
         Ok(())
     }
 
@@ -198,5 +219,23 @@ impl PoincareBall {
             }
         }
         Ok(())
+    }
+}
+
+struct MatvecTiles<'a> {
+    c: f64,
+    max_norm: f64,
+    mt: &'a Mat<f64>,
+}
+
+impl TileKernel<1, 1> for MatvecTiles<'_> {
+    #[inline(always)]
+    fn run<S: TileLane>(&self, p: Tile<'_, S, 1, 1>) {
+        let [x] = p.inputs;
+        let [out] = p.outputs;
+        let y = &mut p.scratch[..out.len()];
+        product(self.mt, x, y);
+        matvec(self.c, x, y, out);
+        clamp_norm(out, self.max_norm);
     }
 }
