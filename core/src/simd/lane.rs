@@ -404,38 +404,49 @@ impl Lane for V {
     fn split_sqrt2(self) -> (Self, Self) {
         (self.map(split_m), self.map(split_k))
     }
-    /// Vertical: two interleaved accumulators (halves the dependency chain), then added.
     #[inline(always)]
     fn reduce2(a: &[V], b: &[V], term: impl Fn(V, V, V) -> V) -> V {
-        debug_assert_eq!(a.len(), b.len());
-        let (mut s0, mut s1) = (V::splat(0.0), V::splat(0.0));
-        let pairs = a.len() / 2;
-        for j in 0..pairs {
-            s0 = term(a[2 * j], b[2 * j], s0);
-            s1 = term(a[2 * j + 1], b[2 * j + 1], s1);
-        }
-        if a.len() % 2 == 1 {
-            s0 = term(a[a.len() - 1], b[a.len() - 1], s0);
-        }
-        s0 + s1
+        vertical_reduce2(a, b, term)
     }
-    /// Vertical, in two loops: the products' rounding errors, then the TwoSum chain of the
-    /// products (the same terms as [`dot2_step`], the low parts added in another order). In
-    /// one loop LLVM's SLP vectorizer cuts the chain into two- and four-lane pieces joined by
-    /// shuffles, which made `mobius_add` about 30% slower in cache.
     #[inline(always)]
     fn dot2(a: &[V], b: &[V]) -> (V, V) {
-        debug_assert_eq!(a.len(), b.len());
-        let mut errors = V::splat(0.0);
-        for (x, y) in a.iter().zip(b) {
-            errors += x.mul_add(*y, -(*x * *y));
-        }
-        let (mut hi, mut lo) = (V::splat(0.0), V::splat(0.0));
-        for (x, y) in a.iter().zip(b) {
-            let (s, e) = two_sum(hi, *x * *y);
-            hi = s;
-            lo += e;
-        }
-        fast_two_sum(hi, lo + errors)
+        vertical_dot2(a, b)
     }
+}
+
+/// [`Lane::reduce2`] for a tile lane type: vertical, two interleaved accumulators (halves the
+/// dependency chain), then added.
+#[inline(always)]
+pub fn vertical_reduce2<S: Lane>(a: &[S], b: &[S], term: impl Fn(S, S, S) -> S) -> S {
+    debug_assert_eq!(a.len(), b.len());
+    let (mut s0, mut s1) = (S::splat(0.0), S::splat(0.0));
+    let pairs = a.len() / 2;
+    for j in 0..pairs {
+        s0 = term(a[2 * j], b[2 * j], s0);
+        s1 = term(a[2 * j + 1], b[2 * j + 1], s1);
+    }
+    if a.len() % 2 == 1 {
+        s0 = term(a[a.len() - 1], b[a.len() - 1], s0);
+    }
+    s0 + s1
+}
+
+/// [`Lane::dot2`] for a tile lane type: vertical, in two loops, the products' rounding errors,
+/// then the TwoSum chain of the products (the same terms as [`dot2_step`], the low parts added
+/// in another order). In one loop LLVM's SLP vectorizer cuts the chain on `V` into two- and
+/// four-lane pieces joined by shuffles, which made `mobius_add` about 30% slower in cache.
+#[inline(always)]
+pub fn vertical_dot2<S: Lane>(a: &[S], b: &[S]) -> (S, S) {
+    debug_assert_eq!(a.len(), b.len());
+    let mut errors = S::splat(0.0);
+    for (x, y) in a.iter().zip(b) {
+        errors += x.mul_add(*y, -(*x * *y));
+    }
+    let (mut hi, mut lo) = (S::splat(0.0), S::splat(0.0));
+    for (x, y) in a.iter().zip(b) {
+        let (s, e) = two_sum(hi, *x * *y);
+        hi = s;
+        lo += e;
+    }
+    fast_two_sum(hi, lo + errors)
 }

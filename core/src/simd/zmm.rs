@@ -12,7 +12,7 @@
 //! private to the crate, and [`dispatch_lanes`](super::dispatch_lanes) is the one place that
 //! runs code on it, after detecting the features and inside a function compiled for them.
 
-use super::lane::{fast_two_sum, two_sum, Lane, TileLane, MAGIC, V, W};
+use super::lane::{vertical_dot2, vertical_reduce2, Lane, TileLane, MAGIC, V, W};
 use core::arch::x86_64::*;
 use core::ops::{Add, AddAssign, Div, Mul, MulAssign, Neg, Sub, SubAssign};
 
@@ -201,35 +201,13 @@ impl Lane for Z {
             (from_bits(m), k)
         }
     }
-    /// Vertical, two interleaved accumulators, as for `V`.
     #[inline(always)]
     fn reduce2(a: &[Z], b: &[Z], term: impl Fn(Z, Z, Z) -> Z) -> Z {
-        debug_assert_eq!(a.len(), b.len());
-        let (mut s0, mut s1) = (Z::splat(0.0), Z::splat(0.0));
-        let pairs = a.len() / 2;
-        for j in 0..pairs {
-            s0 = term(a[2 * j], b[2 * j], s0);
-            s1 = term(a[2 * j + 1], b[2 * j + 1], s1);
-        }
-        if a.len() % 2 == 1 {
-            s0 = term(a[a.len() - 1], b[a.len() - 1], s0);
-        }
-        s0 + s1
+        vertical_reduce2(a, b, term)
     }
-    /// Vertical, the same terms in the same order as for `V`.
     #[inline(always)]
     fn dot2(a: &[Z], b: &[Z]) -> (Z, Z) {
-        debug_assert_eq!(a.len(), b.len());
-        let mut errors = Z::splat(0.0);
-        let (mut hi, mut lo) = (Z::splat(0.0), Z::splat(0.0));
-        for (x, y) in a.iter().zip(b) {
-            let p = *x * *y;
-            errors += x.mul_add(*y, -p);
-            let (s, e) = two_sum(hi, p);
-            hi = s;
-            lo += e;
-        }
-        fast_two_sum(hi, lo + errors)
+        vertical_dot2(a, b)
     }
 }
 
