@@ -12,7 +12,7 @@
 //! private to the crate, and [`dispatch_lanes`](super::dispatch_lanes) is the one place that
 //! runs code on it, after detecting the features and inside a function compiled for them.
 
-use super::lane::{vertical_dot2, vertical_reduce2, Lane, TileLane, MAGIC, V, W};
+use super::lane::{fast_two_sum, two_sum, vertical_reduce2, Lane, TileLane, MAGIC, V, W};
 use core::arch::x86_64::*;
 use core::ops::{Add, AddAssign, Div, Mul, MulAssign, Neg, Sub, SubAssign};
 
@@ -205,9 +205,22 @@ impl Lane for Z {
     fn reduce2(a: &[Z], b: &[Z], term: impl Fn(Z, Z, Z) -> Z) -> Z {
         vertical_reduce2(a, b, term)
     }
+    /// The terms of [`vertical_dot2`](super::lane::vertical_dot2) in the same order (so the same bits), in one loop: on
+    /// `Z` nothing is left to the SLP vectorizer, and the fused loop is faster (in cache,
+    /// `gyration` 26 M/s against 17 with the two loops, `mobius_add` +7%).
     #[inline(always)]
     fn dot2(a: &[Z], b: &[Z]) -> (Z, Z) {
-        vertical_dot2(a, b)
+        debug_assert_eq!(a.len(), b.len());
+        let mut errors = Z::splat(0.0);
+        let (mut hi, mut lo) = (Z::splat(0.0), Z::splat(0.0));
+        for (x, y) in a.iter().zip(b) {
+            let p = *x * *y;
+            errors += x.mul_add(*y, -p);
+            let (s, e) = two_sum(hi, p);
+            hi = s;
+            lo += e;
+        }
+        fast_two_sum(hi, lo + errors)
     }
 }
 
