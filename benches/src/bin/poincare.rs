@@ -7,7 +7,7 @@
 //!
 //!     cargo run --release -p tessera-benches --bin poincare -- [--n 1000000] [--d 16] [--threads 1] [--k 5]
 
-use faer::{Mat, Par};
+use faer::{Mat, MatMut, MatRef, Par};
 use std::time::Instant;
 use tessera::hyperbolic::{PoincareBall, Real};
 
@@ -56,22 +56,102 @@ impl Rng {
     }
 }
 
-struct Inputs<T> {
-    x: Mat<T>,
-    y: Mat<T>,
-    z: Mat<T>,
-    p: Mat<T>,
-    u: Mat<T>,
-    v: Mat<T>,
-    a: Mat<T>,
-    r: Mat<T>,
-    t: Mat<T>,
-    m: Mat<T>,
-    ones_d: Mat<T>,
-    ones_1: Mat<T>,
+/// `n` rows of `d` values, contiguous and row-major (a C or NumPy `(n, d)` array, as geoopt's
+/// tensors are), in one 64-byte-aligned buffer (a faer column of `n·d` entries).
+struct Rows<T> {
+    buf: Mat<T>,
+    n: usize,
+    d: usize,
 }
 
-fn make_inputs<T: Real>(n: usize, d: usize, c: f64, seed: u64) -> Inputs<T> {
+impl<T: Real + faer::traits::ComplexField> Rows<T> {
+    fn from_fn(n: usize, d: usize, mut f: impl FnMut(usize, usize) -> f64) -> Self {
+        Self { buf: Mat::from_fn(n * d, 1, |k, _| T::from_f64(f(k / d, k % d))), n, d }
+    }
+    fn zeros(n: usize, d: usize) -> Self {
+        Self { buf: Mat::zeros(n * d, 1), n, d }
+    }
+    fn view(&self) -> MatRef<'_, T> {
+        MatRef::from_row_major_slice(self.buf.col_as_slice(0), self.n, self.d)
+    }
+    fn view_mut(&mut self) -> MatMut<'_, T> {
+        MatMut::from_row_major_slice_mut(self.buf.col_as_slice_mut(0), self.n, self.d)
+    }
+    fn slice(&self) -> &[T] {
+        self.buf.col_as_slice(0)
+    }
+    fn slice_mut(&mut self) -> &mut [T] {
+        self.buf.col_as_slice_mut(0)
+    }
+}
+
+/// The memory limit of a call: every input read once (eight independent sums, so the loop is
+/// bound by the loads) and every output written once with non-temporal stores (no
+/// read-for-ownership), the least traffic any implementation of the call can cause; split
+/// over the pool's threads.
+fn stream_limit<T: Real>(inputs: &[&[T]], outputs: &mut [&mut [T]]) {
+    use rayon::prelude::*;
+    let part = |len: usize| len.div_ceil(rayon::current_num_threads()).max(1);
+    for input in inputs {
+        input.par_chunks(part(input.len())).for_each(|s| {
+            std::hint::black_box(sum(s));
+        });
+    }
+    for output in outputs.iter_mut() {
+        let len = output.len();
+        output.par_chunks_mut(part(len)).for_each(stream_zeros);
+    }
+}
+
+fn sum<T: Real>(s: &[T]) -> f64 {
+    let mut acc = [0.0f64; 8];
+    let chunks = s.chunks_exact(8);
+    let tail: f64 = chunks.remainder().iter().map(|v| v.to_f64()).sum();
+    for chunk in chunks {
+        for (a, v) in acc.iter_mut().zip(chunk) {
+            *a += v.to_f64();
+        }
+    }
+    acc.iter().sum::<f64>() + tail
+}
+
+#[cfg(target_arch = "x86_64")]
+fn stream_zeros<T: Real>(out: &mut [T]) {
+    use core::arch::x86_64::{__m128i, _mm_setzero_si128, _mm_sfence, _mm_stream_si128};
+    // SAFETY: every bit pattern of zeros is a valid f32/f64 and every `__m128i` is a valid
+    // pattern of the bytes it covers; `align_to_mut` hands out only the aligned middle, which
+    // `_mm_stream_si128` requires; SSE2 is part of x86_64.
+    unsafe {
+        let (head, body, tail) = out.align_to_mut::<__m128i>();
+        head.iter_mut().chain(tail.iter_mut()).for_each(|v| *v = T::from_f64(0.0));
+        for line in body {
+            _mm_stream_si128(line, _mm_setzero_si128());
+        }
+        _mm_sfence();
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn stream_zeros<T: Real>(out: &mut [T]) {
+    out.iter_mut().for_each(|v| *v = T::from_f64(0.0));
+}
+
+struct Inputs<T> {
+    x: Rows<T>,
+    y: Rows<T>,
+    z: Rows<T>,
+    p: Rows<T>,
+    u: Rows<T>,
+    v: Rows<T>,
+    a: Rows<T>,
+    r: Rows<T>,
+    t: Rows<T>,
+    m: Rows<T>,
+    ones_d: Rows<T>,
+    ones_1: Rows<T>,
+}
+
+fn make_inputs<T: Real + faer::traits::ComplexField>(n: usize, d: usize, c: f64, seed: u64) -> Inputs<T> {
     let mut rng = Rng(seed | 1);
     let points = |rng: &mut Rng| {
         let mut m = Mat::<f64>::from_fn(n, d, |_, _| rng.normal());
@@ -82,23 +162,15 @@ fn make_inputs<T: Real>(n: usize, d: usize, c: f64, seed: u64) -> Inputs<T> {
                 m[(i, j)] *= r / norm;
             }
         }
-        m
+        Rows::from_fn(n, d, |i, j| m[(i, j)])
     };
-    // Stored transposed (d × n, column-major) and used through `.transpose()`: each point's
-    // coordinates are contiguous, as in a C or NumPy (n, d) array and in geoopt's tensors.
-    let cast = |m: Mat<f64>| Mat::<T>::from_fn(m.ncols(), m.nrows(), |j, i| T::from_f64(m[(i, j)]));
     let (x, y, z, p) = (points(&mut rng), points(&mut rng), points(&mut rng), points(&mut rng));
     let s = 1.0 / (d as f64).sqrt();
-    let vecs = |rows: usize, cols: usize, rng: &mut Rng| Mat::<f64>::from_fn(rows, cols, |_, _| s * rng.normal());
+    let vecs = |rows: usize, cols: usize, rng: &mut Rng| Rows::from_fn(rows, cols, |_, _| s * rng.normal());
     let (u, v, a, m) = (vecs(n, d, &mut rng), vecs(n, d, &mut rng), vecs(n, d, &mut rng), vecs(d, d, &mut rng));
-    let r = Mat::<f64>::from_fn(n, 1, |_, _| 4.0 * rng.uniform() - 2.0);
-    let t = Mat::<f64>::from_fn(n, 1, |_, _| rng.uniform());
-    Inputs {
-        x: cast(x), y: cast(y), z: cast(z), p: cast(p), u: cast(u), v: cast(v), a: cast(a),
-        r: cast(r), t: cast(t), m: cast(m),
-        ones_d: Mat::from_fn(d, n, |_, _| T::from_f64(1.0)),
-        ones_1: Mat::from_fn(1, n, |_, _| T::from_f64(1.0)),
-    }
+    let r = Rows::from_fn(n, 1, |_, _| 4.0 * rng.uniform() - 2.0);
+    let t = Rows::from_fn(n, 1, |_, _| rng.uniform());
+    Inputs { x, y, z, p, u, v, a, r, t, m, ones_d: Rows::from_fn(n, d, |_, _| 1.0), ones_1: Rows::from_fn(n, 1, |_, _| 1.0) }
 }
 
 /// Best wall time of `k` calls after one warm-up.
@@ -113,30 +185,38 @@ fn best_of(k: usize, mut f: impl FnMut()) -> f64 {
         .fold(f64::INFINITY, f64::min)
 }
 
-fn report(op: &str, dtype: &str, a: &Args, mode: &str, secs: f64) {
+fn report(op: &str, dtype: &str, a: &Args, mode: &str, secs: f64, limit_secs: f64) {
     println!(
-        "{{\"peer\":\"tessera\",\"op\":\"{op}\",\"dtype\":\"{dtype}\",\"d\":{},\"n\":{},\"threads\":{},\"mode\":\"{mode}\",\"points_per_s\":{:.1},\"best_s\":{:.6e}}}",
-        a.d, a.n, a.threads, a.n as f64 / secs, secs
+        "{{\"peer\":\"tessera\",\"op\":\"{op}\",\"dtype\":\"{dtype}\",\"d\":{},\"n\":{},\"threads\":{},\"mode\":\"{mode}\",\"points_per_s\":{:.1},\"best_s\":{:.6e},\"limit_points_per_s\":{:.1}}}",
+        a.d, a.n, a.threads, a.n as f64 / secs, secs, a.n as f64 / limit_secs
     );
 }
 
-/// Times `$fwd(inputs.., out)` and `$fwd` followed by `$vjp(inputs.., ones, grads..)`.
+/// Times `$fwd(inputs.., out)` and `$fwd` followed by `$vjp(inputs.., ones, grads..)`, and the
+/// memory limit of each: the same buffers moved once at streaming speed.
 macro_rules! bench_op {
     ($a:expr, $dtype:expr, $ball:expr, $inp:expr, $par:expr, $name:literal, $fwd:ident, $vjp:ident,
-     out: ($orows:expr, $ocols:expr), ones: $ones:expr, [$($arg:ident),+]) => {{
+     out: $ocols:expr, ones: $ones:expr, [$($arg:ident),+]) => {{
         if $a.ops.as_ref().map_or(true, |ops| ops.iter().any(|o| o == $name)) {
-            let mut out = Mat::zeros($ocols, $orows);
+            let mut out = Rows::zeros($a.n, $ocols);
+            let inputs = [$($inp.$arg.slice(),)+];
             let secs = best_of($a.k, || {
-                $ball.$fwd($($inp.$arg.as_ref().transpose(),)+ out.as_mut().transpose_mut(), $par).expect("forward");
+                $ball.$fwd($($inp.$arg.view(),)+ out.view_mut(), $par).expect("forward");
             });
-            report($name, $dtype, &$a, "fwd", secs);
-            let mut grads = [$(Mat::zeros($inp.$arg.nrows(), $inp.$arg.ncols()),)+];
+            let limit = best_of($a.k, || stream_limit(&inputs, &mut [out.slice_mut()]));
+            report($name, $dtype, &$a, "fwd", secs, limit);
+            let mut grads = [$(Rows::zeros($inp.$arg.n, $inp.$arg.d),)+];
             let secs = best_of($a.k, || {
-                $ball.$fwd($($inp.$arg.as_ref().transpose(),)+ out.as_mut().transpose_mut(), $par).expect("forward");
+                $ball.$fwd($($inp.$arg.view(),)+ out.view_mut(), $par).expect("forward");
                 let mut it = grads.iter_mut();
-                $ball.$vjp($($inp.$arg.as_ref().transpose(),)+ $ones.as_ref().transpose(), $({ let _ = stringify!($arg); it.next().unwrap().as_mut().transpose_mut() },)+ $par).expect("vjp");
+                $ball.$vjp($($inp.$arg.view(),)+ $ones.view(), $({ let _ = stringify!($arg); it.next().unwrap().view_mut() },)+ $par).expect("vjp");
             });
-            report($name, $dtype, &$a, "fwd+bwd", secs);
+            let limit = best_of($a.k, || {
+                stream_limit(&inputs, &mut [out.slice_mut()]);
+                let mut outs: Vec<&mut [T]> = grads.iter_mut().map(Rows::slice_mut).collect();
+                stream_limit(&[&inputs[..], &[$ones.slice()]].concat(), &mut outs);
+            });
+            report($name, $dtype, &$a, "fwd+bwd", secs, limit);
         }
     }};
 }
@@ -144,34 +224,34 @@ macro_rules! bench_op {
 fn run<T: Real + faer::traits::ComplexField>(a: &Args, dtype: &str, par: Par) {
     let ball = PoincareBall::new(a.c).expect("valid curvature");
     let i = make_inputs::<T>(a.n, a.d, a.c, 20240611);
-    let (n, d) = (a.n, a.d);
-    bench_op!(a, dtype, ball, i, par, "mobius_add", mobius_add, mobius_add_vjp, out: (n, d), ones: i.ones_d, [x, y]);
-    bench_op!(a, dtype, ball, i, par, "mobius_scalar_mul", mobius_scalar_mul, mobius_scalar_mul_vjp, out: (n, d), ones: i.ones_d, [r, x]);
-    bench_op!(a, dtype, ball, i, par, "mobius_matvec", mobius_matvec, mobius_matvec_vjp, out: (n, d), ones: i.ones_d, [m, x]);
-    bench_op!(a, dtype, ball, i, par, "expmap", expmap, expmap_vjp, out: (n, d), ones: i.ones_d, [x, u]);
-    bench_op!(a, dtype, ball, i, par, "expmap0", expmap0, expmap0_vjp, out: (n, d), ones: i.ones_d, [u]);
-    bench_op!(a, dtype, ball, i, par, "logmap", logmap, logmap_vjp, out: (n, d), ones: i.ones_d, [x, y]);
-    bench_op!(a, dtype, ball, i, par, "logmap0", logmap0, logmap0_vjp, out: (n, d), ones: i.ones_d, [x]);
-    bench_op!(a, dtype, ball, i, par, "dist", dist, dist_vjp, out: (n, 1), ones: i.ones_1, [x, y]);
-    bench_op!(a, dtype, ball, i, par, "dist0", dist0, dist0_vjp, out: (n, 1), ones: i.ones_1, [x]);
-    bench_op!(a, dtype, ball, i, par, "geodesic", geodesic, geodesic_vjp, out: (n, d), ones: i.ones_d, [x, y, t]);
-    bench_op!(a, dtype, ball, i, par, "gyration", gyration, gyration_vjp, out: (n, d), ones: i.ones_d, [x, y, z]);
-    bench_op!(a, dtype, ball, i, par, "transport", transport, transport_vjp, out: (n, d), ones: i.ones_d, [x, y, v]);
-    bench_op!(a, dtype, ball, i, par, "transport_from_origin", transport_from_origin, transport_from_origin_vjp, out: (n, d), ones: i.ones_d, [y, u]);
-    bench_op!(a, dtype, ball, i, par, "transport_to_origin", transport_to_origin, transport_to_origin_vjp, out: (n, d), ones: i.ones_d, [y, u]);
-    bench_op!(a, dtype, ball, i, par, "project", project, project_vjp, out: (n, d), ones: i.ones_d, [x]);
-    bench_op!(a, dtype, ball, i, par, "egrad_to_rgrad", egrad_to_rgrad, egrad_to_rgrad_vjp, out: (n, d), ones: i.ones_d, [x, u]);
+    let d = a.d;
+    bench_op!(a, dtype, ball, i, par, "mobius_add", mobius_add, mobius_add_vjp, out: d, ones: i.ones_d, [x, y]);
+    bench_op!(a, dtype, ball, i, par, "mobius_scalar_mul", mobius_scalar_mul, mobius_scalar_mul_vjp, out: d, ones: i.ones_d, [r, x]);
+    bench_op!(a, dtype, ball, i, par, "mobius_matvec", mobius_matvec, mobius_matvec_vjp, out: d, ones: i.ones_d, [m, x]);
+    bench_op!(a, dtype, ball, i, par, "expmap", expmap, expmap_vjp, out: d, ones: i.ones_d, [x, u]);
+    bench_op!(a, dtype, ball, i, par, "expmap0", expmap0, expmap0_vjp, out: d, ones: i.ones_d, [u]);
+    bench_op!(a, dtype, ball, i, par, "logmap", logmap, logmap_vjp, out: d, ones: i.ones_d, [x, y]);
+    bench_op!(a, dtype, ball, i, par, "logmap0", logmap0, logmap0_vjp, out: d, ones: i.ones_d, [x]);
+    bench_op!(a, dtype, ball, i, par, "dist", dist, dist_vjp, out: 1, ones: i.ones_1, [x, y]);
+    bench_op!(a, dtype, ball, i, par, "dist0", dist0, dist0_vjp, out: 1, ones: i.ones_1, [x]);
+    bench_op!(a, dtype, ball, i, par, "geodesic", geodesic, geodesic_vjp, out: d, ones: i.ones_d, [x, y, t]);
+    bench_op!(a, dtype, ball, i, par, "gyration", gyration, gyration_vjp, out: d, ones: i.ones_d, [x, y, z]);
+    bench_op!(a, dtype, ball, i, par, "transport", transport, transport_vjp, out: d, ones: i.ones_d, [x, y, v]);
+    bench_op!(a, dtype, ball, i, par, "transport_from_origin", transport_from_origin, transport_from_origin_vjp, out: d, ones: i.ones_d, [y, u]);
+    bench_op!(a, dtype, ball, i, par, "transport_to_origin", transport_to_origin, transport_to_origin_vjp, out: d, ones: i.ones_d, [y, u]);
+    bench_op!(a, dtype, ball, i, par, "project", project, project_vjp, out: d, ones: i.ones_d, [x]);
+    bench_op!(a, dtype, ball, i, par, "egrad_to_rgrad", egrad_to_rgrad, egrad_to_rgrad_vjp, out: d, ones: i.ones_d, [x, u]);
     // geoopt's dist2plane pairs point i with plane i; one plane per point is our k = 1 column
     // only when every point shares the plane, so time the paired case as n points x 1 plane.
-    let (p1, a1) = (i.p.subcols(0, 1).to_owned(), i.a.subcols(0, 1).to_owned());
-    let planes = Planes { x: i.x.clone(), p: p1, a: a1 };
-    bench_op!(a, dtype, ball, planes, par, "gyroplane_dist", gyroplane_dist, gyroplane_dist_vjp, out: (n, 1), ones: i.ones_1, [x, p, a]);
+    let first_row = |r: &Rows<T>| Rows::from_fn(1, d, |_, j| r.view()[(0, j)].to_f64());
+    let planes = Planes { x: i.x, p: first_row(&i.p), a: first_row(&i.a) };
+    bench_op!(a, dtype, ball, planes, par, "gyroplane_dist", gyroplane_dist, gyroplane_dist_vjp, out: 1, ones: i.ones_1, [x, p, a]);
 }
 
 struct Planes<T> {
-    x: Mat<T>,
-    p: Mat<T>,
-    a: Mat<T>,
+    x: Rows<T>,
+    p: Rows<T>,
+    a: Rows<T>,
 }
 
 fn main() {

@@ -326,7 +326,7 @@ impl<T: Real> Raw<T> {
     unsafe fn gather_tile(&self, first: usize, n: usize, dst: &mut [V], fast: bool) {
         let w = self.ncols;
         let dst = &mut dst[..w];
-        if n == W && self.rs == 1 && w > 1 {
+        if n == W && self.rs == 1 {
             // Column-major: coordinate j of the W rows is contiguous.
             for (j, d) in dst.iter_mut().enumerate() {
                 let col = self.ptr.wrapping_offset(j as isize * self.cs + first as isize);
@@ -362,7 +362,7 @@ impl<T: Real> Raw<T> {
         let w = self.ncols;
         let src = &src[..w];
         let ptr = self.ptr as *mut T;
-        if n == W && self.rs == 1 && w > 1 {
+        if n == W && self.rs == 1 {
             for (j, v) in src.iter().enumerate() {
                 let col = ptr.wrapping_offset(j as isize * self.cs + first as isize);
                 for l in 0..W {
