@@ -8,37 +8,27 @@
 //! Gradients: `g_y = q g + (a sech²(ρa)/z − q)⟨g,ŷ⟩ŷ`, then `∇_x = Mᵀg_y + β x̂` with
 //! `β = ρ sech²(ρa) (1/δ − a/z) ⟨g,ŷ⟩` (the dependence through `‖x‖`), and `∇_M = Σᵢ g_yᵢ xᵢᵀ`.
 //!
-//! The forward pass runs on tiles of eight points: each tile forms its `Mxᵢ` itself (four rows
-//! of `M` per pass over the tile's coordinates), then the per-point part. The VJP forms the
-//! products by faer's matmul on blocks of rows, one call per fixed chunk of [`CHUNK`] points,
-//! so the result does not depend on the thread count; `∇_X` gets `G_y M` and `∇_M` the chunk
-//! shares `G_yᵀ X` as faer products, added in chunk order.
+//! Both passes run on tiles of eight points: each tile forms its `Mxᵢ` itself (four rows of `M`
+//! per pass over the tile's coordinates), then the per-point part; the VJP's tiles also form
+//! `∇_x = Mᵀg_y + βx` and store `g_y` (in the storage type: `f32` storage rounds `g_y` to
+//! `f32` before the reduction). The reduction over points `∇_M = G_yᵀ X` is one faer product
+//! in `f64` per fixed chunk of [`CHUNK`] points, the shares added in chunk order, so the result
+//! does not depend on the thread count.
 
 use super::ball::{HyperbolicError, PoincareBall};
-use super::batch::{dispatch, map_tiles, Tile, TileKernel, CHUNK};
+use super::batch::{map_tiles, Tile, TileKernel, CHUNK};
 use super::lane::{Lane, TileLane};
-use super::primitives::{clamp_norm, conformal_denominator, dot, lincomb, norm, scaled};
+use super::primitives::{axpy, clamp_norm, conformal_denominator, dot, lincomb, norm, scaled};
 use super::real::Real;
 use super::scalar_mul::Profile;
 use super::shape::assert_width;
 use faer::linalg::matmul::matmul;
-use faer::reborrow::ReborrowMut;
+use faer::reborrow::{Reborrow, ReborrowMut};
 use faer::{Accum, Mat, MatMut, MatRef, Par};
 use rayon::prelude::*;
 
-/// Rows whose products `Mxᵢ` are held at once (bounds the `d_out × BLOCK` buffer).
+/// Rows whose `g_y` are held at once (bounds the `BLOCK × d_out` buffer).
 const BLOCK: usize = 16 * CHUNK;
-
-/// `(‖x‖, z, ‖y‖, profile at ρ = ‖y‖/‖x‖)`, or `None` at `x = 0`.
-#[inline(always)]
-fn parts(c: f64, x: &[f64], y: &[f64]) -> Option<(f64, f64, f64, Profile<f64>)> {
-    let nx = norm(x);
-    if nx == 0.0 {
-        return None;
-    }
-    let (z, ny) = (c.sqrt() * nx, norm(y));
-    Some((nx, z, ny, Profile::new(z, conformal_denominator(c, x), ny / nx)))
-}
 
 /// `out ← M ⊗_c x` for one point or tile, given `y = Mx` (unprojected). At `x = 0` or
 /// `y = 0` the result is 0; those lanes compute with finite stand-ins for `‖x‖`, `δ`, `‖y‖`.
@@ -77,55 +67,42 @@ fn product<S: Lane>(mt: &Mat<f64>, x: &[S], y: &mut [S]) {
     }
 }
 
-/// For one point with `y = Mx`: writes to `gy` the gradient of `⟨g, M ⊗_c x⟩` with respect to
-/// `y`, and returns `β` such that the gradient with respect to `x` is `Mᵀ gy + β x`.
+/// For one point or tile with `y = Mx`: writes to `gy` the gradient of `⟨g, M ⊗_c x⟩` with
+/// respect to `y` and returns `β`, the gradient with respect to `x` being `Mᵀ gy + β x`.
+/// At `x = 0` (then also `y = 0`) `gy = g`; at `y = 0 ≠ x`, `gy = (a/z) g`; in both `β = 0`,
+/// and those lanes compute with the forward pass's finite stand-ins.
 #[inline(always)]
-pub(super) fn matvec_vjp(c: f64, x: &[f64], y: &[f64], g: &[f64], gy: &mut [f64]) -> f64 {
-    let Some((nx, z, ny, p)) = parts(c, x, y) else {
-        gy.copy_from_slice(g);
-        return 0.0;
-    };
-    let a_z = p.a / z;
-    if ny == 0.0 {
-        scaled(a_z, g, gy);
-        return 0.0;
-    }
-    let q = p.t / (c.sqrt() * ny);
+fn matvec_vjp<S: Lane>(c: f64, x: &[S], y: &[S], g: &[S], gy: &mut [S]) -> S {
+    let (zero, one) = (S::splat(0.0), S::splat(1.0));
+    let sqrt_c = S::splat(c.sqrt());
+    let (nx, ny) = (norm(x), norm(y));
+    let (at_origin, general) = (S::not(zero.lt(nx)), zero.lt(ny));
+    let nx = S::select(at_origin, S::splat(0.5 / c.sqrt()), nx);
+    let ny = S::select(general, ny, one);
+    let delta = S::select(at_origin, S::splat(0.75), conformal_denominator(c, x));
+    let z = sqrt_c * nx;
+    let p = Profile::new(z, delta, ny / nx);
+    let (a_z, q) = (p.a / z, p.t / (sqrt_c * ny));
     let g_yhat = dot(g, y) / ny;
-    lincomb(q, g, (a_z * p.sech2 - q) * g_yhat / ny, y, gy);
-    (ny / nx) * p.sech2 * (1.0 / p.delta - a_z) * g_yhat / nx
+    let along = S::select(general, (a_z * p.sech2 - q) * g_yhat / ny, zero);
+    let across = S::select(general, q, S::select(at_origin, one, a_z));
+    lincomb(across, g, along, y, gy);
+    S::select(general, (ny / nx) * p.sech2 * (one / p.delta - a_z) * g_yhat / nx, zero)
 }
 
-/// `Mᵀ` widened to `f64` (`d_in × d_out`, column `k` is row `k` of `M`, contiguous).
-fn transposed_f64<T: Real>(m: MatRef<'_, T>) -> Mat<f64> {
-    Mat::from_fn(m.ncols(), m.nrows(), |j, k| m.get(k, j).to_f64())
-}
-
-/// Calls `pass(first, yt)` for consecutive blocks of rows of `x`, where column `i` of `yt`
-/// (`d_out × len`) is `M x_{first+i}` in `f64`.
-fn for_blocks<T: Real>(mt: MatRef<'_, f64>, x: MatRef<'_, T>, par: Par, mut pass: impl FnMut(usize, &Mat<f64>)) {
-    let (n, d_in) = (x.nrows(), x.ncols());
-    let parallel = matches!(par, Par::Rayon(t) if t.get() > 1);
-    let mut first = 0;
-    while first < n {
-        let len = BLOCK.min(n - first);
-        let mut yt = Mat::<f64>::zeros(mt.ncols(), len);
-        let job = |(k, y): (usize, MatMut<'_, f64>)| {
-            let start = first + k * CHUNK;
-            let xt = Mat::from_fn(d_in, y.ncols(), |j, i| x.get(start + i, j).to_f64());
-            matmul(y, Accum::Replace, mt.transpose(), xt.as_ref(), 1.0, Par::Seq);
-        };
-        if parallel {
-            yt.as_mut().par_col_chunks_mut(CHUNK).enumerate().for_each(job);
-        } else {
-            for k in 0..len.div_ceil(CHUNK) {
-                let w = CHUNK.min(len - k * CHUNK);
-                job((k, yt.as_mut().subcols_mut(k * CHUNK, w)));
-            }
-        }
-        pass(first, &yt);
-        first += len;
+/// `m` itself when it is `f64`, else widened into `staged`.
+fn in_f64<'a, T: Real>(m: MatRef<'a, T>, staged: &'a mut Option<Mat<f64>>) -> MatRef<'a, f64> {
+    match T::as_f64_ref(m) {
+        Some(m) => m,
+        None => staged.insert(Mat::from_fn(m.nrows(), m.ncols(), |i, j| m.get(i, j).to_f64())).as_ref(),
     }
+}
+
+/// `M` widened to `f64`, and `Mᵀ` (`d_in × d_out`, column `k` is row `k` of `M`).
+fn widened_f64<T: Real>(m: MatRef<'_, T>) -> (Mat<f64>, Mat<f64>) {
+    let mw = Mat::from_fn(m.nrows(), m.ncols(), |k, j| m.get(k, j).to_f64());
+    let mt = mw.transpose().to_owned();
+    (mw, mt)
 }
 
 impl PoincareBall {
@@ -144,7 +121,7 @@ impl PoincareBall {
         self.check_finite("m", m)?;
         self.check_points("x", x)?;
         let (c, max_norm) = (self.c, self.max_norm::<T>());
-        let mt = transposed_f64(m);
+        let (_, mt) = widened_f64(m);
         map_tiles([x], [out], m.nrows(), par, MatvecTiles { c, max_norm, mt: &mt });
         Ok(())
     }
@@ -167,51 +144,39 @@ impl PoincareBall {
         self.check_finite("m", m)?;
         self.check_points("x", x)?;
         self.check_finite("grad", grad)?;
-        let c = self.c;
-        let mt = transposed_f64(m);
+        let (n, c) = (x.nrows(), self.c);
+        let (mw, mt) = widened_f64(m);
         let parallel = matches!(par, Par::Rayon(t) if t.get() > 1);
         let mut grad_x = grad_x;
+        let mut gy = Mat::from_fn(BLOCK.min(n), d_out, |_, _| T::from_f64(0.0));
         let mut total = Mat::<f64>::zeros(d_out, d_in);
-        for_blocks(mt.as_ref(), x, par, |first, yt| {
-            // Per fixed chunk: the per-point parts (g_y, β), then ∇_X = βx + G_y M and the
-            // chunk's share G_yᵀ X of ∇_M as two products; shares are added in chunk order.
-            let len = yt.ncols();
-            let job = |k: usize| {
-                let (start, w) = (first + k * CHUNK, CHUNK.min(len - k * CHUNK));
-                let xt = Mat::from_fn(d_in, w, |j, i| x.get(start + i, j).to_f64());
-                let gt = Mat::from_fn(d_out, w, |j, i| grad.get(start + i, j).to_f64());
-                let (mut gyt, mut gxt) = (Mat::<f64>::zeros(d_out, w), Mat::<f64>::zeros(d_in, w));
-                dispatch(
-                    #[inline(always)]
-                    || {
-                        for i in 0..w {
-                            let xi = xt.col_as_slice(i);
-                            let beta = matvec_vjp(c, xi, yt.col_as_slice(k * CHUNK + i), gt.col_as_slice(i), gyt.col_as_slice_mut(i));
-                            scaled(beta, xi, gxt.col_as_slice_mut(i));
-                        }
-                    },
-                );
-                matmul(gxt.as_mut(), Accum::Add, mt.as_ref(), gyt.as_ref(), 1.0, Par::Seq);
+        let mut first = 0;
+        while first < n {
+            let len = BLOCK.min(n - first);
+            let (x, mut gy) = (x.subrows(first, len), gy.subrows_mut(0, len));
+            let outputs = [grad_x.rb_mut().subrows_mut(first, len), gy.rb_mut()];
+            map_tiles([x, grad.subrows(first, len)], outputs, d_out, par, MatvecVjpTiles { c, mt: &mt, m: &mw });
+            let gy = gy.rb();
+            let share = |k: usize| {
+                let (start, w) = (k * CHUNK, CHUNK.min(len - k * CHUNK));
+                let (mut gy_f64, mut x_f64) = (None, None);
+                let gy = in_f64(gy.subrows(start, w), &mut gy_f64);
+                let x = in_f64(x.subrows(start, w), &mut x_f64);
                 let mut share = Mat::<f64>::zeros(d_out, d_in);
-                matmul(share.as_mut(), Accum::Replace, gyt.as_ref(), xt.transpose(), 1.0, Par::Seq);
-                (gxt, share)
+                matmul(share.as_mut(), Accum::Replace, gy.transpose(), x, 1.0, Par::Seq);
+                share
             };
             let chunks = len.div_ceil(CHUNK);
-            let parts: Vec<(Mat<f64>, Mat<f64>)> = if parallel {
-                (0..chunks).into_par_iter().map(job).collect()
+            let shares: Vec<Mat<f64>> = if parallel {
+                (0..chunks).into_par_iter().map(share).collect()
             } else {
-                (0..chunks).map(job).collect()
+                (0..chunks).map(share).collect()
             };
-            for (k, (gxt, share)) in parts.iter().enumerate() {
-                let start = first + k * CHUNK;
-                for i in 0..gxt.ncols() {
-                    for j in 0..d_in {
-                        *grad_x.rb_mut().get_mut(start + i, j) = T::from_f64(gxt[(j, i)]);
-                    }
-                }
-                total += share;
+            for s in &shares {
+                total += s;
             }
-        });
+            first += len;
+        }
         let mut grad_m = grad_m;
         for k in 0..d_out {
             for j in 0..d_in {
@@ -237,5 +202,24 @@ impl TileKernel<1, 1> for MatvecTiles<'_> {
         product(self.mt, x, y);
         matvec(self.c, x, y, out);
         clamp_norm(out, self.max_norm);
+    }
+}
+
+struct MatvecVjpTiles<'a> {
+    c: f64,
+    mt: &'a Mat<f64>,
+    m: &'a Mat<f64>,
+}
+
+impl TileKernel<2, 2> for MatvecVjpTiles<'_> {
+    #[inline(always)]
+    fn run<S: TileLane>(&self, p: Tile<'_, S, 2, 2>) {
+        let [x, g] = p.inputs;
+        let [gx, gy] = p.outputs;
+        let y = &mut p.scratch[..gy.len()];
+        product(self.mt, x, y);
+        let beta = matvec_vjp(self.c, x, y, g, gy);
+        product(self.m, gy, gx);
+        axpy(beta, x, gx);
     }
 }

@@ -154,3 +154,26 @@ fn threads_are_bitwise_deterministic() {
         assert_same_bits(&par.1 .1, &seq.1 .1, "grad x");
     }
 }
+
+/// A batch larger than the VJP's blocks of rows gives each row's `∇_x` bit for bit as a call
+/// on a short unaligned piece does, and the `∇_M` that is the sum of the pieces' (the chunk and
+/// block bookkeeping of the reduction).
+#[test]
+fn gradients_over_blocks_match_pieces() {
+    let c = 1.3;
+    let ball = PoincareBall::new(c).unwrap();
+    let (n, d_in, d_out, piece) = (40_003, 5, 4, 997);
+    let x = points(n, d_in, c, 0.99, 90);
+    let m = vectors(d_out, d_in, 0.6, 91);
+    let g = vectors(n, d_out, 1.0, 92);
+    let (gm, gx) = mv_vjp(&ball, &m, &x, &g, Par::Seq);
+    let mut gm_sum = Mat::<f64>::zeros(d_out, d_in);
+    for first in (0..n).step_by(piece) {
+        let len = piece.min(n - first);
+        let part = |a: &Mat<f64>| a.subrows(first, len).to_owned();
+        let (gm_part, gx_part) = mv_vjp(&ball, &m, &part(&x), &part(&g), Par::Seq);
+        assert_same_bits(&gx_part, &part(&gx), &format!("grad x of rows {first}.."));
+        gm_sum += &gm_part;
+    }
+    assert_close(&gm, &gm_sum, 1e-12, "grad M against the sum over pieces");
+}
