@@ -6,8 +6,14 @@
 //! can put both side by side.
 //!
 //!     cargo run --release -p tessera-benches --bin poincare -- [--n 1000000] [--d 16] [--threads 1] [--k 5]
+//!         [--offset 0]
+//!
+//! Every buffer starts on a cache line, as PyTorch's tensors do; `--offset 2` starts each
+//! one 2 elements past it instead, as the 16-byte blocks of `malloc` and NumPy's arrays do
+//! (`numpy.empty(10**6).ctypes.data % 64` is 16).
 
 use faer::{Mat, MatMut, MatRef, Par};
+use std::sync::OnceLock;
 use std::time::Instant;
 use tessera::hyperbolic::{PoincareBall, Real};
 
@@ -19,6 +25,13 @@ struct Args {
     c: f64,
     dtypes: Vec<String>,
     ops: Option<Vec<String>>,
+}
+
+/// Elements from a cache line to the start of every buffer (`--offset`).
+static OFFSET: OnceLock<usize> = OnceLock::new();
+
+fn offset() -> usize {
+    *OFFSET.get().unwrap_or(&0)
 }
 
 fn parse_args() -> Args {
@@ -35,6 +48,7 @@ fn parse_args() -> Args {
             "--c" => a.c = value.parse().expect("--c takes a number"),
             "--dtypes" => a.dtypes = value.split(',').map(str::to_owned).collect(),
             "--ops" => a.ops = Some(value.split(',').map(str::to_owned).collect()),
+            "--offset" => OFFSET.set(num()).expect("--offset is given once"),
             other => panic!("unknown option {other}"),
         }
     }
@@ -57,7 +71,7 @@ impl Rng {
 }
 
 /// `n` rows of `d` values, contiguous and row-major (a C or NumPy `(n, d)` array, as geoopt's
-/// tensors are), in one 64-byte-aligned buffer (a faer column of `n·d` entries).
+/// tensors are), in one buffer starting [`offset`] elements past a cache line (a faer column).
 struct Rows<T> {
     buf: Mat<T>,
     n: usize,
@@ -66,22 +80,24 @@ struct Rows<T> {
 
 impl<T: Real + faer::traits::ComplexField> Rows<T> {
     fn from_fn(n: usize, d: usize, mut f: impl FnMut(usize, usize) -> f64) -> Self {
-        Self { buf: Mat::from_fn(n * d, 1, |k, _| T::from_f64(f(k / d, k % d))), n, d }
+        let o = offset();
+        Self { buf: Mat::from_fn(o + n * d, 1, |k, _| if k < o { T::from_f64(0.0) } else { T::from_f64(f((k - o) / d, (k - o) % d)) }), n, d }
     }
     fn zeros(n: usize, d: usize) -> Self {
-        Self { buf: Mat::zeros(n * d, 1), n, d }
+        Self { buf: Mat::zeros(offset() + n * d, 1), n, d }
     }
     fn view(&self) -> MatRef<'_, T> {
-        MatRef::from_row_major_slice(self.buf.col_as_slice(0), self.n, self.d)
+        MatRef::from_row_major_slice(self.slice(), self.n, self.d)
     }
     fn view_mut(&mut self) -> MatMut<'_, T> {
-        MatMut::from_row_major_slice_mut(self.buf.col_as_slice_mut(0), self.n, self.d)
+        let (n, d) = (self.n, self.d);
+        MatMut::from_row_major_slice_mut(self.slice_mut(), n, d)
     }
     fn slice(&self) -> &[T] {
-        self.buf.col_as_slice(0)
+        &self.buf.col_as_slice(0)[offset()..]
     }
     fn slice_mut(&mut self) -> &mut [T] {
-        self.buf.col_as_slice_mut(0)
+        &mut self.buf.col_as_slice_mut(0)[offset()..]
     }
 }
 
@@ -187,8 +203,8 @@ fn best_of(k: usize, mut f: impl FnMut()) -> f64 {
 
 fn report(op: &str, dtype: &str, a: &Args, mode: &str, secs: f64, limit_secs: f64) {
     println!(
-        "{{\"peer\":\"tessera\",\"op\":\"{op}\",\"dtype\":\"{dtype}\",\"d\":{},\"n\":{},\"threads\":{},\"mode\":\"{mode}\",\"points_per_s\":{:.1},\"best_s\":{:.6e},\"limit_points_per_s\":{:.1}}}",
-        a.d, a.n, a.threads, a.n as f64 / secs, secs, a.n as f64 / limit_secs
+        "{{\"peer\":\"tessera\",\"op\":\"{op}\",\"dtype\":\"{dtype}\",\"d\":{},\"n\":{},\"threads\":{},\"offset\":{},\"mode\":\"{mode}\",\"points_per_s\":{:.1},\"best_s\":{:.6e},\"limit_points_per_s\":{:.1}}}",
+        a.d, a.n, a.threads, offset(), a.n as f64 / secs, secs, a.n as f64 / limit_secs
     );
 }
 

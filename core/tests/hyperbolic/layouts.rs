@@ -113,6 +113,41 @@ fn streamed_outputs_give_the_same_bits() {
     check_streamed_outputs::<f32>("f32");
 }
 
+/// Row-major outputs of 8 MiB or more that start off a cache line (by `offset` elements, as
+/// `malloc`'s 16-byte blocks and NumPy's arrays do) or whose rows are not whole lines (d = 10)
+/// may only take the streamed path where its stores are aligned (a misaligned one faults): the
+/// results must still be the column-major ones and the elements on either side of the output
+/// untouched, on one thread and on two.
+fn check_misaligned_streamed_outputs<T: Real + PartialEq>(what: &str) {
+    let c = 0.8;
+    let ball = PoincareBall::new(c).unwrap();
+    let guard = T::from_f64(7.0);
+    for d in [16, 10] {
+        let n = (8 << 20) / (d * core::mem::size_of::<T>()) + 5;
+        let x = points(n, d, c, 0.97, 31);
+        let y = points(n, d, c, 0.97, 32);
+        let mut cm = Mat::from_fn(n, d, |_, _| T::from_f64(0.0));
+        ball.mobius_add(col_major::<T>(&x).as_ref(), col_major::<T>(&y).as_ref(), cm.as_mut(), Par::Seq).unwrap();
+        let (xr, yr) = (row_major::<T>(&x), row_major::<T>(&y));
+        for (offset, par) in [(1, Par::Seq), (2, Par::rayon(2)), (3, Par::Seq), (0, Par::rayon(2))] {
+            let mut buf = vec![guard; n * d + 32];
+            let out = MatMut::from_row_major_slice_mut(&mut buf[offset..offset + n * d], n, d);
+            ball.mobius_add(xr.as_ref().transpose(), yr.as_ref().transpose(), out, par).unwrap();
+            let (head, rest) = buf.split_at(offset);
+            let (body, tail) = rest.split_at(n * d);
+            let label = format!("{what} d={d} offset={offset} {par:?}");
+            assert!(head.iter().chain(tail).all(|&v| v == guard), "{label}: an element outside the output was written");
+            assert!((0..n).all(|i| (0..d).all(|j| body[i * d + j] == cm[(i, j)])), "{label}: streamed output differs");
+        }
+    }
+}
+
+#[test]
+fn misaligned_streamed_outputs_give_the_same_bits() {
+    check_misaligned_streamed_outputs::<f64>("f64");
+    check_misaligned_streamed_outputs::<f32>("f32");
+}
+
 #[test]
 fn validation_finds_the_bad_row_in_every_layout() {
     let c = 1.0;
