@@ -81,7 +81,7 @@ struct Rows<T> {
 impl<T: Real + faer::traits::ComplexField> Rows<T> {
     fn from_fn(n: usize, d: usize, mut f: impl FnMut(usize, usize) -> f64) -> Self {
         let o = offset();
-        Self { buf: Mat::from_fn(o + n * d, 1, |k, _| if k < o { T::from_f64(0.0) } else { T::from_f64(f((k - o) / d, (k - o) % d)) }), n, d }
+        Self { buf: Mat::from_fn(o + n * d, 1, |k, _| T::from_f64(if k < o { 0.0 } else { f((k - o) / d, (k - o) % d) })), n, d }
     }
     fn zeros(n: usize, d: usize) -> Self {
         Self { buf: Mat::zeros(offset() + n * d, 1), n, d }

@@ -131,9 +131,11 @@ fn check_misaligned_streamed_outputs<T: Real + PartialEq>(what: &str) {
         let (xr, yr) = (row_major::<T>(&x), row_major::<T>(&y));
         for (offset, par) in [(1, Par::Seq), (2, Par::rayon(2)), (3, Par::Seq), (0, Par::rayon(2))] {
             let mut buf = vec![guard; n * d + 32];
-            let out = MatMut::from_row_major_slice_mut(&mut buf[offset..offset + n * d], n, d);
+            // `offset` elements past the buffer's first cache line (0: on it, streamed for d = 16).
+            let start = buf.as_ptr().align_offset(64) + offset;
+            let out = MatMut::from_row_major_slice_mut(&mut buf[start..start + n * d], n, d);
             ball.mobius_add(xr.as_ref().transpose(), yr.as_ref().transpose(), out, par).unwrap();
-            let (head, rest) = buf.split_at(offset);
+            let (head, rest) = buf.split_at(start);
             let (body, tail) = rest.split_at(n * d);
             let label = format!("{what} d={d} offset={offset} {par:?}");
             assert!(head.iter().chain(tail).all(|&v| v == guard), "{label}: an element outside the output was written");
