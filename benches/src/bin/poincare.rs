@@ -107,16 +107,33 @@ impl<T: Real + faer::traits::ComplexField> Rows<T> {
 /// over the pool's threads.
 fn stream_limit<T: Real>(inputs: &[&[T]], outputs: &mut [&mut [T]]) {
     use rayon::prelude::*;
-    let part = |len: usize| len.div_ceil(rayon::current_num_threads()).max(1);
+    stream_reads(inputs);
+    for output in outputs.iter_mut() {
+        let len = output.len();
+        output.par_chunks_mut(part(len)).for_each(stream_zeros);
+    }
+}
+
+/// The cap of a call that validates every input before its first store (as the C ABI
+/// requires: on bad input nothing is written): one read of the inputs, then the memory limit.
+fn validated_limit<T: Real>(inputs: &[&[T]], outputs: &mut [&mut [T]]) {
+    stream_reads(inputs);
+    stream_limit(inputs, outputs);
+}
+
+/// Every input read once, split over the pool's threads.
+fn stream_reads<T: Real>(inputs: &[&[T]]) {
+    use rayon::prelude::*;
     for input in inputs {
         input.par_chunks(part(input.len())).for_each(|s| {
             std::hint::black_box(sum(s));
         });
     }
-    for output in outputs.iter_mut() {
-        let len = output.len();
-        output.par_chunks_mut(part(len)).for_each(stream_zeros);
-    }
+}
+
+/// Elements per thread for a buffer of `len`.
+fn part(len: usize) -> usize {
+    len.div_ceil(rayon::current_num_threads()).max(1)
 }
 
 fn sum<T: Real>(s: &[T]) -> f64 {
@@ -201,15 +218,16 @@ fn best_of(k: usize, mut f: impl FnMut()) -> f64 {
         .fold(f64::INFINITY, f64::min)
 }
 
-fn report(op: &str, dtype: &str, a: &Args, mode: &str, secs: f64, limit_secs: f64) {
+fn report(op: &str, dtype: &str, a: &Args, mode: &str, secs: f64, (limit_secs, cap_secs): (f64, f64)) {
     println!(
-        "{{\"peer\":\"tessera\",\"op\":\"{op}\",\"dtype\":\"{dtype}\",\"d\":{},\"n\":{},\"threads\":{},\"offset\":{},\"mode\":\"{mode}\",\"points_per_s\":{:.1},\"best_s\":{:.6e},\"limit_points_per_s\":{:.1}}}",
-        a.d, a.n, a.threads, offset(), a.n as f64 / secs, secs, a.n as f64 / limit_secs
+        "{{\"peer\":\"tessera\",\"op\":\"{op}\",\"dtype\":\"{dtype}\",\"d\":{},\"n\":{},\"threads\":{},\"offset\":{},\"mode\":\"{mode}\",\"points_per_s\":{:.1},\"best_s\":{:.6e},\"limit_points_per_s\":{:.1},\"validated_limit_points_per_s\":{:.1}}}",
+        a.d, a.n, a.threads, offset(), a.n as f64 / secs, secs, a.n as f64 / limit_secs, a.n as f64 / cap_secs
     );
 }
 
-/// Times `$fwd(inputs.., out)` and `$fwd` followed by `$vjp(inputs.., ones, grads..)`, and the
-/// memory limit of each: the same buffers moved once at streaming speed.
+/// Times `$fwd(inputs.., out)` and `$fwd` followed by `$vjp(inputs.., ones, grads..)`, the
+/// memory limit of each (the same buffers moved once at streaming speed) and its validated
+/// limit (every call's inputs read once more first).
 macro_rules! bench_op {
     ($a:expr, $dtype:expr, $ball:expr, $inp:expr, $par:expr, $name:literal, $fwd:ident, $vjp:ident,
      out: $ocols:expr, ones: $ones:expr, [$($arg:ident),+]) => {{
@@ -220,19 +238,23 @@ macro_rules! bench_op {
                 $ball.$fwd($($inp.$arg.view(),)+ out.view_mut(), $par).expect("forward");
             });
             let limit = best_of($a.k, || stream_limit(&inputs, &mut [out.slice_mut()]));
-            report($name, $dtype, &$a, "fwd", secs, limit);
+            let cap = best_of($a.k, || validated_limit(&inputs, &mut [out.slice_mut()]));
+            report($name, $dtype, &$a, "fwd", secs, (limit, cap));
             let mut grads = [$(Rows::zeros($inp.$arg.n, $inp.$arg.d),)+];
             let secs = best_of($a.k, || {
                 $ball.$fwd($($inp.$arg.view(),)+ out.view_mut(), $par).expect("forward");
                 let mut it = grads.iter_mut();
                 $ball.$vjp($($inp.$arg.view(),)+ $ones.view(), $({ let _ = stringify!($arg); it.next().unwrap().view_mut() },)+ $par).expect("vjp");
             });
-            let limit = best_of($a.k, || {
-                stream_limit(&inputs, &mut [out.slice_mut()]);
+            let vjp_inputs = [&inputs[..], &[$ones.slice()]].concat();
+            let mut both = |bound: fn(&[&[T]], &mut [&mut [T]])| {
+                bound(&inputs, &mut [out.slice_mut()]);
                 let mut outs: Vec<&mut [T]> = grads.iter_mut().map(Rows::slice_mut).collect();
-                stream_limit(&[&inputs[..], &[$ones.slice()]].concat(), &mut outs);
-            });
-            report($name, $dtype, &$a, "fwd+bwd", secs, limit);
+                bound(&vjp_inputs, &mut outs);
+            };
+            let limit = best_of($a.k, || both(stream_limit));
+            let cap = best_of($a.k, || both(validated_limit));
+            report($name, $dtype, &$a, "fwd+bwd", secs, (limit, cap));
         }
     }};
 }

@@ -1,6 +1,6 @@
 //! The ball itself: curvature, input validation, errors.
 
-use super::batch::first_row_where;
+use super::batch::{first_row_where, Vouch};
 use super::primitives::{conformal_denominator, norm, norm2};
 use super::real::Real;
 use faer::MatRef;
@@ -79,8 +79,9 @@ impl PoincareBall {
         let c = self.c;
         // Screen: a NaN or infinity makes the plain sum non-finite, and a sum clearly below
         // 1/c (by a relative 1e-9, far more than its rounding error) needs no second look.
-        first_bad_row(x, #[inline(always)] move |s| clearly_inside(c, s), #[inline(always)] move |row| {
-            if clearly_inside(c, norm2(row)) {
+        let inside = clearly_inside(c);
+        first_bad_row(x, inside, #[inline(always)] move |row| {
+            if inside.holds(norm2(row)) {
                 return None;
             }
             if row.iter().any(|v| !v.is_finite()) {
@@ -99,31 +100,30 @@ impl PoincareBall {
         input: &'static str,
         v: MatRef<'_, T>,
     ) -> Result<(), HyperbolicError> {
-        // A finite sum of squares proves every entry finite.
-        first_bad_row(v, #[inline(always)] |s: f64| s.is_finite(), #[inline(always)] move |row| {
-            // A finite sum of squares (the vectorised fast path) proves every entry finite.
+        // A finite sum of squares (the vectorised screen) proves every entry finite.
+        let finite = Vouch { scale: 1.0, bound: f64::INFINITY };
+        first_bad_row(v, finite, #[inline(always)] move |row| {
             (!norm2(row).is_finite() && row.iter().any(|v| !v.is_finite()))
                 .then_some(HyperbolicError::NonFinite { input, row: 0 })
         })
     }
 }
 
-/// Whether a plain sum of squares `s` proves its row finite and inside the ball of `c`.
-#[inline(always)]
-fn clearly_inside(c: f64, s: f64) -> bool {
-    s.is_finite() && c * s < 1.0 - 1e-9
+/// The screen that proves a row finite and inside the ball of `c` from its plain sum of
+/// squares `s`: `c·s < 1 − 1e-9` (false for a non-finite `s`).
+fn clearly_inside(c: f64) -> Vouch {
+    Vouch { scale: c, bound: 1.0 - 1e-9 }
 }
 
-/// Applies `test` to every row not vouched for by `ok` (given its sum of squares, see
-/// [`first_row_where`]) and returns the error of the first failing row, with its index
-/// filled in.
+/// Applies `test` to every row not vouched for by `vouch` (see [`first_row_where`]) and
+/// returns the error of the first failing row, with its index filled in.
 #[inline(always)]
 fn first_bad_row<T: Real>(
     x: MatRef<'_, T>,
-    ok: impl Fn(f64) -> bool,
+    vouch: Vouch,
     test: impl Fn(&[f64]) -> Option<HyperbolicError>,
 ) -> Result<(), HyperbolicError> {
-    let Some(i) = first_row_where(x, ok, #[inline(always)] |row| test(row).is_some()) else {
+    let Some(i) = first_row_where(x, vouch, #[inline(always)] |row| test(row).is_some()) else {
         return Ok(());
     };
     let row: Vec<f64> = x.row(i).iter().map(|v| v.to_f64()).collect();

@@ -338,7 +338,6 @@ impl<T: Real> Raw<T> {
         #[cfg(target_arch = "x86_64")]
         if fast && n == W && self.cs == 1 {
             let rows: [*const T; W] = core::array::from_fn(|l| self.ptr.wrapping_offset((first + l) as isize * self.rs));
-            x86::prefetch_rows(core::array::from_fn(|l| rows[l].wrapping_offset(PREFETCH_ROWS * self.rs)), w);
             while j0 + W <= w {
                 // SAFETY: columns j0..j0 + W of the rows exist; AVX-512 was detected.
                 x86::load_transposed(core::array::from_fn(|l| rows[l].add(j0)), &mut dst[j0..j0 + W]);
@@ -393,10 +392,6 @@ impl<T: Real> Raw<T> {
     }
 }
 
-/// How far ahead of a tile of contiguous rows its successors are prefetched, in rows (the
-/// hardware prefetcher alone leaves these streaming loops waiting on memory).
-const PREFETCH_ROWS: isize = 4 * W as isize;
-
 /// Whether the in-register transposes of [`x86`] may be used.
 #[inline(always)]
 fn fast_transposes() -> bool {
@@ -448,21 +443,6 @@ mod x86 {
     pub fn store_fence() {
         // SAFETY: `sfence` has no preconditions; SSE is baseline on x86_64.
         unsafe { _mm_sfence() };
-    }
-
-    /// Prefetches the first `w` elements of every row (into all cache levels); addresses past
-    /// the end of the data are harmless (a prefetch never faults).
-    #[inline(always)]
-    pub fn prefetch_rows<T>(rows: [*const T; W], w: usize) {
-        let bytes = w * core::mem::size_of::<T>();
-        for r in rows {
-            let mut b = 0;
-            while b < bytes {
-                // SAFETY: a prefetch is only a hint and never faults; SSE is baseline on x86_64.
-                unsafe { _mm_prefetch::<_MM_HINT_T0>((r as *const i8).wrapping_add(b)) };
-                b += 64;
-            }
-        }
     }
 
     /// The transpose of the 8×8 matrix whose rows are `r`.
@@ -519,16 +499,32 @@ mod x86 {
     }
 }
 
+/// The screen of [`first_row_where`]: it vouches for a row whose plain sum of squares `s`
+/// has `scale · s < bound` (false for a NaN or infinite `s`).
+#[derive(Clone, Copy)]
+pub struct Vouch {
+    pub scale: f64,
+    pub bound: f64,
+}
+
+impl Vouch {
+    /// Whether the screen vouches for a row with sum of squares `s`.
+    #[inline(always)]
+    pub fn holds(self, s: f64) -> bool {
+        self.scale * s < self.bound
+    }
+}
+
 /// Index of the first row of `m` (widened to `f64`) for which `bad` holds.
 ///
-/// `ok(s)`, given the plain sum of squares `s` of a row (in some order), may vouch for the
-/// row without calling `bad`; it must only do so when `bad` would be false for every rounding
-/// of `s` (it is a screen that decides nothing near its threshold). The screen runs on tiles of
-/// [`W`] rows (vertical sums of squares, as in the kernels); only rows it cannot vouch for are
-/// gathered and tested one by one.
+/// `vouch` may pass a row without calling `bad`; it must only do so when `bad` would be false
+/// for every rounding of the row's sum of squares (it is a screen that decides nothing near
+/// its threshold). The screen runs on tiles of [`W`] rows (vertical sums of squares, as in
+/// the kernels, compared in vector registers); only rows it cannot vouch for are gathered and
+/// tested one by one.
 pub fn first_row_where<T: Real>(
     m: MatRef<'_, T>,
-    ok: impl Fn(f64) -> bool,
+    vouch: Vouch,
     bad: impl Fn(&[f64]) -> bool,
 ) -> Option<usize> {
     let (nrows, w) = (m.nrows(), m.ncols());
@@ -546,23 +542,24 @@ pub fn first_row_where<T: Real>(
         // One row broadcast to all: test it once.
         return fails(0).then_some(0);
     }
-    dispatch_lanes(Screen { raw: &raw, nrows, w, ok: &ok, fails: &mut fails })
+    dispatch_lanes(Screen { raw: &raw, nrows, w, vouch, fails: &mut fails })
 }
 
 /// The tile screen of [`first_row_where`].
-struct Screen<'a, T, O, F> {
+struct Screen<'a, T, F> {
     raw: &'a Raw<T>,
     nrows: usize,
     w: usize,
-    ok: &'a O,
+    vouch: Vouch,
     fails: &'a mut F,
 }
 
-impl<T: Real, O: Fn(f64) -> bool, F: FnMut(usize) -> bool> WithLanes for Screen<'_, T, O, F> {
+impl<T: Real, F: FnMut(usize) -> bool> WithLanes for Screen<'_, T, F> {
     type Output = Option<usize>;
     #[inline(always)]
     fn run<S: TileLane>(self) -> Option<usize> {
-        let Self { raw, nrows, w, ok, fails } = self;
+        let Self { raw, nrows, w, vouch, fails } = self;
+        let (scale, bound) = (S::splat(vouch.scale), S::splat(vouch.bound));
         let fast = fast_transposes();
         let mut tile = vec![V::splat(0.0); w];
         let mut t = 0;
@@ -570,10 +567,13 @@ impl<T: Real, O: Fn(f64) -> bool, F: FnMut(usize) -> bool> WithLanes for Screen<
             let n = W.min(nrows - t);
             // SAFETY: rows t..t + n exist.
             unsafe { raw.gather_tile(t, n, &mut tile, fast) };
-            let s = norm2(S::tile(&tile)).to_array();
-            for (l, &sl) in s.iter().enumerate().take(n) {
-                if !ok(sl) && fails(t + l) {
-                    return Some(t + l);
+            let s = norm2(S::tile(&tile));
+            // Lanes past `n` repeat row `t + n − 1`: they fail the screen only with it.
+            if S::any(S::not((scale * s).lt(bound))) {
+                for (l, &sl) in s.to_array().iter().enumerate().take(n) {
+                    if !vouch.holds(sl) && fails(t + l) {
+                        return Some(t + l);
+                    }
                 }
             }
             t += n;

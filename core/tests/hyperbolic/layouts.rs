@@ -168,3 +168,47 @@ fn validation_finds_the_bad_row_in_every_layout() {
         }
     }
 }
+
+/// `m` column-major and row-major (as the transpose of its transpose's storage).
+fn both_layouts(m: &Mat<f64>) -> [(&'static str, Mat<f64>); 2] {
+    [("column-major", col_major(m)), ("row-major", row_major(m))]
+}
+
+fn view<'a>((name, m): &'a (&'static str, Mat<f64>)) -> MatRef<'a, f64> {
+    if *name == "row-major" { m.as_ref().transpose() } else { m.as_ref() }
+}
+
+#[test]
+fn validation_reports_the_first_of_several_bad_rows_of_a_tile() {
+    // The screen tests eight rows at a time: a second bad row in the same tile (and one in
+    // the tail tile) must not hide the first one, whatever its kind.
+    let ball = PoincareBall::new(1.0).unwrap();
+    let (n, d) = (45, 16);
+    let set_norm = |x: &mut Mat<f64>, i: usize, r: f64| {
+        let s = r / (0..d).map(|j| x[(i, j)] * x[(i, j)]).sum::<f64>().sqrt();
+        (0..d).for_each(|j| x[(i, j)] *= s);
+    };
+    for bad in [0, 5, 9, 38, 41] {
+        let mut u = vectors(n, d, 1.0, 23);
+        u[(bad, 5)] = f64::NAN;
+        u[(bad + 1, 0)] = f64::INFINITY;
+        u[(n - 1, 2)] = f64::NEG_INFINITY;
+        // Row `bad` just outside the ball (fails the exact test), the next one inside but
+        // nearer the boundary than the screen's margin (passes the exact test only).
+        let mut x = points(n, d, 1.0, 0.9, 24);
+        set_norm(&mut x, bad, 1.0 + 1e-12);
+        set_norm(&mut x, bad + 1, 1.0 - 1e-13);
+        let mut inside = x.clone();
+        set_norm(&mut inside, bad, 1.0 - 1e-13);
+        for (u, (x, inside)) in both_layouts(&u).iter().zip(both_layouts(&x).iter().zip(&both_layouts(&inside))) {
+            let label = format!("{} row {bad}", u.0);
+            let mut out = Mat::<f64>::from_fn(n, d, |_, _| 7.0);
+            let err = ball.expmap0(view(u), out.as_mut(), Par::Seq).unwrap_err();
+            assert_eq!(err, HyperbolicError::NonFinite { input: "u", row: bad }, "{label}");
+            let err = ball.logmap0(view(x), out.as_mut(), Par::Seq).unwrap_err();
+            assert!(matches!(err, HyperbolicError::OutsideBall { input: "y", row, .. } if row == bad), "{label}: {err:?}");
+            assert!((0..n).all(|i| (0..d).all(|j| out[(i, j)] == 7.0)), "{label}: output untouched");
+            ball.logmap0(view(inside), out.as_mut(), Par::Seq).expect("points near the boundary are inside");
+        }
+    }
+}
