@@ -198,10 +198,7 @@ def _make_op(opname, spec):
                 cargs.append(v)
         for name, kind, rows, cols in out_args:
             nr, nc = plan.extent(rows), plan.extent(cols)
-            if cols == "1" and rows in ("n", "k", "1"):
-                o = np.empty(nr, dtype=dtype)
-            else:
-                o = np.empty((nr, nc), dtype=dtype)
+            o = _empty_on_cache_line(nr if cols == "1" and rows in ("n", "k", "1") else (nr, nc), dtype)
             outs.append(o)
             cargs.append(_view(_VIEWS[key, "mut"], o, nr, nc, nc if o.ndim == 2 else 1, 1))
         _check(getattr(lib, variants[key])(self._handle, *cargs))
@@ -216,6 +213,18 @@ def _make_op(opname, spec):
     op.__doc__ = (f"{doc}\n\nShapes (one point per row): {shapes}.\nReturns {outs}; "
                   f"C entry points: {', '.join(sorted(variants.values()))}.")
     return op
+
+
+def _empty_on_cache_line(shape, dtype) -> np.ndarray:
+    """`np.empty(shape, dtype)` whose data starts on a 64-byte cache line. numpy's own large
+    buffers start 16 bytes past one, and the library streams large outputs (non-temporal
+    stores, no read-for-ownership) only when their rows are whole, aligned cache lines: with
+    misaligned outputs the float64 calls were 9-30% slower (docs/performance.md)."""
+    dtype = np.dtype(dtype)
+    nbytes = int(np.prod(shape)) * dtype.itemsize
+    raw = np.empty(nbytes + 64, dtype=np.uint8)
+    start = -raw.ctypes.data % 64
+    return raw[start:start + nbytes].view(dtype).reshape(shape)
 
 
 class PoincareBall:

@@ -110,6 +110,20 @@ def test_vjp_finite_differences(ball):
         assert np.allclose(grad, num, rtol=1e-6, atol=1e-8)
 
 
+def test_outputs_start_on_a_cache_line_and_large_ones_stream_the_same_bits(ball):
+    # 2**16 rows of 16 float64 are 8 MiB: large enough to be written with streaming stores,
+    # which need the cache-line-aligned rows the binding allocates.
+    n, d = 1 << 16, 16
+    x, y = points(n, d, 5), points(n, d, 6)
+    z = ball.mobius_add(x, y)
+    gx, gy = ball.mobius_add_vjp(x, y, np.ones((n, d)))
+    for a in (z, gx, gy, ball.dist(x, y), ball.mobius_add(x[:3], y[:3])):
+        assert a.ctypes.data % 64 == 0 and a.flags.c_contiguous
+    parts = [ball.mobius_add(x[i:i + 1000], y[i:i + 1000]) for i in range(0, n, 1000)]
+    assert np.array_equal(z, np.concatenate(parts))
+    assert np.allclose(z, mobius_add_ref(x, y), rtol=1e-12, atol=1e-14)
+
+
 def test_empty_batch(ball):
     e = np.zeros((0, 4))
     assert ball.mobius_add(e, e).shape == (0, 4)
