@@ -508,10 +508,10 @@ pub struct Vouch {
 }
 
 impl Vouch {
-    /// Whether the screen vouches for a row with sum of squares `s`.
+    /// Whether the screen vouches for rows with sums of squares `s` (one row, or one per lane).
     #[inline(always)]
-    pub fn holds(self, s: f64) -> bool {
-        self.scale * s < self.bound
+    pub fn holds<S: Lane>(self, s: S) -> S::Mask {
+        (S::splat(self.scale) * s).lt(S::splat(self.bound))
     }
 }
 
@@ -559,7 +559,6 @@ impl<T: Real, F: FnMut(usize) -> bool> WithLanes for Screen<'_, T, F> {
     #[inline(always)]
     fn run<S: TileLane>(self) -> Option<usize> {
         let Self { raw, nrows, w, vouch, fails } = self;
-        let (scale, bound) = (S::splat(vouch.scale), S::splat(vouch.bound));
         let fast = fast_transposes();
         let mut tile = vec![V::splat(0.0); w];
         let mut t = 0;
@@ -569,7 +568,7 @@ impl<T: Real, F: FnMut(usize) -> bool> WithLanes for Screen<'_, T, F> {
             unsafe { raw.gather_tile(t, n, &mut tile, fast) };
             let s = norm2(S::tile(&tile));
             // Lanes past `n` repeat row `t + n − 1`: they fail the screen only with it.
-            if S::any(S::not((scale * s).lt(bound))) {
+            if S::any(S::not(vouch.holds(s))) {
                 for (l, &sl) in s.to_array().iter().enumerate().take(n) {
                     if !vouch.holds(sl) && fails(t + l) {
                         return Some(t + l);

@@ -150,6 +150,15 @@ fn misaligned_streamed_outputs_give_the_same_bits() {
     check_misaligned_streamed_outputs::<f32>("f32");
 }
 
+/// `m` column-major and row-major (as the transpose of its transpose's storage).
+fn both_layouts(m: &Mat<f64>) -> [(&'static str, Mat<f64>); 2] {
+    [("column-major", col_major(m)), ("row-major", row_major(m))]
+}
+
+fn view<'a>((name, m): &'a (&'static str, Mat<f64>)) -> MatRef<'a, f64> {
+    if *name == "row-major" { m.as_ref().transpose() } else { m.as_ref() }
+}
+
 #[test]
 fn validation_finds_the_bad_row_in_every_layout() {
     let c = 1.0;
@@ -159,23 +168,14 @@ fn validation_finds_the_bad_row_in_every_layout() {
         let mut x = points(n, d, c, 0.9, 21);
         x[(bad, 3)] = 1.5;
         let y = points(n, d, c, 0.9, 22);
-        for (name, xs) in [("column-major", col_major::<f64>(&x)), ("row-major", row_major::<f64>(&x))] {
-            let xv = if name == "row-major" { xs.as_ref().transpose() } else { xs.as_ref() };
+        for xs in &both_layouts(&x) {
+            let name = xs.0;
             let mut out = Mat::<f64>::from_fn(n, 1, |_, _| 7.0);
-            let err = ball.dist(xv, y.as_ref(), out.as_mut(), Par::Seq).unwrap_err();
+            let err = ball.dist(view(xs), y.as_ref(), out.as_mut(), Par::Seq).unwrap_err();
             assert!(matches!(err, HyperbolicError::OutsideBall { input: "x", row, .. } if row == bad), "{name}: {err:?}");
             assert!((0..n).all(|i| out[(i, 0)] == 7.0), "{name}: output untouched");
         }
     }
-}
-
-/// `m` column-major and row-major (as the transpose of its transpose's storage).
-fn both_layouts(m: &Mat<f64>) -> [(&'static str, Mat<f64>); 2] {
-    [("column-major", col_major(m)), ("row-major", row_major(m))]
-}
-
-fn view<'a>((name, m): &'a (&'static str, Mat<f64>)) -> MatRef<'a, f64> {
-    if *name == "row-major" { m.as_ref().transpose() } else { m.as_ref() }
 }
 
 #[test]
