@@ -13,6 +13,9 @@ use super::lane::{Lane, TileLane, V, W};
 pub use crate::simd::dispatch;
 use crate::simd::{dispatch_lanes, WithLanes};
 use super::primitives::norm2;
+use super::vectors::{Blocked, Vectors, VectorsMut};
+#[cfg(target_arch = "x86_64")]
+use super::vectors::{Rows, RowsMut};
 use super::real::Real;
 use faer::{MatMut, MatRef, Par};
 use rayon::prelude::*;
@@ -100,6 +103,108 @@ pub fn map_tiles<T, const NI: usize, const NO: usize, K>(
     T: Real,
     K: TileKernel<NI, NO>,
 {
+    for_each_chunk(inputs, outputs, par, |inputs, outputs, stream| {
+        dispatch_lanes(RunTiles { inputs, outputs, scratch, stream, kernel: &kernel })
+    });
+}
+
+/// A kernel written against [`Vectors`], so that it runs on staged tiles (as a
+/// [`TileKernel`]) and, where [`map_vectors`] can, on the rows in place. Its `run` must be
+/// `#[inline(always)]`.
+pub trait VectorKernel<const NI: usize, const NO: usize>: Sync {
+    fn run<S: TileLane, A: Vectors<S>, O: VectorsMut<S, A>>(&self, inputs: [A; NI], outputs: [O; NO]);
+}
+
+/// Runs `kernel` on every tile of [`W`] rows, as [`map_tiles`] does; under AVX-512, when every
+/// view's rows are contiguous and a multiple of 8 long, on the rows in place ([`Rows`]: no
+/// staging copies and no transposes). The two forms give the same bits.
+pub fn map_vectors<T, const NI: usize, const NO: usize, K>(
+    inputs: [MatRef<'_, T>; NI],
+    outputs: [MatMut<'_, T>; NO],
+    par: Par,
+    kernel: K,
+) where
+    T: Real,
+    K: VectorKernel<NI, NO>,
+{
+    #[cfg(target_arch = "x86_64")]
+    {
+        let rows_fit = |ncols: usize, cs: isize| ncols > 0 && ncols % W == 0 && cs == 1;
+        if crate::simd::Isa::detected() == crate::simd::Isa::Avx512
+            && inputs.iter().all(|m| rows_fit(m.ncols(), m.col_stride()))
+            && outputs.iter().all(|m| rows_fit(m.ncols(), m.col_stride()))
+        {
+            for_each_chunk(inputs, outputs, par, |inputs, outputs, stream| {
+                let nrows = common_rows(&inputs, &outputs);
+                let (ins, outs) = (inputs.map(Raw::of), outputs.map(Raw::of_mut));
+                // SAFETY: AVX-512 was detected; the views' rows are contiguous, of a multiple
+                // of 8 elements, and the outputs are this chunk's.
+                crate::simd::dispatch_to(crate::simd::Isa::Avx512, #[inline(always)] || unsafe {
+                    run_rows(ins, outs, nrows, stream, &kernel)
+                })
+            });
+            return;
+        }
+    }
+    map_tiles(inputs, outputs, 0, par, AsTiles(kernel));
+}
+
+/// A [`VectorKernel`] run on staged tiles, reduced in the row form's order.
+struct AsTiles<K>(K);
+
+impl<K: VectorKernel<NI, NO>, const NI: usize, const NO: usize> TileKernel<NI, NO> for AsTiles<K> {
+    #[inline(always)]
+    fn run<S: TileLane>(&self, tile: Tile<'_, S, NI, NO>) {
+        let inputs: [Blocked<'_, S>; NI] = core::array::from_fn(|i| Blocked(tile.inputs[i]));
+        self.0.run::<S, Blocked<'_, S>, &mut [S]>(inputs, tile.outputs);
+    }
+}
+
+/// One chunk of [`map_vectors`] on the rows in place. SAFETY: as [`Rows::new`] and
+/// [`RowsMut::new`] require for every tile of the views' `nrows` rows.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+unsafe fn run_rows<T: Real, K: VectorKernel<NI, NO>, const NI: usize, const NO: usize>(
+    ins: [Raw<T>; NI],
+    outs: [Raw<T>; NO],
+    nrows: usize,
+    stream: bool,
+    kernel: &K,
+) {
+    use crate::simd::zmm::Z;
+    let size = core::mem::size_of::<T>();
+    let mut t = 0;
+    while t < nrows {
+        let n = W.min(nrows - t);
+        // Lanes past the end of the batch repeat its last row, as in the staged tiles.
+        let row = |r: &Raw<T>, l: usize| r.ptr.wrapping_offset((t + l.min(n - 1)) as isize * r.rs);
+        let inputs: [Rows<T>; NI] = core::array::from_fn(|k| Rows::new(core::array::from_fn(|l| row(&ins[k], l)), ins[k].ncols));
+        let outputs: [RowsMut<T>; NO] = core::array::from_fn(|k| {
+            let rows: [*mut T; W] = core::array::from_fn(|l| row(&outs[k], l) as *mut T);
+            // Only whole, aligned cache lines are streamed (as in `Raw::scatter_tile`).
+            let lines = (outs[k].ncols * size) % 64 == 0 && rows.iter().all(|p| (*p as usize) % 64 == 0);
+            RowsMut::new(rows, n, outs[k].ncols, stream && lines)
+        });
+        kernel.run::<Z, Rows<T>, RowsMut<T>>(inputs, outputs);
+        t += n;
+    }
+    if stream {
+        // Non-temporal stores are weakly ordered: fence them before the chunk is handed back.
+        x86::store_fence();
+    }
+}
+
+/// Cuts the views into chunks of [`CHUNK`] rows and calls `run(inputs, outputs, stream)` on
+/// each, in parallel when asked and the batch is large enough; `stream` says whether the
+/// outputs are large enough to be written with non-temporal stores.
+fn for_each_chunk<T, const NI: usize, const NO: usize>(
+    inputs: [MatRef<'_, T>; NI],
+    outputs: [MatMut<'_, T>; NO],
+    par: Par,
+    run: impl Fn([MatRef<'_, T>; NI], [MatMut<'_, T>; NO], bool) + Sync,
+) where
+    T: Real,
+{
     let nrows = common_rows(&inputs, &outputs);
     let out_bytes = nrows * outputs.iter().map(|m| m.ncols()).sum::<usize>() * core::mem::size_of::<T>();
     let stream = out_bytes >= STREAM_MIN_BYTES;
@@ -107,8 +212,7 @@ pub fn map_tiles<T, const NI: usize, const NO: usize, K>(
     let run = |(k, outs): (usize, [MatMut<'_, T>; NO])| {
         let first = k * CHUNK;
         let len = CHUNK.min(nrows - first);
-        let inputs: [MatRef<'_, T>; NI] = core::array::from_fn(|j| inputs[j].subrows(first, len));
-        dispatch_lanes(RunTiles { inputs, outputs: outs, scratch, stream, kernel: &kernel });
+        run(core::array::from_fn(|j| inputs[j].subrows(first, len)), outs, stream);
     };
     if matches!(par, Par::Rayon(n) if n.get() > 1) && nrows >= PARALLEL_MIN_ROWS {
         chunks.into_par_iter().enumerate().for_each(run);
@@ -409,7 +513,7 @@ fn fast_transposes() -> bool {
 /// on store) and eight [`V`] (one per coordinate), in AVX-512 registers: 24 shuffles per block
 /// instead of 64 scalar loads and stores.
 #[cfg(target_arch = "x86_64")]
-mod x86 {
+pub(super) mod x86 {
     use super::super::lane::{V, W};
     use super::super::real::Real;
     use core::any::TypeId;
@@ -417,7 +521,7 @@ mod x86 {
 
     /// Loads 8 consecutive elements at `p` as `f64`. SAFETY: they exist; AVX-512F present.
     #[inline(always)]
-    unsafe fn load8<T: Real>(p: *const T) -> __m512d {
+    pub unsafe fn load8<T: Real>(p: *const T) -> __m512d {
         if TypeId::of::<T>() == TypeId::of::<f32>() {
             _mm512_cvtps_pd(_mm256_loadu_ps(p as *const f32))
         } else {
@@ -429,7 +533,7 @@ mod x86 {
     /// Stores 8 `f64` rounded to `T` at `p`, non-temporally with `stream`. SAFETY: they exist;
     /// AVX-512F present; with `stream`, `p` is aligned to the store's width (32 or 64 bytes).
     #[inline(always)]
-    unsafe fn store8<T: Real>(p: *mut T, v: __m512d, stream: bool) {
+    pub unsafe fn store8<T: Real>(p: *mut T, v: __m512d, stream: bool) {
         match (TypeId::of::<T>() == TypeId::of::<f32>(), stream) {
             (true, false) => _mm256_storeu_ps(p as *mut f32, _mm512_cvtpd_ps(v)),
             (true, true) => _mm256_stream_ps(p as *mut f32, _mm512_cvtpd_ps(v)),

@@ -17,7 +17,8 @@
 //! instead of overflowing.
 
 use super::ball::{HyperbolicError, PoincareBall};
-use super::batch::{map_tiles, Tile, TileKernel};
+use super::batch::{map_tiles, map_vectors, Tile, TileKernel, VectorKernel};
+use super::vectors::{Vectors, VectorsMut};
 use super::elementary::{poly, tanh_sech2};
 use super::lane::{Lane, TileLane};
 use super::mobius::{add, add_vjp};
@@ -175,21 +176,19 @@ pub(super) fn exp0_vjp<S: Lane>(sqrt_c: f64, s: S, u: &[S], g: &[S], gu: &mut [S
 
 /// `out ← log₀(y)`.
 #[inline(always)]
-pub(super) fn log0<S: Lane>(c: f64, sqrt_c: f64, y: &[S], out: &mut [S]) {
+pub(super) fn log0<S: Lane, A: Vectors<S>>(c: f64, sqrt_c: f64, y: A, out: impl VectorsMut<S, A>) {
     let z = S::splat(sqrt_c) * norm2(y).sqrt();
     scaled(chi(z, conformal_denominator(c, y)), y, out);
 }
 
 /// Writes the gradient of `⟨g, log₀(y)⟩`, `χ g + c χ'(z)/z ⟨g, y⟩ y`, to `gy`.
 #[inline(always)]
-pub(super) fn log0_vjp<S: Lane>(c: f64, sqrt_c: f64, y: &[S], g: &[S], gy: &mut [S]) {
+pub(super) fn log0_vjp<S: Lane, A: Vectors<S>>(c: f64, sqrt_c: f64, y: A, g: A, gy: impl VectorsMut<S, A>) {
     let dy = conformal_denominator(c, y);
     let z = S::splat(sqrt_c) * norm2(y).sqrt();
     let k = chi(z, dy);
     let m = S::splat(c) * chi_slope(z, dy, k) * dot(g, y);
-    for ((o, gi), yi) in gy.iter_mut().zip(g).zip(y) {
-        *o = k.mul_add(*gi, m * *yi);
-    }
+    gy.set([k, m], [g, y], #[inline(always)] |[k, m], [g, y]| k.mul_add(g, m * y));
 }
 
 /// `out ← log₀((−x) ⊕ y)`, so that `log_x(y) = δ_x out`; returns `δ_x`.
@@ -307,7 +306,7 @@ impl PoincareBall {
         assert_width(y.ncols(), &[("out", out.ncols())]);
         self.check_points("y", y)?;
         let (c, sqrt_c) = (self.c, self.sqrt_c);
-        map_tiles([y], [out], 0, par, Log0Tiles { c, sqrt_c });
+        map_vectors([y], [out], par, Log0Tiles { c, sqrt_c });
         Ok(())
     }
 
@@ -324,7 +323,7 @@ impl PoincareBall {
         self.check_points("y", y)?;
         self.check_finite("grad", grad)?;
         let (c, sqrt_c) = (self.c, self.sqrt_c);
-        map_tiles([y, grad], [grad_y], 0, par, Log0VjpTiles { c, sqrt_c });
+        map_vectors([y, grad], [grad_y], par, Log0VjpTiles { c, sqrt_c });
         Ok(())
     }
 
@@ -454,12 +453,10 @@ struct Log0Tiles {
     sqrt_c: f64,
 }
 
-impl TileKernel<1, 1> for Log0Tiles {
+impl VectorKernel<1, 1> for Log0Tiles {
     #[inline(always)]
-    fn run<S: TileLane>(&self, p: Tile<'_, S, 1, 1>) {
+    fn run<S: TileLane, A: Vectors<S>, O: VectorsMut<S, A>>(&self, [y]: [A; 1], [out]: [O; 1]) {
         let &Self { c, sqrt_c } = self;
-        let [y] = p.inputs;
-        let [out] = p.outputs;
         log0(c, sqrt_c, y, out);
     }
 }
@@ -469,12 +466,10 @@ struct Log0VjpTiles {
     sqrt_c: f64,
 }
 
-impl TileKernel<2, 1> for Log0VjpTiles {
+impl VectorKernel<2, 1> for Log0VjpTiles {
     #[inline(always)]
-    fn run<S: TileLane>(&self, p: Tile<'_, S, 2, 1>) {
+    fn run<S: TileLane, A: Vectors<S>, O: VectorsMut<S, A>>(&self, [y, g]: [A; 2], [gy]: [O; 1]) {
         let &Self { c, sqrt_c } = self;
-        let [y, g] = p.inputs;
-        let [gy] = p.outputs;
         log0_vjp(c, sqrt_c, y, g, gy);
     }
 }

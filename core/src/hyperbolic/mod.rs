@@ -33,6 +33,7 @@ mod scalar_mul;
 mod shape;
 mod tangent;
 mod transport;
+mod vectors;
 
 use crate::simd::{elementary, lane};
 

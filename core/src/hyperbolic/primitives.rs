@@ -7,11 +7,12 @@
 
 use super::elementary::ln_1p;
 use super::lane::Lane;
+use super::vectors::{Vectors, VectorsMut};
 
 /// `Σ aᵢ bᵢ`, plain (used where no cancellation against 1 follows).
 #[inline(always)]
-pub fn dot<S: Lane>(a: &[S], b: &[S]) -> S {
-    S::reduce2(a, b, #[inline(always)] |x, y, s| x.mul_add(y, s))
+pub fn dot<S: Lane, A: Vectors<S>>(a: A, b: A) -> S {
+    a.reduce2(b, #[inline(always)] |x, y, s| x.mul_add(y, s))
 }
 
 /// `‖a‖²` as `hi + lo` (see [`Lane::dot2`]).
@@ -23,7 +24,7 @@ pub fn norm2_dd<S: Lane>(a: &[S]) -> (S, S) {
 /// `‖a‖²`. A sum of squares has no cancellation, so the plain sum is accurate to a few ulp
 /// relative; use [`conformal_denominator`] where `‖a‖²` is compared with `1/c`.
 #[inline(always)]
-pub fn norm2<S: Lane>(a: &[S]) -> S {
+pub fn norm2<S: Lane, A: Vectors<S>>(a: A) -> S {
     dot(a, a)
 }
 
@@ -58,14 +59,14 @@ pub fn one_minus_c_times<S: Lane>(c: f64, (hi, lo): (S, S)) -> S {
 /// `1 − c‖x‖²`, accurate near the boundary: the plain sum when `c‖x‖² ≤ ½` (no cancellation
 /// then), the compensated one otherwise (computed only when some lane needs it).
 #[inline(always)]
-pub fn conformal_denominator<S: Lane>(c: f64, x: &[S]) -> S {
+pub fn conformal_denominator<S: Lane, A: Vectors<S>>(c: f64, x: A) -> S {
     let cs = S::splat(c) * norm2(x);
     let plain = S::splat(1.0) - cs;
     let near = S::splat(0.5).lt(cs);
     if !S::any(near) {
         return plain;
     }
-    S::select(near, one_minus_c_times(c, norm2_dd(x)), plain)
+    S::select(near, one_minus_c_times(c, x.dot2_where(x, near)), plain)
 }
 
 /// `out ← α a + β b`.
@@ -78,10 +79,8 @@ pub fn lincomb<S: Lane>(alpha: S, a: &[S], beta: S, b: &[S], out: &mut [S]) {
 
 /// `out ← α a`.
 #[inline(always)]
-pub fn scaled<S: Lane>(alpha: S, a: &[S], out: &mut [S]) {
-    for (o, x) in out.iter_mut().zip(a) {
-        *o = alpha * *x;
-    }
+pub fn scaled<S: Lane, A: Vectors<S>>(alpha: S, a: A, out: impl VectorsMut<S, A>) {
+    out.set([alpha], [a], #[inline(always)] |[k], [x]| k * x);
 }
 
 /// `out ← out + α a`.
@@ -103,7 +102,7 @@ pub fn scale<S: Lane>(alpha: S, v: &mut [S]) {
 #[inline(always)]
 pub fn clamp_norm<S: Lane>(v: &mut [S], max_norm: f64) {
     let limit = max_norm * max_norm;
-    let near = S::splat(limit * (1.0 - 1e-12)).le(norm2(v));
+    let near = S::splat(limit * (1.0 - 1e-12)).le(norm2(&*v));
     if !S::any(near) {
         return;
     }

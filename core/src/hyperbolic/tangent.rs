@@ -3,7 +3,8 @@
 //! `transport.rs`. All are `out = k δ_x^p v`, one kernel with its VJP.
 
 use super::ball::{HyperbolicError, PoincareBall};
-use super::batch::{map_tiles, Tile, TileKernel};
+use super::batch::{map_tiles, map_vectors, Tile, TileKernel, VectorKernel};
+use super::vectors::{Vectors, VectorsMut};
 use super::lane::{Lane, TileLane};
 use super::primitives::{conformal_denominator, dot, scaled};
 use super::real::Real;
@@ -26,7 +27,7 @@ fn powi<S: Lane>(d: S, p: i32) -> S {
 
 /// `out ← k δ_x^p v` for one point or tile.
 #[inline(always)]
-pub(super) fn conformal_scale<S: Lane>(c: f64, x: &[S], v: &[S], p: i32, k: f64, out: &mut [S]) {
+pub(super) fn conformal_scale<S: Lane, A: Vectors<S>>(c: f64, x: A, v: A, p: i32, k: f64, out: impl VectorsMut<S, A>) {
     scaled(S::splat(k) * powi(conformal_denominator(c, x), p), v, out);
 }
 
@@ -34,15 +35,15 @@ pub(super) fn conformal_scale<S: Lane>(c: f64, x: &[S], v: &[S], p: i32, k: f64,
 /// `gv = k δ^p g`, `gx = −2c k p δ^(p−1) ⟨g, v⟩ x`.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-pub(super) fn conformal_scale_vjp<S: Lane>(
+pub(super) fn conformal_scale_vjp<S: Lane, A: Vectors<S>>(
     c: f64,
-    x: &[S],
-    v: &[S],
+    x: A,
+    v: A,
     p: i32,
     k: f64,
-    g: &[S],
-    gx: &mut [S],
-    gv: &mut [S],
+    g: A,
+    gx: impl VectorsMut<S, A>,
+    gv: impl VectorsMut<S, A>,
 ) {
     let d = conformal_denominator(c, x);
     let dp1 = powi(d, p - 1);
@@ -121,7 +122,7 @@ impl PoincareBall {
         self.check_points(name, x)?;
         self.check_finite(vname, v)?;
         let c = self.c;
-        map_tiles([x, v], [out], 0, par, ScaleTangentTiles { c, p, k });
+        map_vectors([x, v], [out], par, ScaleTangentTiles { c, p, k });
         Ok(())
     }
 
@@ -146,7 +147,7 @@ impl PoincareBall {
         self.check_finite(vname, v)?;
         self.check_finite("grad", grad)?;
         let c = self.c;
-        map_tiles([x, v, grad], [grad_x, grad_v], 0, par, ScaleTangentVjpTiles { c, p, k });
+        map_vectors([x, v, grad], [grad_x, grad_v], par, ScaleTangentVjpTiles { c, p, k });
         Ok(())
     }
 }
@@ -173,7 +174,7 @@ impl TileKernel<2, 1> for LambdaVjpTiles {
         let &Self { c } = self;
         let [x, g] = p.inputs;
         let d = conformal_denominator(c, x);
-        scaled(S::splat(4.0 * c) * g[0] / (d * d), x, p.outputs[0]);
+        scaled(S::splat(4.0 * c) * g[0] / (d * d), x, &mut *p.outputs[0]);
     }
 }
 
@@ -183,12 +184,11 @@ struct ScaleTangentTiles {
     k: f64,
 }
 
-impl TileKernel<2, 1> for ScaleTangentTiles {
+impl VectorKernel<2, 1> for ScaleTangentTiles {
     #[inline(always)]
-    fn run<S: TileLane>(&self, pt: Tile<'_, S, 2, 1>) {
+    fn run<S: TileLane, A: Vectors<S>, O: VectorsMut<S, A>>(&self, [x, v]: [A; 2], [out]: [O; 1]) {
         let &Self { c, p, k } = self;
-        let [x, v] = pt.inputs;
-        conformal_scale(c, x, v, p, k, pt.outputs[0]);
+        conformal_scale(c, x, v, p, k, out);
     }
 }
 
@@ -198,12 +198,10 @@ struct ScaleTangentVjpTiles {
     k: f64,
 }
 
-impl TileKernel<3, 2> for ScaleTangentVjpTiles {
+impl VectorKernel<3, 2> for ScaleTangentVjpTiles {
     #[inline(always)]
-    fn run<S: TileLane>(&self, pt: Tile<'_, S, 3, 2>) {
+    fn run<S: TileLane, A: Vectors<S>, O: VectorsMut<S, A>>(&self, [x, v, g]: [A; 3], [gx, gv]: [O; 2]) {
         let &Self { c, p, k } = self;
-        let [x, v, g] = pt.inputs;
-        let [gx, gv] = pt.outputs;
         conformal_scale_vjp(c, x, v, p, k, g, gx, gv);
     }
 }

@@ -17,7 +17,7 @@ use faer::{MatMut, MatRef, Par};
 #[inline(always)]
 pub(super) fn transport<S: Lane>(c: f64, x: &[S], y: &[S], v: &[S], scratch: &mut [S], out: &mut [S]) {
     let (neg_x, s) = scratch.split_at_mut(x.len());
-    scaled(S::splat(-1.0), x, neg_x);
+    scaled(S::splat(-1.0), x, &mut *neg_x);
     gyr(c, y, neg_x, v, s, out);
     scale(conformal_denominator(c, y) / conformal_denominator(c, x), out);
 }
@@ -47,10 +47,10 @@ pub(super) fn transport_vjp<S: Lane>(
     let (g_neg_x, rest) = rest.split_at_mut(d);
     let (dx, dy) = (conformal_denominator(c, x), conformal_denominator(c, y));
     let rho = dy / dx;
-    scaled(S::splat(-1.0), x, neg_x);
+    scaled(S::splat(-1.0), x, &mut *neg_x);
     gyr(c, y, neg_x, v, &mut rest[..d], gyr_v);
     let g_rho = dot(g, gyr_v);
-    scaled(rho, g, rho_g);
+    scaled(rho, g, &mut *rho_g);
     g_neg_x.fill(S::splat(0.0));
     gyr_vjp(c, y, neg_x, v, rho_g, rest, gy, g_neg_x, gv);
     axpy(S::splat(-1.0), g_neg_x, gx);

@@ -77,7 +77,7 @@ pub fn fast_two_sum<S: Lane>(a: S, b: S) -> (S, S) {
 
 /// Dot2 step: `(hi, lo) ← (hi, lo) + x·y`.
 #[inline(always)]
-fn dot2_step<S: Lane>((hi, lo): (S, S), x: S, y: S) -> (S, S) {
+pub fn dot2_step<S: Lane>((hi, lo): (S, S), x: S, y: S) -> (S, S) {
     let p = x * y;
     let pe = x.mul_add(y, -p);
     let (s, se) = two_sum(hi, p);
@@ -123,14 +123,6 @@ fn split_k(u: f64) -> f64 {
 
 /// Lanes of the within-point reductions of `f64` (one zmm).
 const RL: usize = 8;
-
-/// The full `RL`-wide chunks of `a` as arrays, and the remainder.
-#[inline(always)]
-fn chunks(a: &[f64]) -> (impl Iterator<Item = &[f64; RL]>, &[f64]) {
-    let it = a.chunks_exact(RL);
-    let tail = it.remainder();
-    (it.map(|c| <&[f64; RL]>::try_from(c).expect("chunk of RL")), tail)
-}
 
 impl Lane for f64 {
     type Mask = bool;
@@ -202,54 +194,17 @@ impl Lane for f64 {
     fn split_sqrt2(self) -> (Self, Self) {
         (split_m(self), split_k(self))
     }
-    /// Lane-wise over fixed 8-wide chunks (so that the loop becomes vector instructions), the
-    /// lanes summed pairwise.
+    /// Lane-wise over fixed 8-wide chunks ([`blocked_reduce2`], so that the loop becomes
+    /// vector instructions), the lanes summed pairwise.
     #[inline(always)]
     fn reduce2(a: &[f64], b: &[f64], term: impl Fn(f64, f64, f64) -> f64) -> f64 {
-        debug_assert_eq!(a.len(), b.len());
-        let mut acc = [0.0; RL];
-        let (ac, at) = chunks(a);
-        let (bc, bt) = chunks(&b[..a.len()]);
-        for (ca, cb) in ac.zip(bc) {
-            for l in 0..RL {
-                acc[l] = term(ca[l], cb[l], acc[l]);
-            }
-        }
-        let mut s = 0.0;
-        for (x, y) in at.iter().zip(bt) {
-            s = term(*x, *y, s);
-        }
-        let h: [f64; 4] = core::array::from_fn(|l| acc[l] + acc[l + 4]);
-        ((h[0] + h[2]) + (h[1] + h[3])) + s
+        blocked_reduce2(a, b, term)
     }
-    /// Lane-wise accumulation; the lanes are combined pairwise by TwoSum, which keeps the
-    /// error bound.
+    /// Lane-wise accumulation ([`blocked_dot2`]); the lanes are combined pairwise by TwoSum,
+    /// which keeps the error bound.
     #[inline(always)]
     fn dot2(a: &[f64], b: &[f64]) -> (f64, f64) {
-        debug_assert_eq!(a.len(), b.len());
-        let mut hi = [0.0; RL];
-        let mut lo = [0.0; RL];
-        let (ac, at) = chunks(a);
-        let (bc, bt) = chunks(&b[..a.len()]);
-        for (ca, cb) in ac.zip(bc) {
-            for l in 0..RL {
-                (hi[l], lo[l]) = dot2_step((hi[l], lo[l]), ca[l], cb[l]);
-            }
-        }
-        let mut width = RL / 2;
-        while width > 0 {
-            for l in 0..width {
-                let (s, se) = two_sum(hi[l], hi[l + width]);
-                hi[l] = s;
-                lo[l] += lo[l + width] + se;
-            }
-            width /= 2;
-        }
-        let mut acc = (hi[0], lo[0]);
-        for (x, y) in at.iter().zip(bt) {
-            acc = dot2_step(acc, *x, *y);
-        }
-        fast_two_sum(acc.0, acc.1)
+        blocked_dot2(a, b)
     }
 }
 
@@ -414,6 +369,79 @@ impl Lane for V {
     }
 }
 
+/// [`Lane::reduce2`] in the order of the `f64` lane, for any lane type (a tile then gives each
+/// point the bits it gets alone, and those of the row form of `hyperbolic::vectors`): one
+/// accumulator per coordinate residue `j mod 8` over the whole chunks of eight, added as
+/// `((a₀+a₄)+(a₂+a₆))+((a₁+a₅)+(a₃+a₇))`, then the sequential sum of the tail.
+#[inline(always)]
+pub fn blocked_reduce2<S: Lane>(a: &[S], b: &[S], term: impl Fn(S, S, S) -> S) -> S {
+    debug_assert_eq!(a.len(), b.len());
+    let (ac, bc) = (a.chunks_exact(RL), b[..a.len()].chunks_exact(RL));
+    let mut tail = S::splat(0.0);
+    for (x, y) in ac.remainder().iter().zip(bc.remainder()) {
+        tail = term(*x, *y, tail);
+    }
+    if a.len() < RL {
+        return S::splat(0.0) + tail;
+    }
+    let mut acc = [S::splat(0.0); RL];
+    for (x, y) in ac.zip(bc) {
+        for l in 0..RL {
+            acc[l] = term(x[l], y[l], acc[l]);
+        }
+    }
+    lane_tree(acc) + tail
+}
+
+/// `((a₀+a₄)+(a₂+a₆))+((a₁+a₅)+(a₃+a₇))`: how the `f64` lane adds its accumulators.
+#[inline(always)]
+pub fn lane_tree<S: Lane>(acc: [S; RL]) -> S {
+    let h = [acc[0] + acc[4], acc[1] + acc[5], acc[2] + acc[6], acc[3] + acc[7]];
+    (h[0] + h[2]) + (h[1] + h[3])
+}
+
+/// [`Lane::dot2`] in the order of the `f64` lane, for any lane type: a Dot2 accumulator per
+/// coordinate residue `j mod 8`, the accumulators combined pairwise by TwoSum (widths 4, 2,
+/// 1), then the tail. The first step of each accumulator starts from `(0, 0)`, where TwoSum is
+/// exact without its correction: `(0 + p, fma(x, y, −p))`.
+#[inline(always)]
+pub fn blocked_dot2<S: Lane>(a: &[S], b: &[S]) -> (S, S) {
+    debug_assert_eq!(a.len(), b.len());
+    let (mut ac, mut bc) = (a.chunks_exact(RL), b[..a.len()].chunks_exact(RL));
+    let (at, bt) = (ac.remainder(), bc.remainder());
+    let mut acc = (S::splat(0.0), S::splat(0.0));
+    if let (Some(x), Some(y)) = (ac.next(), bc.next()) {
+        let (mut hi, mut lo) = ([S::splat(0.0); RL], [S::splat(0.0); RL]);
+        for l in 0..RL {
+            let p = x[l] * y[l];
+            (hi[l], lo[l]) = (S::splat(0.0) + p, x[l].mul_add(y[l], -p));
+        }
+        for (x, y) in ac.zip(bc) {
+            for l in 0..RL {
+                (hi[l], lo[l]) = dot2_step((hi[l], lo[l]), x[l], y[l]);
+            }
+        }
+        acc = dot2_tree(hi, lo);
+    }
+    for (x, y) in at.iter().zip(bt) {
+        acc = dot2_step(acc, *x, *y);
+    }
+    fast_two_sum(acc.0, acc.1)
+}
+
+/// The pairwise TwoSum combination of Dot2 accumulators (widths 4, 2, 1).
+#[inline(always)]
+fn dot2_tree<S: Lane>(mut hi: [S; RL], mut lo: [S; RL]) -> (S, S) {
+    for width in [4, 2, 1] {
+        for l in 0..width {
+            let (s, se) = two_sum(hi[l], hi[l + width]);
+            hi[l] = s;
+            lo[l] += lo[l + width] + se;
+        }
+    }
+    (hi[0], lo[0])
+}
+
 /// [`Lane::reduce2`] for a tile lane type: vertical, two interleaved accumulators (halves the
 /// dependency chain), then added.
 #[inline(always)]
@@ -449,4 +477,50 @@ pub fn vertical_dot2<S: Lane>(a: &[S], b: &[S]) -> (S, S) {
         lo += e;
     }
     fast_two_sum(hi, lo + errors)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::SplitMix64 as Rng;
+
+    /// Integers times powers of two: their products and sums are exact in `i128` (scaled).
+    fn exact_tile(rng: &mut Rng, d: usize, spread: i32) -> Vec<V> {
+        (0..d)
+            .map(|_| V(core::array::from_fn(|_| (rng.normal() * 2f64.powi(24)).round() * 2f64.powi((rng.unit() * spread as f64) as i32 - spread / 2))))
+            .collect()
+    }
+
+    /// The blocked reductions on a tile, lane by lane, against the order they document (written out here
+    /// on scalars) and, for Dot2, against the exact sum: widths below, at and past multiples
+    /// of 8, on sums that cancel.
+    #[test]
+    fn blocked_reductions_follow_their_documented_order_and_bound() {
+        let mut rng = Rng::new(7);
+        for d in 0..=41 {
+            let a = exact_tile(&mut rng, d, 40);
+            let b = exact_tile(&mut rng, d, 0);
+            let sum = blocked_reduce2(&a, &b, |x, y, s| x.mul_add(y, s));
+            let (hi, lo) = blocked_dot2(&a, &b);
+            for l in 0..W {
+                let (al, bl): (Vec<f64>, Vec<f64>) = (a.iter().map(|v| v.0[l]).collect(), b.iter().map(|v| v.0[l]).collect());
+                let full = d / 8 * 8;
+                let mut acc = [0.0f64; 8];
+                for j in 0..full {
+                    acc[j % 8] = al[j].mul_add(bl[j], acc[j % 8]);
+                }
+                let tail = (full..d).fold(0.0f64, |s, j| al[j].mul_add(bl[j], s));
+                let want = (((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]))) + tail;
+                assert_eq!(sum.0[l].to_bits(), want.to_bits(), "reduce2 d={d} lane {l}");
+                // Exact: every term is an integer multiple of 2^-20.
+                let scale = 2f64.powi(20);
+                let exact: i128 = (0..d).map(|j| ((al[j] * scale) as i128) * (bl[j] as i128)).sum();
+                let exact = exact as f64 / scale;
+                let abs: f64 = (0..d).map(|j| (al[j] * bl[j]).abs()).sum();
+                let eps = f64::EPSILON / 2.0;
+                let bound = 2.0 * eps * exact.abs() + 2.0 * (d * d) as f64 * eps * eps * abs;
+                assert!((hi.0[l] + lo.0[l] - exact).abs() <= bound, "dot2 d={d} lane {l}: {} vs {exact}", hi.0[l] + lo.0[l]);
+            }
+        }
+    }
 }

@@ -58,18 +58,42 @@ fn check_layouts<T: Real + PartialEq>(what: &str) {
         let x = points(n, d, c, 0.97, 11);
         let y = points(n, d, c, 0.97, 12);
         let u = vectors(n, d, 1.0, 13);
-        let cases: [(&str, Binary<T>, &Mat<f64>, &Mat<f64>, usize); 4] = [
+        let cases: [(&str, Binary<T>, &Mat<f64>, &Mat<f64>, usize); 7] = [
             ("mobius_add", PoincareBall::mobius_add, &x, &y, d),
             ("dist", PoincareBall::dist, &x, &y, 1),
             ("expmap", PoincareBall::expmap, &x, &u, d),
             ("logmap", PoincareBall::logmap, &x, &y, d),
+            ("logmap0_vjp", PoincareBall::logmap0_vjp, &x, &u, d),
+            ("egrad_to_rgrad", PoincareBall::egrad_to_rgrad, &x, &u, d),
+            ("transport_to_origin", PoincareBall::transport_to_origin, &x, &u, d),
         ];
         for (name, op, a, b, w) in cases {
             let [cm, rm, pm] = in_layouts::<T>(&ball, op, a, b, w);
             assert!(cm == rm, "{what} {name} n={n} d={d}: row-major differs from column-major");
             assert!(cm == pm, "{what} {name} n={n} d={d}: padded rows differ from column-major");
         }
+        let [cm, rm] = two_output_layouts::<T>(&ball, &x, &u, &y);
+        assert!(cm == rm, "{what} egrad_to_rgrad_vjp n={n} d={d}: row-major differs from column-major");
+        let unary = |b: &PoincareBall, a: MatRef<'_, T>, _: MatRef<'_, T>, out: MatMut<'_, T>, par: Par| b.logmap0(a, out, par);
+        let [cm, rm, pm] = in_layouts::<T>(&ball, unary, &x, &x, d);
+        assert!(cm == rm && cm == pm, "{what} logmap0 n={n} d={d}: layouts differ");
     }
+}
+
+/// `egrad_to_rgrad_vjp` (three inputs, two outputs) on column-major and row-major storage, as
+/// column-major results.
+fn two_output_layouts<T: Real + PartialEq>(ball: &PoincareBall, x: &Mat<f64>, g: &Mat<f64>, grad: &Mat<f64>) -> [[Mat<T>; 2]; 2] {
+    let (n, d) = (x.nrows(), x.ncols());
+    let zero = T::from_f64(0.0);
+    let (mut cx, mut cg) = (Mat::from_fn(n, d, |_, _| zero), Mat::from_fn(n, d, |_, _| zero));
+    let (a, b, c) = (col_major::<T>(x), col_major::<T>(g), col_major::<T>(grad));
+    ball.egrad_to_rgrad_vjp(a.as_ref(), b.as_ref(), c.as_ref(), cx.as_mut(), cg.as_mut(), Par::Seq).unwrap();
+    let (mut rx, mut rg) = (Mat::from_fn(d, n, |_, _| zero), Mat::from_fn(d, n, |_, _| zero));
+    let (a, b, c) = (row_major::<T>(x), row_major::<T>(g), row_major::<T>(grad));
+    let (a, b, c) = (a.as_ref().transpose(), b.as_ref().transpose(), c.as_ref().transpose());
+    ball.egrad_to_rgrad_vjp(a, b, c, rx.as_mut().transpose_mut(), rg.as_mut().transpose_mut(), Par::Seq).unwrap();
+    let back = |m: &Mat<T>| Mat::from_fn(n, d, |i, j| m[(j, i)]);
+    [[cx, cg], [back(&rx), back(&rg)]]
 }
 
 #[test]
@@ -90,7 +114,8 @@ fn check_streamed_outputs<T: Real + PartialEq>(what: &str) {
     let ball = PoincareBall::new(c).unwrap();
     let x = points(n, d, c, 0.97, 21);
     let y = points(n, d, c, 0.97, 22);
-    let cases: [(&str, Binary<T>); 2] = [("mobius_add", PoincareBall::mobius_add), ("logmap", PoincareBall::logmap)];
+    let cases: [(&str, Binary<T>); 3] =
+        [("mobius_add", PoincareBall::mobius_add), ("logmap", PoincareBall::logmap), ("logmap0_vjp", PoincareBall::logmap0_vjp)];
     for (name, op) in cases {
         let zero = T::from_f64(0.0);
         let mut cm = Mat::from_fn(n, d, |_, _| zero);
@@ -122,22 +147,24 @@ fn check_misaligned_streamed_outputs<T: Real + PartialEq>(what: &str) {
     let c = 0.8;
     let ball = PoincareBall::new(c).unwrap();
     let guard = T::from_f64(7.0);
-    for d in [16, 10] {
+    // mobius_add runs on staged tiles, logmap0_vjp (d = 16) on the rows in place.
+    let cases: [(&str, Binary<T>); 2] = [("mobius_add", PoincareBall::mobius_add), ("logmap0_vjp", PoincareBall::logmap0_vjp)];
+    for ((name, op), d) in cases.into_iter().flat_map(|case| [(case, 16), (case, 10)]) {
         let n = (8 << 20) / (d * core::mem::size_of::<T>()) + 5;
         let x = points(n, d, c, 0.97, 31);
         let y = points(n, d, c, 0.97, 32);
         let mut cm = Mat::from_fn(n, d, |_, _| T::from_f64(0.0));
-        ball.mobius_add(col_major::<T>(&x).as_ref(), col_major::<T>(&y).as_ref(), cm.as_mut(), Par::Seq).unwrap();
+        op(&ball, col_major::<T>(&x).as_ref(), col_major::<T>(&y).as_ref(), cm.as_mut(), Par::Seq).unwrap();
         let (xr, yr) = (row_major::<T>(&x), row_major::<T>(&y));
         for (offset, par) in [(1, Par::Seq), (2, Par::rayon(2)), (3, Par::Seq), (0, Par::rayon(2))] {
             let mut buf = vec![guard; n * d + 32];
             // `offset` elements past the buffer's first cache line (0: on it, streamed for d = 16).
             let start = buf.as_ptr().align_offset(64) + offset;
             let out = MatMut::from_row_major_slice_mut(&mut buf[start..start + n * d], n, d);
-            ball.mobius_add(xr.as_ref().transpose(), yr.as_ref().transpose(), out, par).unwrap();
+            op(&ball, xr.as_ref().transpose(), yr.as_ref().transpose(), out, par).unwrap();
             let (head, rest) = buf.split_at(start);
             let (body, tail) = rest.split_at(n * d);
-            let label = format!("{what} d={d} offset={offset} {par:?}");
+            let label = format!("{what} {name} d={d} offset={offset} {par:?}");
             assert!(head.iter().chain(tail).all(|&v| v == guard), "{label}: an element outside the output was written");
             assert!((0..n).all(|i| (0..d).all(|j| body[i * d + j] == cm[(i, j)])), "{label}: streamed output differs");
         }
