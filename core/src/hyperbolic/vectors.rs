@@ -49,7 +49,7 @@ impl<S: Lane> VectorsMut<S, &[S]> for &mut [S] {
     #[inline(always)]
     fn set<const C: usize, const K: usize>(self, k: [S; C], src: [&[S]; K], f: impl Fn([S; C], [S; K]) -> S) {
         for (j, o) in self.iter_mut().enumerate() {
-            *o = f(k, core::array::from_fn(|i| src[i][j]));
+            *o = f(k, core::array::from_fn(#[inline(always)] |i| src[i][j]));
         }
     }
 }
@@ -89,6 +89,10 @@ mod rows {
     use crate::simd::zmm::Z;
     use core::arch::x86_64::*;
 
+    // No `core::array::from_fn` below: LLVM does not always inline its iterator, and the
+    // intrinsics in the closure then become calls compiled without AVX-512 (`f32` rows ran
+    // 4–8× slower that way).
+
     /// Eight rows of `d` contiguous elements (`d` a positive multiple of 8), read in place.
     ///
     /// Its methods use AVX-512 F intrinsics and dereference the row pointers: a `Rows` is only
@@ -123,15 +127,17 @@ mod rows {
         // SAFETY: AVX-512 F is present wherever `Z` runs.
         unsafe {
             // h[r][l] = a[r][l] + a[r][l + 4], rows r and r + 1 in one register.
-            let h: [__m512d; 4] = core::array::from_fn(|p| {
+            let mut h = [_mm512_setzero_pd(); 4];
+            for (p, hp) in h.iter_mut().enumerate() {
                 let (a, b) = (acc[2 * p].0, acc[2 * p + 1].0);
-                _mm512_add_pd(_mm512_shuffle_f64x2::<0x44>(a, b), _mm512_shuffle_f64x2::<0xEE>(a, b))
-            });
+                *hp = _mm512_add_pd(_mm512_shuffle_f64x2::<0x44>(a, b), _mm512_shuffle_f64x2::<0xEE>(a, b));
+            }
             // g[r][m] = h[r][m] + h[r][m + 2], rows 4q..4q + 4 in one register.
-            let g: [__m512d; 2] = core::array::from_fn(|q| {
+            let mut g = [_mm512_setzero_pd(); 2];
+            for (q, gq) in g.iter_mut().enumerate() {
                 let (a, b) = (h[2 * q], h[2 * q + 1]);
-                _mm512_add_pd(_mm512_shuffle_f64x2::<0x88>(a, b), _mm512_shuffle_f64x2::<0xDD>(a, b))
-            });
+                *gq = _mm512_add_pd(_mm512_shuffle_f64x2::<0x88>(a, b), _mm512_shuffle_f64x2::<0xDD>(a, b));
+            }
             // f[r] = g[r][0] + g[r][1].
             let even = _mm512_set_epi64(14, 12, 10, 8, 6, 4, 2, 0);
             let odd = _mm512_set_epi64(15, 13, 11, 9, 7, 5, 3, 1);
@@ -149,13 +155,12 @@ mod rows {
     impl<T: Real> Vectors<Z> for Rows<T> {
         #[inline(always)]
         fn reduce2(self, b: Self, term: impl Fn(Z, Z, Z) -> Z) -> Z {
-            let acc: [Z; W] = core::array::from_fn(|r| {
-                let mut a = Z::splat(0.0);
+            let mut acc = [Z::splat(0.0); W];
+            for (r, a) in acc.iter_mut().enumerate() {
                 for k in 0..self.d / W {
-                    a = term(self.load(r, k), b.load(r, k), a);
+                    *a = term(self.load(r, k), b.load(r, k), *a);
                 }
-                a
-            });
+            }
             // `blocked_reduce2` adds its (here empty) tail last.
             horizontal_sums(acc) + Z::splat(0.0)
         }
@@ -212,11 +217,21 @@ mod rows {
     impl<T: Real> VectorsMut<Z, Rows<T>> for RowsMut<T> {
         #[inline(always)]
         fn set<const C: usize, const K: usize>(self, k: [Z; C], src: [Rows<T>; K], f: impl Fn([Z; C], [Z; K]) -> Z) {
-            let lanes: [[f64; W]; C] = core::array::from_fn(|i| k[i].to_array());
+            let mut lanes = [[0.0; W]; C];
+            for (l, ki) in lanes.iter_mut().zip(k) {
+                *l = ki.to_array();
+            }
             for r in 0..self.n {
-                let kr: [Z; C] = core::array::from_fn(|i| Z::splat(lanes[i][r]));
+                let mut kr = [Z::splat(0.0); C];
+                for (kri, l) in kr.iter_mut().zip(&lanes) {
+                    *kri = Z::splat(l[r]);
+                }
                 for b in 0..self.d / W {
-                    let v = f(kr, core::array::from_fn(|i| src[i].load(r, b)));
+                    let mut x = [Z::splat(0.0); K];
+                    for (xi, s) in x.iter_mut().zip(&src) {
+                        *xi = s.load(r, b);
+                    }
+                    let v = f(kr, x);
                     // SAFETY: `new`'s contract; `b < d/8`.
                     unsafe { store8(self.rows[r].add(W * b), v.0, self.stream) };
                 }

@@ -1,7 +1,9 @@
 //! Storage layouts: the batch driver stages points into tiles of eight (in-register transposes
-//! for contiguous rows, vector loads for contiguous columns, element by element otherwise).
-//! Whatever the layout, the kernel sees the same numbers, so results must be bitwise equal;
-//! widths that are and are not multiples of 8 and batches with a partial last tile are used.
+//! for contiguous rows, vector loads for contiguous columns, element by element otherwise), or,
+//! for the row-form kernels under AVX-512 (`logmap0`, `egrad_to_rgrad`, `transport_*_origin`
+//! and their VJPs, contiguous rows of a multiple of 8), works on the rows in place.
+//! Whatever the layout, the results must be bitwise equal; widths that are and are not
+//! multiples of 8 and batches with a partial last tile are used.
 
 use crate::common::{points, vectors};
 use faer::{Mat, MatMut, MatRef, Par};
