@@ -12,7 +12,7 @@ use super::vectors::{Vectors, VectorsMut};
 /// `Σ aᵢ bᵢ`, plain (used where no cancellation against 1 follows).
 #[inline(always)]
 pub fn dot<S: Lane, A: Vectors<S>>(a: A, b: A) -> S {
-    a.reduce2(b, #[inline(always)] |x, y, s| x.mul_add(y, s))
+    a.reduce2(b, [], #[inline(always)] |[], x, y, s| x.mul_add(y, s))
 }
 
 /// `‖a‖²` as `hi + lo` (see [`Lane::dot2`]).
@@ -114,13 +114,13 @@ pub fn clamp_norm<S: Lane>(v: &mut [S], max_norm: f64) {
 
 /// `max |aᵢ|`.
 #[inline(always)]
-fn max_abs<S: Lane>(a: &[S]) -> S {
-    a.iter().fold(S::splat(0.0), |m, v| m.max(v.abs()))
+fn max_abs<S: Lane, A: Vectors<S>>(a: A) -> S {
+    a.max_abs()
 }
 
 /// `‖a‖` for any finite `a`: rescales by `max |aᵢ|` when `‖a‖²` underflows or overflows.
 #[inline(always)]
-pub fn norm<S: Lane>(a: &[S]) -> S {
+pub fn norm<S: Lane, A: Vectors<S>>(a: A) -> S {
     let s = norm2(a);
     let fine = S::and(s.is_finite(), S::splat(f64::MIN_POSITIVE).le(s));
     if !S::any(S::not(fine)) {
@@ -128,7 +128,7 @@ pub fn norm<S: Lane>(a: &[S]) -> S {
     }
     let m = max_abs(a);
     let safe_m = S::select(m.eq(S::splat(0.0)), S::splat(1.0), m);
-    let r2 = S::reduce2(a, a, #[inline(always)] |x, _, acc| {
+    let r2 = a.reduce2(a, [safe_m], #[inline(always)] |[safe_m], x, _, acc| {
         let t = x / safe_m;
         t.mul_add(t, acc)
     });

@@ -4,7 +4,8 @@
 //! finite `x`. Outside, the Jacobian is `(m/‖x‖)(I − x̂x̂ᵀ)`.
 
 use super::ball::{HyperbolicError, PoincareBall};
-use super::batch::{map_tiles, Tile, TileKernel};
+use super::batch::{map_vectors, VectorKernel};
+use super::vectors::{Vectors, VectorsMut};
 use super::lane::{Lane, TileLane};
 use super::primitives::{norm, scaled};
 use super::real::Real;
@@ -13,7 +14,7 @@ use faer::{MatMut, MatRef, Par};
 
 /// `out ← project(x)` for one point or tile, onto norm at most `m`.
 #[inline(always)]
-pub(super) fn project<S: Lane>(x: &[S], m: f64, out: &mut [S]) {
+pub(super) fn project<S: Lane, A: Vectors<S>>(x: A, m: f64, out: impl VectorsMut<S, A>) {
     let n = norm(x);
     let m = S::splat(m);
     scaled(S::select(m.lt(n), m / n, S::splat(1.0)), x, out);
@@ -21,21 +22,19 @@ pub(super) fn project<S: Lane>(x: &[S], m: f64, out: &mut [S]) {
 
 /// Writes the gradient of `⟨g, project(x)⟩` to `gx`.
 #[inline(always)]
-pub(super) fn project_vjp<S: Lane>(x: &[S], m: f64, g: &[S], gx: &mut [S]) {
+pub(super) fn project_vjp<S: Lane, A: Vectors<S>>(x: A, m: f64, g: A, gx: impl VectorsMut<S, A>) {
     let n = norm(x);
     let outside = S::splat(m).lt(n);
     if !S::any(outside) {
-        gx.copy_from_slice(g);
+        gx.set([], [g], #[inline(always)] |[], [g]| g);
         return;
     }
     // ⟨g, x̂⟩ with x̂ formed first, so that huge x do not overflow.
     let inv = S::splat(1.0) / S::select(outside, n, S::splat(1.0));
-    let g_xhat = S::reduce2(g, x, #[inline(always)] |gi, xi, acc| gi.mul_add(xi * inv, acc));
+    let g_xhat = g.reduce2(x, [inv], #[inline(always)] |[inv], gi, xi, acc| gi.mul_add(xi * inv, acc));
     let k = S::select(outside, S::splat(m) * inv, S::splat(1.0));
     let g_xhat = S::select(outside, g_xhat, S::splat(0.0));
-    for ((o, gi), xi) in gx.iter_mut().zip(g).zip(x) {
-        *o = k * g_xhat.mul_add(-(*xi * inv), *gi);
-    }
+    gx.set([k, g_xhat, inv], [g, x], #[inline(always)] |[k, gx, inv], [g, x]| k * gx.mul_add(-(x * inv), g));
 }
 
 impl PoincareBall {
@@ -45,7 +44,7 @@ impl PoincareBall {
         assert_width(x.ncols(), &[("out", out.ncols())]);
         self.check_finite("x", x)?;
         let m = self.max_norm::<T>();
-        map_tiles([x], [out], 0, par, ProjectTiles { m });
+        map_vectors([x], [out], par, ProjectTiles { m });
         Ok(())
     }
 
@@ -61,7 +60,7 @@ impl PoincareBall {
         self.check_finite("x", x)?;
         self.check_finite("grad", grad)?;
         let m = self.max_norm::<T>();
-        map_tiles([x, grad], [grad_x], 0, par, ProjectVjpTiles { m });
+        map_vectors([x, grad], [grad_x], par, ProjectVjpTiles { m });
         Ok(())
     }
 }
@@ -70,10 +69,10 @@ struct ProjectTiles {
     m: f64,
 }
 
-impl TileKernel<1, 1> for ProjectTiles {
+impl VectorKernel<1, 1> for ProjectTiles {
     #[inline(always)]
-    fn run<S: TileLane>(&self, p: Tile<'_, S, 1, 1>) {
-        project(p.inputs[0], self.m, p.outputs[0]);
+    fn run<S: TileLane, A: Vectors<S>, O: VectorsMut<S, A>>(&self, [x]: [A; 1], [out]: [O; 1]) {
+        project(x, self.m, out);
     }
 }
 
@@ -81,12 +80,10 @@ struct ProjectVjpTiles {
     m: f64,
 }
 
-impl TileKernel<2, 1> for ProjectVjpTiles {
+impl VectorKernel<2, 1> for ProjectVjpTiles {
     #[inline(always)]
-    fn run<S: TileLane>(&self, p: Tile<'_, S, 2, 1>) {
+    fn run<S: TileLane, A: Vectors<S>, O: VectorsMut<S, A>>(&self, [x, g]: [A; 2], [gx]: [O; 1]) {
         let &Self { m } = self;
-        let [x, g] = p.inputs;
-        let [gx] = p.outputs;
         project_vjp(x, m, g, gx);
     }
 }

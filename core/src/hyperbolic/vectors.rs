@@ -18,17 +18,29 @@ use super::lane::{blocked_dot2, blocked_reduce2, Lane};
 
 /// Input vectors of a tile (one per point).
 pub trait Vectors<S: Lane>: Copy {
-    /// `Σⱼ term(aⱼ, bⱼ, ·)` per point, in the order of [`blocked_reduce2`].
-    fn reduce2(self, b: Self, term: impl Fn(S, S, S) -> S) -> S;
+    /// `Σⱼ term(k, aⱼ, bⱼ, ·)` per point, in the order of [`blocked_reduce2`]: `k` holds
+    /// per-point coefficients, `term` is applied elementwise (it must not mix lanes, and must
+    /// take per-point values only through `k`: in the row form a register holds coordinates
+    /// of one point, not one coordinate of eight).
+    fn reduce2<const C: usize>(self, b: Self, k: [S; C], term: impl Fn([S; C], S, S, S) -> S) -> S;
     /// `Σⱼ aⱼ bⱼ` per point as `hi + lo` ([`blocked_dot2`]), for the points in `m`; the
     /// other lanes are unspecified.
     fn dot2_where(self, b: Self, m: S::Mask) -> (S, S);
+    /// `maxⱼ |aⱼ|` per point (exact: any order gives the same value).
+    fn max_abs(self) -> S;
+}
+
+/// [`Vectors::max_abs`] of a staged tile.
+#[inline(always)]
+fn tile_max_abs<S: Lane>(a: &[S]) -> S {
+    a.iter().fold(S::splat(0.0), |m, v| m.max(v.abs()))
 }
 
 /// Output vectors of a tile, written from inputs of type `A`.
 pub trait VectorsMut<S: Lane, A: Vectors<S>> {
     /// `outⱼ = f(k, [src₀ⱼ, src₁ⱼ, …])` for every coordinate `j`: `k` holds per-point
-    /// coefficients, `f` is applied elementwise (it must not mix lanes).
+    /// coefficients, `f` is applied elementwise (as for [`Vectors::reduce2`]: no mixing of
+    /// lanes, per-point values only through `k`).
     fn set<const C: usize, const K: usize>(self, k: [S; C], src: [A; K], f: impl Fn([S; C], [S; K]) -> S);
 }
 
@@ -36,12 +48,16 @@ pub trait VectorsMut<S: Lane, A: Vectors<S>> {
 /// own reductions ([`Lane::reduce2`], [`Lane::dot2`]).
 impl<S: Lane> Vectors<S> for &[S] {
     #[inline(always)]
-    fn reduce2(self, b: Self, term: impl Fn(S, S, S) -> S) -> S {
-        S::reduce2(self, b, term)
+    fn reduce2<const C: usize>(self, b: Self, k: [S; C], term: impl Fn([S; C], S, S, S) -> S) -> S {
+        S::reduce2(self, b, #[inline(always)] |x, y, s| term(k, x, y, s))
     }
     #[inline(always)]
     fn dot2_where(self, b: Self, _: S::Mask) -> (S, S) {
         S::dot2(self, b)
+    }
+    #[inline(always)]
+    fn max_abs(self) -> S {
+        tile_max_abs(self)
     }
 }
 
@@ -61,12 +77,16 @@ pub struct Blocked<'a, S>(pub &'a [S]);
 
 impl<S: Lane> Vectors<S> for Blocked<'_, S> {
     #[inline(always)]
-    fn reduce2(self, b: Self, term: impl Fn(S, S, S) -> S) -> S {
-        blocked_reduce2(self.0, b.0, term)
+    fn reduce2<const C: usize>(self, b: Self, k: [S; C], term: impl Fn([S; C], S, S, S) -> S) -> S {
+        blocked_reduce2(self.0, b.0, #[inline(always)] |x, y, s| term(k, x, y, s))
     }
     #[inline(always)]
     fn dot2_where(self, b: Self, _: S::Mask) -> (S, S) {
         blocked_dot2(self.0, b.0)
+    }
+    #[inline(always)]
+    fn max_abs(self) -> S {
+        tile_max_abs(self.0)
     }
 }
 
@@ -120,28 +140,50 @@ mod rows {
         }
     }
 
-    /// Lane `r` is `lane_tree(acc[r])` of [`blocked_reduce2`]: the transpose of the eight
-    /// accumulators folded by the same additions, three levels of shuffles and adds.
+    /// The lanes of per-point coefficients.
     #[inline(always)]
-    fn horizontal_sums(acc: [Z; W]) -> Z {
+    fn lanes_of<const C: usize>(k: [Z; C]) -> [[f64; W]; C] {
+        let mut lanes = [[0.0; W]; C];
+        for (l, ki) in lanes.iter_mut().zip(k) {
+            *l = ki.to_array();
+        }
+        lanes
+    }
+
+    /// Point `r`'s coefficients, broadcast to every lane (the row form's registers hold
+    /// coordinates of one point).
+    #[inline(always)]
+    fn row_coefficients<const C: usize>(lanes: &[[f64; W]; C], r: usize) -> [Z; C] {
+        let mut kr = [Z::splat(0.0); C];
+        for (kri, l) in kr.iter_mut().zip(lanes) {
+            *kri = Z::splat(l[r]);
+        }
+        kr
+    }
+
+    /// Lane `r` is `lane_tree(acc[r])` of [`blocked_reduce2`], with `op` for its additions:
+    /// the transpose of the eight accumulators folded by the same operations, three levels of
+    /// shuffles and `op`.
+    #[inline(always)]
+    fn horizontal(acc: [Z; W], op: impl Fn(__m512d, __m512d) -> __m512d) -> Z {
         // SAFETY: AVX-512 F is present wherever `Z` runs.
         unsafe {
             // h[r][l] = a[r][l] + a[r][l + 4], rows r and r + 1 in one register.
             let mut h = [_mm512_setzero_pd(); 4];
             for (p, hp) in h.iter_mut().enumerate() {
                 let (a, b) = (acc[2 * p].0, acc[2 * p + 1].0);
-                *hp = _mm512_add_pd(_mm512_shuffle_f64x2::<0x44>(a, b), _mm512_shuffle_f64x2::<0xEE>(a, b));
+                *hp = op(_mm512_shuffle_f64x2::<0x44>(a, b), _mm512_shuffle_f64x2::<0xEE>(a, b));
             }
             // g[r][m] = h[r][m] + h[r][m + 2], rows 4q..4q + 4 in one register.
             let mut g = [_mm512_setzero_pd(); 2];
             for (q, gq) in g.iter_mut().enumerate() {
                 let (a, b) = (h[2 * q], h[2 * q + 1]);
-                *gq = _mm512_add_pd(_mm512_shuffle_f64x2::<0x88>(a, b), _mm512_shuffle_f64x2::<0xDD>(a, b));
+                *gq = op(_mm512_shuffle_f64x2::<0x88>(a, b), _mm512_shuffle_f64x2::<0xDD>(a, b));
             }
             // f[r] = g[r][0] + g[r][1].
             let even = _mm512_set_epi64(14, 12, 10, 8, 6, 4, 2, 0);
             let odd = _mm512_set_epi64(15, 13, 11, 9, 7, 5, 3, 1);
-            Z(_mm512_add_pd(_mm512_permutex2var_pd(g[0], even, g[1]), _mm512_permutex2var_pd(g[0], odd, g[1])))
+            Z(op(_mm512_permutex2var_pd(g[0], even, g[1]), _mm512_permutex2var_pd(g[0], odd, g[1])))
         }
     }
 
@@ -154,15 +196,19 @@ mod rows {
 
     impl<T: Real> Vectors<Z> for Rows<T> {
         #[inline(always)]
-        fn reduce2(self, b: Self, term: impl Fn(Z, Z, Z) -> Z) -> Z {
+        fn reduce2<const C: usize>(self, b: Self, k: [Z; C], term: impl Fn([Z; C], Z, Z, Z) -> Z) -> Z {
+            let lanes = lanes_of(k);
             let mut acc = [Z::splat(0.0); W];
             for (r, a) in acc.iter_mut().enumerate() {
-                for k in 0..self.d / W {
-                    *a = term(self.load(r, k), b.load(r, k), *a);
+                let kr = row_coefficients(&lanes, r);
+                for c in 0..self.d / W {
+                    *a = term(kr, self.load(r, c), b.load(r, c), *a);
                 }
             }
+            // SAFETY (the closure): AVX-512 F is present wherever `Z` runs.
+            let sums = horizontal(acc, #[inline(always)] |a, b| unsafe { _mm512_add_pd(a, b) });
             // `blocked_reduce2` adds its (here empty) tail last.
-            horizontal_sums(acc) + Z::splat(0.0)
+            sums + Z::splat(0.0)
         }
 
         /// Row by row for the rows in `m`, in the order of [`blocked_dot2`](super::super::lane::blocked_dot2)
@@ -192,6 +238,18 @@ mod rows {
             // SAFETY: AVX-512 F is present wherever `Z` runs.
             unsafe { (Z(_mm512_loadu_pd(hi.as_ptr())), Z(_mm512_loadu_pd(lo.as_ptr()))) }
         }
+
+        #[inline(always)]
+        fn max_abs(self) -> Z {
+            let mut acc = [Z::splat(0.0); W];
+            for (r, a) in acc.iter_mut().enumerate() {
+                for k in 0..self.d / W {
+                    *a = a.max(self.load(r, k).abs());
+                }
+            }
+            // SAFETY (the closure): AVX-512 F is present wherever `Z` runs.
+            horizontal(acc, #[inline(always)] |a, b| unsafe { _mm512_max_pd(a, b) })
+        }
     }
 
     /// The first `n` of eight rows of `d` contiguous elements (`d` a positive multiple of 8),
@@ -217,15 +275,9 @@ mod rows {
     impl<T: Real> VectorsMut<Z, Rows<T>> for RowsMut<T> {
         #[inline(always)]
         fn set<const C: usize, const K: usize>(self, k: [Z; C], src: [Rows<T>; K], f: impl Fn([Z; C], [Z; K]) -> Z) {
-            let mut lanes = [[0.0; W]; C];
-            for (l, ki) in lanes.iter_mut().zip(k) {
-                *l = ki.to_array();
-            }
+            let lanes = lanes_of(k);
             for r in 0..self.n {
-                let mut kr = [Z::splat(0.0); C];
-                for (kri, l) in kr.iter_mut().zip(&lanes) {
-                    *kri = Z::splat(l[r]);
-                }
+                let kr = row_coefficients(&lanes, r);
                 for b in 0..self.d / W {
                     let mut x = [Z::splat(0.0); K];
                     for (xi, s) in x.iter_mut().zip(&src) {

@@ -1,7 +1,8 @@
 //! Storage layouts: the batch driver stages points into tiles of eight (in-register transposes
 //! for contiguous rows, vector loads for contiguous columns, element by element otherwise), or,
-//! for the row-form kernels under AVX-512 (`logmap0`, `egrad_to_rgrad`, `transport_*_origin`
-//! and their VJPs, contiguous rows of a multiple of 8), works on the rows in place.
+//! for the row-form kernels under AVX-512 (`logmap0`, `project`, `egrad_to_rgrad`,
+//! `transport_*_origin` and their VJPs, contiguous rows of a multiple of 8), works on the rows
+//! in place.
 //! Whatever the layout, the results must be bitwise equal; widths that are and are not
 //! multiples of 8 and batches with a partial last tile are used.
 
@@ -60,7 +61,9 @@ fn check_layouts<T: Real + PartialEq>(what: &str) {
         let x = points(n, d, c, 0.97, 11);
         let y = points(n, d, c, 0.97, 12);
         let u = vectors(n, d, 1.0, 13);
-        let cases: [(&str, Binary<T>, &Mat<f64>, &Mat<f64>, usize); 7] = [
+        // Norms around the radius: project keeps some rows and clamps the others.
+        let w = vectors(n, d, 0.3, 14);
+        let cases: [(&str, Binary<T>, &Mat<f64>, &Mat<f64>, usize); 8] = [
             ("mobius_add", PoincareBall::mobius_add, &x, &y, d),
             ("dist", PoincareBall::dist, &x, &y, 1),
             ("expmap", PoincareBall::expmap, &x, &u, d),
@@ -68,6 +71,7 @@ fn check_layouts<T: Real + PartialEq>(what: &str) {
             ("logmap0_vjp", PoincareBall::logmap0_vjp, &x, &u, d),
             ("egrad_to_rgrad", PoincareBall::egrad_to_rgrad, &x, &u, d),
             ("transport_to_origin", PoincareBall::transport_to_origin, &x, &u, d),
+            ("project_vjp", PoincareBall::project_vjp, &w, &u, d),
         ];
         for (name, op, a, b, w) in cases {
             let [cm, rm, pm] = in_layouts::<T>(&ball, op, a, b, w);
@@ -76,9 +80,12 @@ fn check_layouts<T: Real + PartialEq>(what: &str) {
         }
         let [cm, rm] = two_output_layouts::<T>(&ball, &x, &u, &y);
         assert!(cm == rm, "{what} egrad_to_rgrad_vjp n={n} d={d}: row-major differs from column-major");
-        let unary = |b: &PoincareBall, a: MatRef<'_, T>, _: MatRef<'_, T>, out: MatMut<'_, T>, par: Par| b.logmap0(a, out, par);
-        let [cm, rm, pm] = in_layouts::<T>(&ball, unary, &x, &x, d);
-        assert!(cm == rm && cm == pm, "{what} logmap0 n={n} d={d}: layouts differ");
+        let log0 = |b: &PoincareBall, a: MatRef<'_, T>, _: MatRef<'_, T>, out: MatMut<'_, T>, par: Par| b.logmap0(a, out, par);
+        let project = |b: &PoincareBall, a: MatRef<'_, T>, _: MatRef<'_, T>, out: MatMut<'_, T>, par: Par| b.project(a, out, par);
+        for (name, op, a) in [("logmap0", log0 as Binary<T>, &x), ("project", project, &w)] {
+            let [cm, rm, pm] = in_layouts::<T>(&ball, op, a, a, d);
+            assert!(cm == rm && cm == pm, "{what} {name} n={n} d={d}: layouts differ");
+        }
     }
 }
 
