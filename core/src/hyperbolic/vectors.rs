@@ -12,7 +12,7 @@
 //! shuffle tree of the same additions), and elementwise work is the same operations on the
 //! same values. Plain `&[S]` tiles keep the tile lanes' own vertical order ([`Lane::reduce2`],
 //! [`Lane::dot2`]), which is faster for them: with the blocked order everywhere, the staged
-//! kernels and the input screen ran 5–20% slower from memory.
+//! kernels and the input screen ran up to 21% slower from memory.
 
 use super::lane::{blocked_dot2, blocked_reduce2, Lane};
 
@@ -111,7 +111,7 @@ mod rows {
 
     // No `core::array::from_fn` below: LLVM does not always inline its iterator, and the
     // intrinsics in the closure then become calls compiled without AVX-512 (`f32` rows ran
-    // 4–8× slower that way).
+    // 4–6× slower that way).
 
     /// Eight rows of `d` contiguous elements (`d` a positive multiple of 8), read in place.
     ///
