@@ -6,7 +6,7 @@
 //! Whatever the layout, the results must be bitwise equal; widths that are and are not
 //! multiples of 8 and batches with a partial last tile are used.
 
-use crate::common::{points, vectors};
+use crate::common::{points, points_at_norm, vectors};
 use faer::{Mat, MatMut, MatRef, Par};
 use tessera::hyperbolic::{HyperbolicError, PoincareBall, Real};
 
@@ -86,6 +86,22 @@ fn check_layouts<T: Real + PartialEq>(what: &str) {
             let [cm, rm, pm] = in_layouts::<T>(&ball, op, a, a, d);
             assert!(cm == rm && cm == pm, "{what} {name} n={n} d={d}: layouts differ");
         }
+        // Every third row at the boundary (the rows' compensated sums, one by one on rows).
+        let frac = if core::mem::size_of::<T>() == 4 { 1.0 - 1e-6 } else { 1.0 - 1e-12 };
+        let near = points_at_norm(n, d, c, frac, 15);
+        let mixed = Mat::from_fn(n, d, |i, j| if i % 3 == 1 { near[(i, j)] } else { x[(i, j)] });
+        let cases: [(&str, Binary<T>); 4] = [
+            ("logmap0", log0),
+            ("logmap0_vjp", PoincareBall::logmap0_vjp),
+            ("egrad_to_rgrad", PoincareBall::egrad_to_rgrad),
+            ("transport_to_origin", PoincareBall::transport_to_origin),
+        ];
+        for (name, op) in cases {
+            let [cm, rm, pm] = in_layouts::<T>(&ball, op, &mixed, &u, d);
+            assert!(cm == rm && cm == pm, "{what} {name} near the boundary n={n} d={d}: layouts differ");
+        }
+        let [cm, rm] = two_output_layouts::<T>(&ball, &mixed, &u, &y);
+        assert!(cm == rm, "{what} egrad_to_rgrad_vjp near the boundary n={n} d={d}: layouts differ");
     }
 }
 
