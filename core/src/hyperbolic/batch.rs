@@ -172,7 +172,6 @@ unsafe fn run_rows<T: Real, K: VectorKernel<NI, NO>, const NI: usize, const NO: 
     kernel: &K,
 ) {
     use crate::simd::zmm::Z;
-    let size = core::mem::size_of::<T>();
     let mut t = 0;
     while t < nrows {
         let n = W.min(nrows - t);
@@ -181,9 +180,7 @@ unsafe fn run_rows<T: Real, K: VectorKernel<NI, NO>, const NI: usize, const NO: 
         let inputs: [Rows<T>; NI] = core::array::from_fn(|k| Rows::new(core::array::from_fn(|l| row(&ins[k], l)), ins[k].ncols));
         let outputs: [RowsMut<T>; NO] = core::array::from_fn(|k| {
             let rows: [*mut T; W] = core::array::from_fn(|l| row(&outs[k], l) as *mut T);
-            // Only whole, aligned cache lines are streamed (as in `Raw::scatter_tile`).
-            let lines = (outs[k].ncols * size) % 64 == 0 && rows.iter().all(|p| (*p as usize) % 64 == 0);
-            RowsMut::new(rows, n, outs[k].ncols, stream && lines)
+            RowsMut::new(rows, n, outs[k].ncols, stream && whole_lines(&rows, outs[k].ncols))
         });
         kernel.run::<Z, Rows<T>, RowsMut<T>>(inputs, outputs);
         t += n;
@@ -478,8 +475,7 @@ impl<T: Real> Raw<T> {
         #[cfg(target_arch = "x86_64")]
         if fast && n == W && self.cs == 1 {
             let rows: [*mut T; W] = core::array::from_fn(|l| ptr.wrapping_offset((first + l) as isize * self.rs));
-            let size = core::mem::size_of::<T>();
-            let lines = (w * size) % 64 == 0 && rows.iter().all(|r| (*r as usize) % 64 == 0);
+            let lines = whole_lines(&rows, w);
             while j0 + W <= w {
                 // SAFETY: columns j0..j0 + W of the rows exist and are this chunk's; with
                 // `lines` every store is aligned to its width (row starts are 64-byte aligned).
@@ -494,6 +490,15 @@ impl<T: Real> Raw<T> {
             }
         }
     }
+}
+
+/// Whether rows of `ncols` elements at `rows` are whole, 64-byte aligned cache lines: the only
+/// outputs written with non-temporal stores (a partial line would cost a read, a misaligned
+/// store would fault).
+#[inline(always)]
+#[cfg(target_arch = "x86_64")]
+fn whole_lines<T>(rows: &[*mut T; W], ncols: usize) -> bool {
+    (ncols * core::mem::size_of::<T>()) % 64 == 0 && rows.iter().all(|p| (*p as usize) % 64 == 0)
 }
 
 /// Whether the in-register transposes of [`x86`] may be used.

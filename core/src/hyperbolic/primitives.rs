@@ -112,12 +112,6 @@ pub fn clamp_norm<S: Lane>(v: &mut [S], max_norm: f64) {
     scale(S::select(S::and(near, m.lt(n)), m / n, S::splat(1.0)), v);
 }
 
-/// `max |aᵢ|`.
-#[inline(always)]
-fn max_abs<S: Lane, A: Vectors<S>>(a: A) -> S {
-    a.max_abs()
-}
-
 /// `‖a‖` for any finite `a`: rescales by `max |aᵢ|` when `‖a‖²` underflows or overflows.
 #[inline(always)]
 pub fn norm<S: Lane, A: Vectors<S>>(a: A) -> S {
@@ -126,7 +120,7 @@ pub fn norm<S: Lane, A: Vectors<S>>(a: A) -> S {
     if !S::any(S::not(fine)) {
         return s.sqrt();
     }
-    let m = max_abs(a);
+    let m = a.max_abs();
     let safe_m = S::select(m.eq(S::splat(0.0)), S::splat(1.0), m);
     let r2 = a.reduce2(a, [safe_m], #[inline(always)] |[safe_m], x, _, acc| {
         let t = x / safe_m;
@@ -145,7 +139,7 @@ pub fn norm_scaled<S: Lane>(a: &[S]) -> (S, S) {
     if !S::any(S::not(fine)) {
         return (S::splat(1.0), s.sqrt());
     }
-    let big = S::splat(1.0).lt(max_abs(a));
+    let big = S::splat(1.0).lt(a.max_abs());
     let sigma = S::select(fine, S::splat(1.0), S::select(big, S::splat(2f64.powi(600)), S::splat(2f64.powi(-600))));
     let inv = S::splat(1.0) / sigma;
     let r2 = S::reduce2(a, a, #[inline(always)] |x, _, acc| {

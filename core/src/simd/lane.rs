@@ -395,7 +395,7 @@ pub fn blocked_reduce2<S: Lane>(a: &[S], b: &[S], term: impl Fn(S, S, S) -> S) -
 
 /// `((a₀+a₄)+(a₂+a₆))+((a₁+a₅)+(a₃+a₇))`: how the `f64` lane adds its accumulators.
 #[inline(always)]
-pub fn lane_tree<S: Lane>(acc: [S; RL]) -> S {
+fn lane_tree<S: Lane>(acc: [S; RL]) -> S {
     let h = [acc[0] + acc[4], acc[1] + acc[5], acc[2] + acc[6], acc[3] + acc[7]];
     (h[0] + h[2]) + (h[1] + h[3])
 }
