@@ -14,7 +14,7 @@
 
 use super::kernels::{activation_backward, bias_activation, column_sum, first_non_finite};
 use super::loss::{check_targets, loss_gradient, Targets};
-use super::{initialise, Float, NnError, Spec};
+use super::{initialise, Dense, Float, NnError, Spec};
 use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
 use std::ops::Range;
@@ -48,10 +48,13 @@ fn backward_macs(macs: usize, input_side: bool) -> usize {
     }
 }
 
-/// Of `parts` tasks for a layer's backward pass, how many compute the weight gradient: half
-/// when the input-side product runs beside it, else all.
-fn weight_tasks(parts: usize, input_side: bool) -> usize {
-    if parts > 1 && input_side {
+/// Of `parts` tasks for layer `d`'s backward pass, how many compute the weight gradient. When
+/// both products (`∂W`, `n_{l+1}` rows, and the input side, `n_l` rows) can be cut into
+/// `parts` row blocks, all of them: the two products then run one after the other, each on
+/// every thread. Otherwise, with an input-side product, half: the two run side by side.
+fn weight_tasks(parts: usize, d: Dense, input_side: bool) -> usize {
+    let cut = |rows: usize| rows / MIN_BLOCK_ROWS >= parts;
+    if parts > 1 && input_side && !(cut(d.outputs) && cut(d.inputs)) {
         parts / 2
     } else {
         parts
@@ -82,6 +85,18 @@ where
         None => (None, None),
     };
     rayon::join(|| in_row_blocks(left, start, d0, a0, f), || in_row_blocks(parts - left, start + at, d1, a1, f));
+}
+
+/// Runs `f` on a worker of the current rayon pool when `parallel` and the caller is on no
+/// pool's worker, so that the `rayon::join`s of a pass start there: from outside the pool
+/// every join is a hand-off to it and back (20–60 µs each on the 2-vCPU VMs here), instead of
+/// one per call.
+pub(super) fn on_worker<R: Send>(parallel: bool, f: impl FnOnce() -> R + Send) -> R {
+    if parallel && rayon::current_thread_index().is_none() {
+        rayon::scope(|_| f())
+    } else {
+        f()
+    }
 }
 
 /// A dense feed-forward network: a [`Spec`] and its parameters, laid out as the spec says.
@@ -133,7 +148,7 @@ impl<T: Float> Workspace<T> {
             .map(|(l, d)| {
                 let macs = d.outputs.saturating_mul(d.inputs).saturating_mul(max_batch);
                 // Only where the weight product is one task (see `backward_layer`).
-                let one_task = weight_tasks(tasks(threads, backward_macs(macs, l > 0)), l > 0) == 1;
+                let one_task = weight_tasks(tasks(threads, backward_macs(macs, l > 0)), *d, l > 0) == 1;
                 if one_task && macs >= TRANSPOSE_MIN_MACS { sized(d.inputs) } else { Ok(Vec::new()) }
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -146,6 +161,15 @@ impl<T: Float> Workspace<T> {
 
     pub fn threads(&self) -> usize {
         self.threads
+    }
+
+    /// Whether a pass over `batch` samples of `spec` (with `backward`, the backward pass too)
+    /// cuts any product into several tasks.
+    pub(super) fn parallel(&self, spec: &Spec, batch: usize, backward: bool) -> bool {
+        spec.layers().iter().enumerate().any(|(l, d)| {
+            let macs = d.outputs * d.inputs * batch;
+            tasks(self.threads, if backward { backward_macs(macs, l > 0) } else { macs }) > 1
+        })
     }
 }
 
@@ -248,11 +272,13 @@ impl<T: Float> Network<T> {
 
     /// The outputs `n_L × B` for the inputs `n_0 × B` (any strides; column-major is fastest).
     pub fn predict<'w>(&self, input: MatRef<'_, T>, ws: &'w mut Workspace<T>) -> Result<MatRef<'w, T>, NnError> {
-        let batch = self.check_input(input, ws)?;
-        self.forward(input, ws, false);
-        let last = self.spec.layers().len() - 1;
-        self.check_outputs(&ws.out[last][..self.spec.outputs() * batch])?;
-        Ok(view(&ws.out[last], self.spec.outputs(), batch))
+        on_worker(ws.parallel(&self.spec, input.ncols(), false), || {
+            let batch = self.check_input(input, ws)?;
+            self.forward(input, ws, false);
+            let last = self.spec.layers().len() - 1;
+            self.check_outputs(&ws.out[last][..self.spec.outputs() * batch])?;
+            Ok(view(&ws.out[last], self.spec.outputs(), batch))
+        })
     }
 
     /// The loss of a batch and its gradient: `grad` (laid out as the parameters) receives
@@ -265,9 +291,11 @@ impl<T: Float> Network<T> {
         grad: &mut [T],
         input_grad: Option<MatMut<'_, T>>,
     ) -> Result<f64, NnError> {
-        let loss = self.loss_forward(input, targets, ws, grad, input_grad.as_ref().map(|g| g.shape()))?;
-        self.backward(input, ws, grad, input_grad);
-        Ok(loss)
+        on_worker(ws.parallel(&self.spec, input.ncols(), true), || {
+            let loss = self.loss_forward(input, targets, ws, grad, input_grad.as_ref().map(|g| g.shape()))?;
+            self.backward(input, ws, grad, input_grad);
+            Ok(loss)
+        })
     }
 
     /// The vector-Jacobian product of the network: with `upstream = ∂E/∂Y` (`n_L × B`) for
@@ -282,16 +310,18 @@ impl<T: Float> Network<T> {
         input_grad: Option<MatMut<'_, T>>,
     ) -> Result<(), NnError> {
         let n = self.spec.outputs();
-        self.forward_and_seed(
-            input,
-            ws,
-            grad,
-            input_grad.as_ref().map(|g| g.shape()),
-            |batch| check_matrix("upstream", upstream, n, batch),
-            |_, dy| view_mut(dy, n, upstream.ncols()).copy_from(upstream),
-        )?;
-        self.backward(input, ws, grad, input_grad);
-        Ok(())
+        on_worker(ws.parallel(&self.spec, input.ncols(), true), || {
+            self.forward_and_seed(
+                input,
+                ws,
+                grad,
+                input_grad.as_ref().map(|g| g.shape()),
+                |batch| check_matrix("upstream", upstream, n, batch),
+                |_, dy| view_mut(dy, n, upstream.ncols()).copy_from(upstream),
+            )?;
+            self.backward(input, ws, grad, input_grad);
+            Ok(())
+        })
     }
 
     /// The loss of a batch, with everything the backward pass needs left in `ws` (and the
@@ -419,9 +449,10 @@ impl<T: Float> Network<T> {
     /// `l = 0`, the input gradient if asked for). Reads `W_l` and no later layer's parameters.
     ///
     /// The weight gradient and `∂L/∂A_{l−1}` are independent products of the same size; on
-    /// several threads, when they are large ([`PARALLEL_MIN_MACS`]), half of the tasks do one
-    /// and half the other (on two threads: one task each), each in row blocks; the first
-    /// layer's weight gradient alone, when no input gradient is asked for, gets all of them.
+    /// several threads, when they are large ([`PARALLEL_MIN_MACS`]), each is cut into row
+    /// blocks over all the tasks, one product after the other, or, where one of them has too
+    /// few rows for that, half of the tasks do one and half the other ([`weight_tasks`]); the
+    /// first layer's weight gradient alone, when no input gradient is asked for, gets them all.
     pub(super) fn backward_layer(&self, l: usize, input: MatRef<'_, T>, ws: &mut Workspace<T>, grad: &mut [T], input_grad: Option<MatMut<'_, T>>) {
         let batch = input.ncols();
         let layers = self.spec.layers();
@@ -473,7 +504,7 @@ impl<T: Float> Network<T> {
                 }
             });
         });
-        let w_parts = weight_tasks(parts, input_side.is_some());
+        let w_parts = weight_tasks(parts, d, input_side.is_some());
         match input_side {
             Some(input_side) if w_parts < parts => {
                 rayon::join(|| weight_gradient(w_parts), || input_side(parts - w_parts));

@@ -1,6 +1,7 @@
 //! A training loop's state: the network, its workspace, the gradient buffer and an optimiser.
 
 use super::kernels::first_non_finite;
+use super::network::on_worker;
 use super::{Float, Network, NnError, Optimiser, Targets, Workspace};
 use faer::{MatMut, MatRef};
 
@@ -38,6 +39,14 @@ impl<T: Float> Trainer<T> {
     /// gradient, while both are still in cache (same bits as the whole-buffer update after the
     /// backward pass).
     pub fn step(&mut self, input: MatRef<'_, T>, targets: Targets<'_, T>) -> Result<f64, NnError> {
+        let (spec, threads) = (self.network.spec(), self.workspace.threads());
+        let parallel_update = (0..spec.layers().len()).any(|l| parts(threads, spec.layer_params(l).len()) > 1);
+        let parallel = parallel_update || self.workspace.parallel(spec, input.ncols(), true);
+        on_worker(parallel, || self.step_here(input, targets))
+    }
+
+    /// [`Self::step`] on the calling thread.
+    fn step_here(&mut self, input: MatRef<'_, T>, targets: Targets<'_, T>) -> Result<f64, NnError> {
         let Some(rule) = self.optimiser.elementwise() else {
             let loss = self.backward(input, targets, None)?;
             self.update();

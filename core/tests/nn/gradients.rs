@@ -222,11 +222,12 @@ fn large_layer_weight_gradient_is_upstream_times_input_transpose() {
     }
 }
 
-/// On several threads, large products are cut into row blocks (forward, and the first layer's
-/// weight gradient) or run beside each other (a layer's two backward products): the same bits
-/// as one thread, with and without the input gradient, for row counts that do and do not
+/// On several threads, large products are cut into row blocks (forward, and a layer's two
+/// backward products one after the other) or, where a product has too few rows for a block per
+/// task (130 rows for three), a layer's two backward products run beside each other: the same
+/// bits as one thread, with and without the input gradient, for row counts that do and do not
 /// divide evenly (520 rows in two blocks of 256 + 264, 130 in 64 + 66, three blocks for three
-/// threads).
+/// threads), called on a pool's worker and from outside any pool (the call moves to a worker).
 #[test]
 fn products_cut_into_tasks_give_the_bits_of_one_thread() {
     let (sizes, batch) = ([300, 520, 130, 3], 64);
@@ -235,23 +236,24 @@ fn products_cut_into_tasks_give_the_bits_of_one_thread() {
     let mut d = Draw::new(9);
     let x = d.mat(300, batch, -1.0, 1.0);
     let labels: Vec<u32> = (0..batch).map(|_| d.below(3)).collect();
-    let gradient = |threads: usize, with_input_grad: bool| {
+    let gradient = |threads: usize, with_input_grad: bool, on_pool: bool| {
         let mut ws = Workspace::new(net.spec(), batch, threads).unwrap();
         let mut grad = vec![0.0; net.spec().num_params()];
         let mut input_grad = Mat::zeros(300, batch);
-        let (loss, y) = crate::common::in_two_threads(|| {
+        let mut passes = || {
             let g = with_input_grad.then(|| input_grad.as_mut());
             let loss = net.loss_gradient(x.as_ref(), Targets::Labels(&labels), &mut ws, &mut grad, g).unwrap();
             (loss, net.predict(x.as_ref(), &mut ws).unwrap().to_owned())
-        });
+        };
+        let (loss, y) = if on_pool { crate::common::in_two_threads(passes) } else { passes() };
         (loss.to_bits(), grad, input_grad, y)
     };
     for with_input_grad in [false, true] {
-        let one = gradient(1, with_input_grad);
+        let one = gradient(1, with_input_grad, true);
         assert!(one.1.iter().any(|&g| g != 0.0));
         assert_eq!(one.2.norm_max() > 0.0, with_input_grad);
-        for threads in [2, 3] {
-            assert!(one == gradient(threads, with_input_grad), "threads={threads} input_grad={with_input_grad}");
+        for (threads, on_pool) in [(2, true), (3, true), (2, false)] {
+            assert!(one == gradient(threads, with_input_grad, on_pool), "threads={threads} input_grad={with_input_grad} on_pool={on_pool}");
         }
     }
 }

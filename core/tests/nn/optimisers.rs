@@ -125,7 +125,8 @@ fn parallel_updates_are_the_sequential_updates() {
 
 /// `Trainer::step` updates each layer right after its gradient; the bits are those of the
 /// gradient pass followed by one update of the whole buffer, for SGD and Adam, on one thread
-/// and on two (where the 400 × 700 layer's update, 280 700 parameters, is split).
+/// and on two (where the 400 × 700 layer's update, 280 700 parameters, is split), called on a
+/// pool's worker and from outside any pool (where the step moves to a worker of the global one).
 #[test]
 fn layerwise_step_is_backward_then_whole_buffer_update() {
     let spec = spec(&[400, 700, 5], &[Activation::Tanh, Activation::Identity], Loss::SoftmaxCrossEntropy);
@@ -142,18 +143,19 @@ fn layerwise_step_is_backward_then_whole_buffer_update() {
         }
     };
     for adam in [false, true] {
-        for threads in [1, 2] {
+        for (threads, on_pool) in [(1, true), (2, true), (2, false)] {
             let mut fused = Trainer::new(net.clone(), optimiser(adam), 6, threads).unwrap();
             let mut split = Trainer::new(net.clone(), optimiser(adam), 6, threads).unwrap();
             for _ in 0..3 {
-                let a = crate::common::in_two_threads(|| fused.step(x.as_ref(), Targets::Labels(&labels)).unwrap());
+                let mut step = || fused.step(x.as_ref(), Targets::Labels(&labels)).unwrap();
+                let a = if on_pool { crate::common::in_two_threads(step) } else { step() };
                 let b = split.backward(x.as_ref(), Targets::Labels(&labels), None).unwrap();
                 crate::common::in_two_threads(|| split.apply(None).unwrap());
                 assert_eq!(a.to_bits(), b.to_bits());
                 assert_eq!(fused.gradient(), split.gradient());
             }
             assert_ne!(fused.network().params(), net.params());
-            assert_eq!(fused.network().params(), split.network().params(), "adam={adam} threads={threads}");
+            assert_eq!(fused.network().params(), split.network().params(), "adam={adam} threads={threads} on_pool={on_pool}");
         }
     }
 }
