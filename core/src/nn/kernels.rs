@@ -131,3 +131,62 @@ pub fn first_non_finite<T: Float>(x: &[T]) -> Option<usize> {
         x.iter().position(|v| !v.is_finite())
     }
 }
+
+/// Side of the square tiles of [`transpose_into`]: a 64-byte line of `f32`.
+const TILE: usize = 16;
+
+/// `dst ← srcᵀ` (`dst` column-major, `src.ncols() × src.nrows()`). For column-major `src`,
+/// by `TILE × TILE` tiles gathered in a local array: each tile reads `TILE` whole runs of a
+/// column of `src` and writes `TILE` whole runs of a column of `dst`. faer's `copy_from` of the
+/// transposed view instead reads one element per column in turn; for a 1024 × 256 `f32`
+/// matrix, whose 4 KiB column stride puts those columns on one set of the L1 cache, that took
+/// 0.76 ms on the AMD VM of docs/performance.md against 0.12 ms for the tiles.
+pub fn transpose_into<T: Float>(src: MatRef<'_, T>, mut dst: MatMut<'_, T>) {
+    if src.row_stride() != 1 || dst.row_stride() != 1 {
+        return dst.copy_from(src.transpose());
+    }
+    let (src, mut dst) = (src.try_as_col_major().expect("unit row stride"), dst.try_as_col_major_mut().expect("unit row stride"));
+    let (rows, cols) = (src.nrows(), src.ncols());
+    for j0 in (0..cols).step_by(TILE) {
+        let width = TILE.min(cols - j0);
+        for i0 in (0..rows).step_by(TILE) {
+            let height = TILE.min(rows - i0);
+            let mut tile = [[T::ZERO; TILE]; TILE];
+            for j in 0..width {
+                let run = &src.col(j0 + j).as_slice()[i0..i0 + height];
+                for (t, &v) in tile.iter_mut().zip(run) {
+                    t[j] = v;
+                }
+            }
+            for (i, t) in tile.iter().enumerate().take(height) {
+                dst.as_mut().col_mut(i0 + i).as_slice_mut()[j0..j0 + width].copy_from_slice(&t[..width]);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use faer::Mat;
+
+    /// The tiles against the element-by-element transpose, for shapes with and without partial
+    /// tiles (`f32` and `f64`), and the fallback for a source whose rows are not contiguous.
+    #[test]
+    fn transpose_into_is_the_transpose() {
+        fn check<T: Float>(rows: usize, cols: usize) {
+            let src = Mat::<T>::from_fn(rows, cols, |i, j| T::from_f64((i * 1000 + j) as f64));
+            let mut dst = Mat::<T>::from_fn(cols, rows, |_, _| T::from_f64(-1.0));
+            transpose_into(src.as_ref(), dst.as_mut());
+            assert!((0..cols).all(|j| (0..rows).all(|i| dst[(j, i)] == src[(i, j)])), "{rows} x {cols}");
+        }
+        for (rows, cols) in [(1, 1), (16, 16), (37, 53), (1024, 256), (784, 17)] {
+            check::<f32>(rows, cols);
+            check::<f64>(rows, cols);
+        }
+        let wide = Mat::<f64>::from_fn(5, 7, |i, j| (i * 10 + j) as f64);
+        let mut dst = Mat::<f64>::zeros(5, 7);
+        transpose_into(wide.transpose(), dst.as_mut());
+        assert_eq!(dst, wide);
+    }
+}

@@ -12,7 +12,7 @@
 //! 1.64–1.96× for faer's own split (`benches/src/bin/nn_layouts.rs --threads 2`, docs/performance.md), and
 //! allocates nothing (the jobs of `rayon::join` live on the stack).
 
-use super::kernels::{activation_backward, bias_activation, column_sum, first_non_finite};
+use super::kernels::{activation_backward, bias_activation, column_sum, first_non_finite, transpose_into};
 use super::loss::{check_targets, loss_gradient, Targets};
 use super::{initialise, Dense, Float, NnError, Spec};
 use faer::linalg::matmul::matmul;
@@ -180,7 +180,9 @@ impl<T: Float> Workspace<T> {
 /// least this many multiply-adds the copy pays: the 784-1024-1024-10 step at batch 256 is 3–7%
 /// faster on one thread in interleaved runs, while 784-256-10 at batch 128 (2.6·10⁷) is 1–2%
 /// slower with it. Cut into row blocks it does not pay (two one-thread blocks: 1.82 ms
-/// without the copy, 1.95 ms with it, at 1024 × 1024 × 256 in f32).
+/// without the copy, 1.95 ms with it, at 1024 × 1024 × 256 in f32). (Those figures are from an
+/// Intel Xeon VM; on the AMD EPYC VM the layouts are within 2% and the copy costs 1.5–2.3% of
+/// the step: docs/nn.md.)
 pub const TRANSPOSE_MIN_MACS: usize = 1 << 27;
 
 /// The first `rows × cols` of `buf` as a column-major matrix.
@@ -475,7 +477,7 @@ impl<T: Float> Network<T> {
         let mut weight_gradient = move |parts: usize| {
             let xt = match input_t.get_mut(..batch * d.inputs) {
                 Some(buf) if parts == 1 => {
-                    view_mut(buf, batch, d.inputs).copy_from(x.transpose());
+                    transpose_into(x, view_mut(buf, batch, d.inputs));
                     view(buf, batch, d.inputs)
                 }
                 _ => x.transpose(),
