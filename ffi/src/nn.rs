@@ -812,11 +812,12 @@ pub unsafe extern "C" fn tsr_nn_gradient_f64(net: *mut tsr_nn, grad: *mut *const
     handle::boundary_on_mut(net, |h| unsafe { gradient_ptr::<f64>(h, grad, len) })
 }
 
-fn to_bytes(h: &tsr_nn) -> Vec<u8> {
+fn to_bytes(h: &tsr_nn) -> Result<Vec<u8>> {
     match &h.model {
         Model::F32(t) => t.network().to_bytes(),
         Model::F64(t) => t.network().to_bytes(),
     }
+    .map_err(nn_error)
 }
 
 /// Query-then-fill: writes the network in the parameter file format (docs/nn.md) to `buf`
@@ -832,7 +833,7 @@ pub unsafe extern "C" fn tsr_nn_save_bytes(net: *const tsr_nn, buf: *mut u8, cap
         if capacity < 0 {
             return Err(Error::new(TSR_ERR_BAD_EXTENT, format!("capacity = {capacity} is negative")));
         }
-        let bytes = to_bytes(h);
+        let bytes = to_bytes(h)?;
         let out = span("buf", buf.cast_const(), capacity as usize)?;
         check_disjoint(&[], &[out, span("len", len.cast_const(), 1)?])?;
         // SAFETY: non-NULL, aligned, writable by the caller's contract.
@@ -866,7 +867,7 @@ fn path_of(path: *const c_char) -> Result<std::path::PathBuf> {
 pub unsafe extern "C" fn tsr_nn_save(net: *const tsr_nn, path: *const c_char) -> tsr_status {
     handle::boundary_on(net, |h| {
         let path = path_of(path)?;
-        std::fs::write(&path, to_bytes(h)).map_err(|e| Error::new(TSR_ERR_IO, format!("cannot write {}: {e}", path.display())))
+        std::fs::write(&path, to_bytes(h)?).map_err(|e| Error::new(TSR_ERR_IO, format!("cannot write {}: {e}", path.display())))
     })
 }
 

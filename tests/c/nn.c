@@ -387,6 +387,18 @@ static void test_bad_input(void)
     CHECK_STATUS(tsr_nn_forward_f64(net, ref(x, NIN, 8), mut(y, NOUT, 8)), TSR_ERR_NON_FINITE);
     for (i = 0; i < NOUT * 8; ++i) CHECK(y[i] == -7.0);
     params[n - 1] = before[n - 1];
+    /* So is one whose effect the activation hides (tanh(-inf) = -1 for either sign of the
+       input: the outputs stay finite), by every call that reads the parameters. */
+    params[0] = -INFINITY;
+    CHECK_STATUS(tsr_nn_forward_f64(net, ref(x, NIN, 8), mut(y, NOUT, 8)), TSR_ERR_NON_FINITE);
+    CHECK_MESSAGE_SET();
+    CHECK_STATUS(tsr_nn_train_step_f64(net, ref(x, NIN, 8), NO_REF, labels, &loss), TSR_ERR_NON_FINITE);
+    CHECK_STATUS(tsr_nn_step_f64(net, NULL, 0), TSR_ERR_NON_FINITE);
+    CHECK_STATUS(tsr_nn_save_bytes(net, bytes, (int64_t)sizeof bytes, &len), TSR_ERR_NON_FINITE);
+    CHECK(loss == 42.0);
+    for (i = 0; i < NOUT * 8; ++i) CHECK(y[i] == -7.0);
+    CHECK(params[0] == -INFINITY && memcmp(before + 1, params + 1, sizeof before - sizeof before[0]) == 0);
+    params[0] = before[0];
     /* Handles. */
     CHECK_STATUS(tsr_nn_forward_f64(NULL, ref(x, NIN, 8), mut(y, NOUT, 8)), TSR_ERR_NULL_POINTER);
     {

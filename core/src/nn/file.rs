@@ -29,8 +29,10 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 }
 
 impl<T: Float> Network<T> {
-    /// The network in the format above.
-    pub fn to_bytes(&self) -> Vec<u8> {
+    /// The network in the format above; an error if a parameter is not finite (such a file
+    /// would not load).
+    pub fn to_bytes(&self) -> Result<Vec<u8>, NnError> {
+        self.check_params()?;
         let spec = self.spec();
         let layers = spec.layers();
         let mut out = Vec::with_capacity(40 + 24 * layers.len() + T::BYTES * spec.num_params());
@@ -50,7 +52,7 @@ impl<T: Float> Network<T> {
         }
         let h = fnv1a(&out);
         out.extend_from_slice(&h.to_le_bytes());
-        out
+        Ok(out)
     }
 
     /// A network read from the format above.
@@ -106,7 +108,7 @@ impl<T: Float> Network<T> {
 
     /// [`Self::to_bytes`] written to a file.
     pub fn save(&self, path: &std::path::Path) -> Result<(), NnError> {
-        std::fs::write(path, self.to_bytes()).map_err(|e| NnError::Io(format!("{}: {e}", path.display())))
+        std::fs::write(path, self.to_bytes()?).map_err(|e| NnError::Io(format!("{}: {e}", path.display())))
     }
 
     /// [`Self::from_bytes`] of a file.

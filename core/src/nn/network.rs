@@ -276,6 +276,7 @@ impl<T: Float> Network<T> {
     pub fn predict<'w>(&self, input: MatRef<'_, T>, ws: &'w mut Workspace<T>) -> Result<MatRef<'w, T>, NnError> {
         on_worker(ws.parallel(&self.spec, input.ncols(), false), || {
             let batch = self.check_input(input, ws)?;
+            self.check_params()?;
             self.forward(input, ws, false);
             let last = self.spec.layers().len() - 1;
             self.check_outputs(&ws.out[last][..self.spec.outputs() * batch])?;
@@ -363,6 +364,7 @@ impl<T: Float> Network<T> {
         let batch = self.check_input(input, ws)?;
         check(batch)?;
         self.check_grads(grad, input_grad, batch)?;
+        self.check_params()?;
         self.forward(input, ws, true);
         let last = self.spec.layers().len() - 1;
         let m = self.spec.outputs() * batch;
@@ -408,14 +410,11 @@ impl<T: Float> Network<T> {
         }
     }
 
-    /// Non-finite outputs from finite inputs mean non-finite parameters (named) or overflow.
+    /// Non-finite outputs from finite inputs and parameters mean overflow.
     fn check_outputs(&self, y: &[T]) -> Result<(), NnError> {
         match first_non_finite(y) {
             None => Ok(()),
-            Some(index) => {
-                self.check_params()?;
-                Err(NnError::NonFinite { what: "outputs", index })
-            }
+            Some(index) => Err(NnError::NonFinite { what: "outputs", index }),
         }
     }
 

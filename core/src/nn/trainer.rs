@@ -75,7 +75,8 @@ impl<T: Float> Trainer<T> {
     }
 
     /// One optimiser update `θ ← optimiser(θ, g)` with `g` the given gradient (laid out as the
-    /// parameters, finite; e.g. one averaged over processes), or the kept one for `None`.
+    /// parameters, finite; e.g. one averaged over processes), or the kept one for `None`. The
+    /// parameters must be finite too (a host may have written them in place).
     pub fn apply(&mut self, grad: Option<&[T]>) -> Result<(), NnError> {
         if let Some(g) = grad {
             let n = self.grad.len();
@@ -85,6 +86,9 @@ impl<T: Float> Trainer<T> {
             if let Some(index) = first_non_finite(g) {
                 return Err(NnError::NonFinite { what: "grad", index });
             }
+        }
+        self.network.check_params()?;
+        if let Some(g) = grad {
             self.grad.copy_from_slice(g);
         }
         self.update();

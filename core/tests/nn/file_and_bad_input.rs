@@ -4,7 +4,7 @@
 
 use faer::Mat;
 use crate::support::*;
-use tessera::nn::{Activation, Dense, Loss, Network, NnError, Spec, Targets, Workspace};
+use tessera::nn::{Activation, Dense, Loss, Network, NnError, Sgd, SgdOptions, Spec, Targets, Trainer, Workspace};
 
 fn sample() -> Network<f64> {
     network(spec(&[3, 4, 2], &[Activation::Gelu, Activation::Sigmoid], Loss::Logistic), 3)
@@ -13,11 +13,11 @@ fn sample() -> Network<f64> {
 #[test]
 fn round_trip_is_bit_exact_in_both_precisions() {
     let net = sample();
-    let back = Network::<f64>::from_bytes(&net.to_bytes()).unwrap();
+    let back = Network::<f64>::from_bytes(&net.to_bytes().unwrap()).unwrap();
     assert_eq!(back.spec(), net.spec());
     assert_eq!(back.params(), net.params());
     let net32 = Network::<f32>::new(net.spec().clone(), 9);
-    let back32 = Network::<f32>::from_bytes(&net32.to_bytes()).unwrap();
+    let back32 = Network::<f32>::from_bytes(&net32.to_bytes().unwrap()).unwrap();
     assert_eq!(back32.params(), net32.params());
     let dir = std::env::temp_dir().join(format!("tessera-nn-{}.bin", std::process::id()));
     net.save(&dir).unwrap();
@@ -28,7 +28,7 @@ fn round_trip_is_bit_exact_in_both_precisions() {
 
 #[test]
 fn the_header_is_as_documented() {
-    let bytes = sample().to_bytes();
+    let bytes = sample().to_bytes().unwrap();
     assert_eq!(&bytes[..8], b"TSRNNPAR");
     let u32_at = |o: usize| u32::from_le_bytes(bytes[o..o + 4].try_into().unwrap());
     let u64_at = |o: usize| u64::from_le_bytes(bytes[o..o + 8].try_into().unwrap());
@@ -43,7 +43,7 @@ fn the_header_is_as_documented() {
 
 #[test]
 fn every_truncation_and_every_byte_change_is_rejected() {
-    let bytes = sample().to_bytes();
+    let bytes = sample().to_bytes().unwrap();
     for n in 0..bytes.len() {
         assert!(matches!(Network::<f64>::from_bytes(&bytes[..n]), Err(NnError::Truncated { .. })), "truncated to {n}");
     }
@@ -129,4 +129,43 @@ fn bad_batches_targets_and_values() {
     assert_eq!(lnet.predict(x.as_ref(), &mut ws).unwrap_err(), NnError::WorkspaceMismatch);
     assert!(matches!(Workspace::<f64>::new(lnet.spec(), 0, 1), Err(NnError::InvalidParameter { name: "max_batch", .. })));
     assert!(matches!(Workspace::<f64>::new(lnet.spec(), 1, 0), Err(NnError::InvalidParameter { name: "threads", .. })));
+}
+
+/// A non-finite parameter whose effect the activation hides (a NaN or −∞ weight into a ReLU
+/// unit, which maps both to 0, so every output stays finite) is reported by every call that
+/// reads the parameters, and nothing is written: not the outputs, the gradients, the input
+/// gradient nor the parameters.
+#[test]
+fn hidden_non_finite_parameters_are_reported_by_every_call() {
+    let net = network(spec(&[3, 4, 2], &[Activation::Relu, Activation::Identity], Loss::SoftmaxCrossEntropy), 6);
+    let x = Mat::<f64>::from_fn(3, 4, |i, j| 0.25 + 0.5 * ((i + j) % 3) as f64);
+    let labels = [0, 1, 1, 0];
+    for bad in [f64::NAN, f64::NEG_INFINITY] {
+        // W_0[1, 0]: hidden unit 1, whose pre-activation is then NaN or −∞ for positive inputs.
+        let mut params = net.params().to_vec();
+        params[1] = bad;
+        let mut broken = net.clone();
+        broken.params_mut().copy_from_slice(&params);
+        let want = NnError::NonFinite { what: "params", index: 1 };
+        let mut ws = Workspace::new(net.spec(), 4, 1).unwrap();
+        assert_eq!(broken.predict(x.as_ref(), &mut ws).unwrap_err(), want);
+        let mut grad = vec![7.0; net.spec().num_params()];
+        let mut input_grad = Mat::<f64>::from_fn(3, 4, |_, _| 7.0);
+        let e = broken.loss_gradient(x.as_ref(), Targets::Labels(&labels), &mut ws, &mut grad, Some(input_grad.as_mut()));
+        assert_eq!(e.unwrap_err(), want);
+        let up = Mat::<f64>::from_fn(2, 4, |_, _| 1.0);
+        assert_eq!(broken.vjp(x.as_ref(), up.as_ref(), &mut ws, &mut grad, Some(input_grad.as_mut())).unwrap_err(), want);
+        assert!(grad.iter().all(|&g| g == 7.0) && input_grad.col_iter().all(|c| c.iter().all(|&g| g == 7.0)));
+        assert_eq!(broken.to_bytes().unwrap_err(), want);
+        let sgd = Sgd::new(net.spec(), SgdOptions::default()).unwrap();
+        let mut trainer = Trainer::new(broken, Box::new(sgd), 4, 1).unwrap();
+        assert_eq!(trainer.step(x.as_ref(), Targets::Labels(&labels)).unwrap_err(), want);
+        assert_eq!(trainer.apply(None).unwrap_err(), want);
+        assert_eq!(trainer.apply(Some(&vec![0.5; net.spec().num_params()])).unwrap_err(), want);
+        let kept = trainer.network().params();
+        assert!(kept.iter().zip(&params).all(|(a, b)| a.to_bits() == b.to_bits()));
+        // The same network with a finite weight there trains, so it was the parameter.
+        trainer.network_mut().params_mut()[1] = 0.5;
+        assert!(trainer.step(x.as_ref(), Targets::Labels(&labels)).is_ok());
+    }
 }
