@@ -41,7 +41,7 @@ BUILD_DIR   := $(CURDIR)/build
 
 C_WARNINGS := -std=c99 -Wall -Wextra -Wpedantic -Werror
 
-.PHONY: lib install uninstall demo test ctest nn-accuracy clean-build print-version
+.PHONY: lib install uninstall demo test ctest nn-accuracy fgan-experiment clean-build print-version
 
 # The release libraries, and next to them the system libraries a static link needs (learnt
 # from rustc by tools/native-static-libs without compiling the crate again).
@@ -92,6 +92,7 @@ test:
 	tools/ensure-test-deps
 	$(CARGO) test --workspace --exclude tessera-benches
 	$(MAKE) --no-print-directory nn-accuracy
+	$(MAKE) --no-print-directory fgan-experiment
 	$(MAKE) --no-print-directory lib
 	$(MAKE) --no-print-directory ctest
 
@@ -103,6 +104,12 @@ nn-accuracy:
 	@test -n "$(DIGITS_CSV)" || { echo "scikit-learn is not importable by $(PYTHON): run tools/ensure-test-deps" >&2; exit 1; }
 	$(CARGO) build --release -q -p tessera-benches
 	$(CARGO) run --release -q -p tessera-benches --bin nn_train -- --digits $(DIGITS_CSV)
+
+# The f-GAN paper's first experiment (core/examples/fgan_gaussian.rs): under every
+# f-divergence the saddle point's Gaussian lands within 0.01 of the best fit's divergence
+# (about 75 s on one core).
+fgan-experiment:
+	$(CARGO) run --release -q -p tessera --example fgan_gaussian
 
 # Only the CMake/ctest part (C tests, valgrind, sanitizers, symbols, packaging).
 ctest:
