@@ -28,6 +28,8 @@ mod file;
 mod float;
 mod group_norm;
 mod init;
+#[cfg(test)]
+mod isa_tests;
 mod kernels;
 mod loss;
 mod network;

@@ -518,3 +518,32 @@ impl<T: Float> Network<T> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::{Activation, Loss};
+
+    fn spec(sizes: &[usize]) -> Spec {
+        let layers = sizes.windows(2).map(|w| Dense { inputs: w[0], outputs: w[1], activation: Activation::Relu }).collect();
+        Spec::new(layers, Loss::SoftmaxCrossEntropy).expect("a valid spec")
+    }
+
+    /// Small products never reach the pool (a hand-off costs more than they do), and a call
+    /// enters it only when some product is cut into tasks.
+    #[test]
+    fn small_work_stays_on_the_calling_thread() {
+        assert_eq!(tasks(2, PARALLEL_MIN_MACS - 1), 1);
+        assert_eq!(tasks(2, PARALLEL_MIN_MACS), 2);
+        assert_eq!(tasks(1, usize::MAX), 1);
+        let small = spec(&[64, 128, 10]);
+        let ws = Workspace::<f32>::new(&small, 32, 2).expect("valid");
+        assert!(!ws.parallel(&small, 32, false) && !ws.parallel(&small, 32, true));
+        let large = spec(&[784, 1024, 1024, 10]);
+        let ws = Workspace::<f32>::new(&large, 256, 2).expect("valid");
+        assert!(ws.parallel(&large, 256, false) && ws.parallel(&large, 256, true));
+        // One sample: at most 2·1024² multiply-adds per layer, below the threshold.
+        assert!(!ws.parallel(&large, 1, true));
+        assert!(!Workspace::<f32>::new(&large, 256, 1).expect("valid").parallel(&large, 256, true));
+    }
+}

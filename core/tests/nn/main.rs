@@ -16,6 +16,7 @@ mod fdiv;
 mod file_and_bad_input;
 mod gradients;
 mod group_norm;
+mod init;
 mod jax_fixture;
 mod optimisers;
 mod path_norm;
