@@ -8,16 +8,6 @@ use crate::rng::SplitMix64 as Rng;
 use crate::simd::{with_isa_cap, Isa};
 use faer::Mat;
 
-const ACTIVATIONS: [Activation; 7] = [
-    Activation::Identity,
-    Activation::Relu,
-    Activation::LeakyRelu,
-    Activation::Tanh,
-    Activation::Sigmoid,
-    Activation::Softplus,
-    Activation::Gelu,
-];
-
 /// Loss, gradient, input gradient, predictions and the parameters after two steps of each
 /// optimiser, as bits, for a 6–13–`out` network with hidden activation `hidden` and output
 /// activation `output` (batch 11: full vectors and tails on every instruction set).
@@ -64,7 +54,7 @@ fn step_bits<T: Float>(hidden: Activation, output: Activation, loss: Loss) -> Ve
 
 #[test]
 fn training_steps_give_the_same_bits_on_every_instruction_set() {
-    let cases = ACTIVATIONS.iter().flat_map(|&h| {
+    let cases = Activation::ALL.iter().flat_map(|&h| {
         [(Activation::Identity, Loss::SoftmaxCrossEntropy), (Activation::Identity, Loss::Logistic), (h, Loss::SquaredError)]
             .map(|(o, l)| (h, o, l))
     });

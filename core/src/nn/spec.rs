@@ -29,9 +29,14 @@ pub enum Activation {
 pub const LEAKY_SLOPE: f64 = 0.01;
 
 impl Activation {
-    pub fn from_code(code: u32) -> Result<Self, NnError> {
+    /// Every activation, in the order of their codes.
+    pub const ALL: [Self; 7] = {
         use Activation::*;
         [Identity, Relu, LeakyRelu, Tanh, Sigmoid, Softplus, Gelu]
+    };
+
+    pub fn from_code(code: u32) -> Result<Self, NnError> {
+        Self::ALL
             .into_iter()
             .find(|a| *a as u32 == code)
             .ok_or(NnError::UnknownActivation(code))

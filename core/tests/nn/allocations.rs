@@ -48,7 +48,7 @@ fn allocations_after_warm_up<T: Float>(sizes: &[usize], acts: &[Activation], los
 
 #[test]
 fn small_networks_allocate_nothing_per_step() {
-    for &a in &ACTIVATIONS {
+    for a in Activation::ALL {
         for loss in [Loss::SquaredError, Loss::SoftmaxCrossEntropy, Loss::Logistic] {
             let acts = [a, Activation::Identity];
             for opt in [Opt::Sgd, Opt::Adam, Opt::PathSgd] {

@@ -111,7 +111,7 @@ fn check(sizes: &[usize], acts: &[Activation], loss: Loss, seed: u64) {
 
 #[test]
 fn every_activation_as_hidden_and_output_layer() {
-    for (k, &a) in ACTIVATIONS.iter().enumerate() {
+    for (k, &a) in Activation::ALL.iter().enumerate() {
         check(&[4, 6, 5, 3], &[a, a, Activation::Identity], Loss::SquaredError, 10 + k as u64);
         check(&[3, 5, 4], &[Activation::Tanh, a], Loss::SquaredError, 30 + k as u64);
     }
@@ -172,7 +172,7 @@ fn vjp_matches_finite_differences_of_the_weighted_outputs() {
 
 #[test]
 fn f32_forward_and_gradient_follow_f64() {
-    for (k, &a) in ACTIVATIONS.iter().enumerate() {
+    for (k, &a) in Activation::ALL.iter().enumerate() {
         let net = network(spec(&[8, 16, 4], &[a, Activation::Identity], Loss::SoftmaxCrossEntropy), 80 + k as u64);
         let net32 = Network::<f32>::from_params(net.spec().clone(), net.params().iter().map(|&p| p as f32).collect()).unwrap();
         let mut d = Draw::new(90);

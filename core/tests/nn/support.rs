@@ -4,16 +4,6 @@
 use faer::Mat;
 use tessera::nn::{Activation, Dense, Loss, Network, Spec, LEAKY_SLOPE};
 
-pub const ACTIVATIONS: [Activation; 7] = [
-    Activation::Identity,
-    Activation::Relu,
-    Activation::LeakyRelu,
-    Activation::Tanh,
-    Activation::Sigmoid,
-    Activation::Softplus,
-    Activation::Gelu,
-];
-
 /// xorshift-based uniform in `[lo, hi)`.
 pub struct Draw(u64);
 
