@@ -15,22 +15,12 @@ step over all rounds and their ratio, the steadiest comparison on a shared machi
 """
 
 import argparse
-import json
 import os
-import subprocess
+
+from side_by_side import lines, median
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-
-
-def lines(cmd, env=None):
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
-    return [json.loads(l) for l in out.splitlines() if l.startswith("{")]
-
-
-def median(v):
-    v = sorted(v)
-    return v[len(v) // 2] if len(v) % 2 else 0.5 * (v[len(v) // 2 - 1] + v[len(v) // 2])
 
 
 def main():

@@ -1,7 +1,8 @@
 //! QSGD encode and decode throughput, in GB/s of input (`n` values of `f32` or `f64`), with
-//! the bits per coordinate against Theorem 3.2's bound, for the paper's configurations.
-//! The limit for comparison: one thread reads memory at about 14 GB/s on this machine
-//! (`memcpy`-style streaming), so an encoder at that rate would be bandwidth-bound.
+//! the bits per coordinate against Theorem 3.2's bound, for the paper's configurations, and
+//! the limit in the same run: the rate of one streaming read of the same input (a one-pass
+//! encoder cannot beat it). One JSON line per configuration, with `"peer": "tessera"`, read by
+//! `benches/qsgd_vs_torch.py`.
 //!
 //! Median of `k` timed calls after a warm-up, one thread, N(0, 1) input (a gradient-like
 //! dense vector; every entry nonzero before quantisation).
@@ -37,8 +38,25 @@ fn gaussian(n: usize, seed: u64) -> Vec<f64> {
     (0..n).map(|_| (-2.0 * (1.0 - next()).ln()).sqrt() * (std::f64::consts::TAU * next()).cos()).collect()
 }
 
+/// Σ|v_i|, in 16 independent sums (so the pass runs at the read bandwidth, not at the
+/// latency of one chain of additions).
+fn read_pass<T: Element>(v: &[T]) -> f64 {
+    let mut acc = [0.0f64; 16];
+    let chunks = v.chunks_exact(16);
+    let tail: f64 = chunks.remainder().iter().map(|x| x.to_f64().abs()).sum();
+    for c in chunks {
+        for (a, x) in acc.iter_mut().zip(c) {
+            *a += x.to_f64().abs();
+        }
+    }
+    acc.iter().sum::<f64>() + tail
+}
+
 fn run<T: Element>(v: &[T], k: usize) {
     let bytes_in = (v.len() * core::mem::size_of::<T>()) as f64;
+    let t_read = median_of(k, || {
+        std::hint::black_box(read_pass(std::hint::black_box(v)));
+    });
     // The paper's experiments: 2-bit (s = 1) with buckets of 128, 4-bit (s = 7) and 8-bit
     // (s = 127) with buckets of 512; plus the library default, s = 16, buckets of 512.
     for (levels, bucket) in [(1u32, 128usize), (7, 512), (16, 512), (127, 512)] {
@@ -51,15 +69,13 @@ fn run<T: Element>(v: &[T], k: usize) {
         let bits = info.payload_bits as f64 / v.len() as f64;
         let bound = paper_bits_bound(&info.params, T::BITS) / v.len() as f64;
         println!(
-            "{:>4} {:>4} {:>4} | {:>8.2} {:>8.2} {:>8.2} | {:>7.3} {:>7.3}",
+            "{{\"peer\": \"tessera\", \"dtype\": \"{}\", \"levels\": {levels}, \"bucket\": {bucket}, \"n\": {}, \"encode_gbs\": {:.4}, \"decode_gbs\": {:.4}, \"quantize_gbs\": {:.4}, \"read_gbs\": {:.4}, \"bits\": {bits:.4}, \"bound\": {bound:.4}}}",
             T::NAME,
-            levels,
-            bucket,
+            v.len(),
             bytes_in / t_enc / 1e9,
             bytes_in / t_dec / 1e9,
             bytes_in / t_q / 1e9,
-            bits,
-            bound
+            bytes_in / t_read / 1e9,
         );
     }
 }
@@ -76,8 +92,6 @@ fn main() {
         }
     }
     let v = gaussian(n, 7);
-    println!("n = {n}, one thread, GB/s of input; bits per coordinate of the payload and Theorem 3.2's bound");
-    println!("type    s    d |   encode   decode quantize |    bits   bound");
     run::<f32>(&v.iter().map(|&x| x as f32).collect::<Vec<_>>(), k);
     run::<f64>(&v, k);
 }

@@ -95,6 +95,21 @@ impl<'a> BitReader<'a> {
         }
     }
 
+    /// The next `len` bits (`1 ≤ len ≤ 64`, at most [`Self::remaining`]) without consuming
+    /// them.
+    #[inline]
+    pub(crate) fn peek(&self, len: u32) -> u64 {
+        debug_assert!((1..=64).contains(&len) && len as u64 <= self.remaining());
+        self.peek64() >> (64 - len)
+    }
+
+    /// Consumes `len ≤` [`Self::remaining`] bits.
+    #[inline]
+    pub(crate) fn skip(&mut self, len: u32) {
+        debug_assert!(len as u64 <= self.remaining());
+        self.pos += len as u64;
+    }
+
     /// The next `len ≤ 64` bits as an integer.
     #[inline]
     pub fn get(&mut self, len: u32) -> Result<u64, QuantError> {

@@ -4,7 +4,8 @@
 //! continue with k ← (its length − 1). So ω(1) = `0`, ω(2) = `10 0`, ω(3) = `11 0`,
 //! ω(4) = `10 100 0`, and |ω(k)| = 1 + Σ (⌊log₂ kⱼ⌋ + 1) over the chain k, ⌊log₂ k⌋, … > 1,
 //! about log k + log log k + … + 1. Decoding reads groups while they start with a `1`: a
-//! group starting at value m holds m + 1 bits.
+//! group starting at value m holds m + 1 bits; codewords of `k < 64` (12 bits at most: every
+//! QSGD gap of a dense bucket and level up to 63) are instead read by one table lookup.
 
 use super::bits::{BitReader, BitWriter};
 use super::QuantError;
@@ -33,6 +34,30 @@ const fn omega_table() -> [u32; OMEGA_TABLE_LEN] {
             m = width - 1;
         }
         table[k] = code << 8 | len;
+        k += 1;
+    }
+    table
+}
+
+/// Codewords of at most this many bits (those of `k < 64`) are decoded by one lookup.
+const DECODE_BITS: u32 = 12;
+
+/// `OMEGA_DECODE[w]`, for the next `DECODE_BITS` bits `w` of a stream: `k << 8 | |ω(k)|` if
+/// they start with the codeword of some `k < 64`, else 0. ω is a prefix code, so every
+/// window starting with ω(k) holds k.
+static OMEGA_DECODE: [u32; 1 << DECODE_BITS] = omega_decode_table();
+
+const fn omega_decode_table() -> [u32; 1 << DECODE_BITS] {
+    let mut table = [0u32; 1 << DECODE_BITS];
+    let mut k = 1;
+    while k < 64 {
+        let (code, len) = (OMEGA_TABLE[k] >> 8, OMEGA_TABLE[k] & 0xff);
+        let free = DECODE_BITS - len;
+        let mut rest = 0;
+        while rest < 1 << free {
+            table[((code << free) | rest) as usize] = (k as u32) << 8 | len;
+            rest += 1;
+        }
         k += 1;
     }
     table
@@ -71,6 +96,13 @@ pub fn write_omega(w: &mut BitWriter, k: u64) {
 /// end is an error.
 #[inline]
 pub fn read_omega(r: &mut BitReader) -> Result<u64, QuantError> {
+    if r.remaining() >= DECODE_BITS as u64 {
+        let e = OMEGA_DECODE[r.peek(DECODE_BITS) as usize];
+        if e != 0 {
+            r.skip(e & 0xff);
+            return Ok((e >> 8) as u64);
+        }
+    }
     let mut m = 1u64;
     while r.get(1)? == 1 {
         if m >= 64 {

@@ -140,6 +140,11 @@ impl<T: Element> Sink<T> for LevelSink<T> {
         let l = level as i32;
         self.q.levels[self.start + pos] = if negative { -l } else { l };
     }
+    /// Every level written, zeros included (they are zeros already): no branch on the level.
+    #[inline(always)]
+    fn entry(&mut self, pos: usize, negative: bool, level: u32) {
+        self.nonzero(pos, negative, level);
+    }
     fn end(&mut self, len: usize) {
         self.start += len;
     }

@@ -59,6 +59,18 @@ fn every_integer_up_to_2_16_round_trips() {
     round_trip(&(1..=1u64 << 16).collect::<Vec<_>>());
 }
 
+/// The codewords of the table lookup (k < 64) and their neighbours, mixed, and short ones at
+/// the end of the payload, where fewer bits are left than a lookup reads.
+#[test]
+fn small_codes_round_trip_to_the_end_of_the_payload() {
+    let mut values: Vec<u64> = (0..3000u64).map(|i| 1 + (i * 7919 + i * i) % 70).collect();
+    values.extend([63, 64, 65, 1, 2, 1, 3, 1]);
+    round_trip(&values);
+    for end in [vec![1], vec![2, 1], vec![63], vec![7, 1, 1]] {
+        round_trip(&end);
+    }
+}
+
 #[test]
 fn large_integers_round_trip() {
     let mut values = vec![u64::MAX, u64::MAX - 1, 1 << 63, (1 << 63) - 1, 1 << 32, (1 << 32) + 1, u32::MAX as u64];
