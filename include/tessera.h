@@ -664,11 +664,12 @@ tsr_status tsr_nn_gradient_f64(struct tsr_nn *net, const double **grad, int64_t 
 // Query-then-fill: writes the network in the parameter file format (docs/nn.md) to `buf`
 // (`capacity` bytes) and its length to `*len`. With `buf` NULL and `capacity` 0 only `*len`
 // is written; a `capacity` below the length is `TSR_ERR_BAD_EXTENT` with nothing written
-// but `*len`.
+// but `*len`. A non-finite parameter (written in place by the host) is `TSR_ERR_NON_FINITE`
+// with nothing written: such a file would not load.
 tsr_status tsr_nn_save_bytes(const struct tsr_nn *net, uint8_t *buf, int64_t capacity, int64_t *len);
 
 // Writes the network to the file `path` (NUL-terminated) in the parameter file format,
-// replacing it.
+// replacing it; a non-finite parameter is `TSR_ERR_NON_FINITE` and the file is not touched.
 tsr_status tsr_nn_save(const struct tsr_nn *net, const char *path);
 
 // Creates a network from `len` bytes in the parameter file format (as written by

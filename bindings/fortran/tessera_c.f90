@@ -956,7 +956,8 @@ module tessera_c
     ! Query-then-fill: writes the network in the parameter file format (docs/nn.md) to `buf`
     ! (`capacity` bytes) and its length to `*len`. With `buf` NULL and `capacity` 0 only `*len`
     ! is written; a `capacity` below the length is `TSR_ERR_BAD_EXTENT` with nothing written
-    ! but `*len`.
+    ! but `*len`. A non-finite parameter (written in place by the host) is `TSR_ERR_NON_FINITE`
+    ! with nothing written: such a file would not load.
     function tsr_nn_save_bytes(net, buf, capacity, len) result(res) bind(C, &
         name='tsr_nn_save_bytes')
       import
@@ -968,7 +969,7 @@ module tessera_c
     end function
 
     ! Writes the network to the file `path` (NUL-terminated) in the parameter file format,
-    ! replacing it.
+    ! replacing it; a non-finite parameter is `TSR_ERR_NON_FINITE` and the file is not touched.
     function tsr_nn_save(net, path) result(res) bind(C, name='tsr_nn_save')
       import
       type(c_ptr), value :: net

@@ -823,7 +823,8 @@ fn to_bytes(h: &tsr_nn) -> Result<Vec<u8>> {
 /// Query-then-fill: writes the network in the parameter file format (docs/nn.md) to `buf`
 /// (`capacity` bytes) and its length to `*len`. With `buf` NULL and `capacity` 0 only `*len`
 /// is written; a `capacity` below the length is `TSR_ERR_BAD_EXTENT` with nothing written
-/// but `*len`.
+/// but `*len`. A non-finite parameter (written in place by the host) is `TSR_ERR_NON_FINITE`
+/// with nothing written: such a file would not load.
 #[no_mangle]
 pub unsafe extern "C" fn tsr_nn_save_bytes(net: *const tsr_nn, buf: *mut u8, capacity: i64, len: *mut i64) -> tsr_status {
     handle::boundary_on(net, |h| {
@@ -862,7 +863,7 @@ fn path_of(path: *const c_char) -> Result<std::path::PathBuf> {
 }
 
 /// Writes the network to the file `path` (NUL-terminated) in the parameter file format,
-/// replacing it.
+/// replacing it; a non-finite parameter is `TSR_ERR_NON_FINITE` and the file is not touched.
 #[no_mangle]
 pub unsafe extern "C" fn tsr_nn_save(net: *const tsr_nn, path: *const c_char) -> tsr_status {
     handle::boundary_on(net, |h| {

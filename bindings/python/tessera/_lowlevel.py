@@ -724,13 +724,13 @@ FUNCTIONS = {
         tsr_status,
         (ctypes.c_void_p, ctypes.POINTER(ctypes.c_uint8), ctypes.c_int64, ctypes.POINTER(ctypes.c_int64), ),
         ('net', 'buf', 'capacity', 'len', ),
-        'Query-then-fill: writes the network in the parameter file format (docs/nn.md) to `buf` (`capacity` bytes) and its length to `*len`. With `buf` NULL and `capacity` 0 only `*len` is written; a `capacity` below the length is `TSR_ERR_BAD_EXTENT` with nothing written but `*len`.',
+        'Query-then-fill: writes the network in the parameter file format (docs/nn.md) to `buf` (`capacity` bytes) and its length to `*len`. With `buf` NULL and `capacity` 0 only `*len` is written; a `capacity` below the length is `TSR_ERR_BAD_EXTENT` with nothing written but `*len`. A non-finite parameter (written in place by the host) is `TSR_ERR_NON_FINITE` with nothing written: such a file would not load.',
     ),
     'tsr_nn_save': (
         tsr_status,
         (ctypes.c_void_p, ctypes.c_char_p, ),
         ('net', 'path', ),
-        'Writes the network to the file `path` (NUL-terminated) in the parameter file format, replacing it.',
+        'Writes the network to the file `path` (NUL-terminated) in the parameter file format, replacing it; a non-finite parameter is `TSR_ERR_NON_FINITE` and the file is not touched.',
     ),
     'tsr_nn_load_bytes': (
         tsr_status,

@@ -896,7 +896,8 @@ end
 Query-then-fill: writes the network in the parameter file format (docs/nn.md) to `buf`
 (`capacity` bytes) and its length to `*len`. With `buf` NULL and `capacity` 0 only `*len`
 is written; a `capacity` below the length is `TSR_ERR_BAD_EXTENT` with nothing written
-but `*len`.
+but `*len`. A non-finite parameter (written in place by the host) is `TSR_ERR_NON_FINITE`
+with nothing written: such a file would not load.
 """
 function tsr_nn_save_bytes(net, buf, capacity, len)
     ccall(_sym(:tsr_nn_save_bytes), tsr_status, (Ptr{tsr_nn}, Ptr{UInt8}, Int64, Ptr{Int64}, ), net, buf, capacity, len)
@@ -906,7 +907,7 @@ end
     tsr_nn_save(net, path)
 
 Writes the network to the file `path` (NUL-terminated) in the parameter file format,
-replacing it.
+replacing it; a non-finite parameter is `TSR_ERR_NON_FINITE` and the file is not touched.
 """
 function tsr_nn_save(net, path)
     ccall(_sym(:tsr_nn_save), tsr_status, (Ptr{tsr_nn}, Ptr{Cchar}, ), net, path)
