@@ -42,7 +42,7 @@ fn tasks(threads: usize, macs: usize) -> usize {
 /// input side).
 fn backward_macs(macs: usize, input_side: bool) -> usize {
     if input_side {
-        2 * macs
+        macs.saturating_mul(2)
     } else {
         macs
     }
@@ -167,7 +167,8 @@ impl<T: Float> Workspace<T> {
     /// cuts any product into several tasks.
     pub(super) fn parallel(&self, spec: &Spec, batch: usize, backward: bool) -> bool {
         spec.layers().iter().enumerate().any(|(l, d)| {
-            let macs = d.outputs * d.inputs * batch;
+            // Saturating: `batch` is not checked yet (an absurd one is then refused).
+            let macs = d.outputs.saturating_mul(d.inputs).saturating_mul(batch);
             tasks(self.threads, if backward { backward_macs(macs, l > 0) } else { macs }) > 1
         })
     }
@@ -545,5 +546,7 @@ mod tests {
         // One sample: at most 2·1024² multiply-adds per layer, below the threshold.
         assert!(!ws.parallel(&large, 1, true));
         assert!(!Workspace::<f32>::new(&large, 256, 1).expect("valid").parallel(&large, 256, true));
+        // A batch far beyond any workspace saturates instead of overflowing.
+        assert!(ws.parallel(&large, usize::MAX, true));
     }
 }
