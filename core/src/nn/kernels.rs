@@ -147,11 +147,12 @@ pub fn transpose_into<T: Float>(src: MatRef<'_, T>, mut dst: MatMut<'_, T>) {
     }
     let (src, mut dst) = (src.try_as_col_major().expect("unit row stride"), dst.try_as_col_major_mut().expect("unit row stride"));
     let (rows, cols) = (src.nrows(), src.ncols());
+    // Reused: each tile reads back only the `height × width` corner it has just written.
+    let mut tile = [[T::ZERO; TILE]; TILE];
     for j0 in (0..cols).step_by(TILE) {
         let width = TILE.min(cols - j0);
         for i0 in (0..rows).step_by(TILE) {
             let height = TILE.min(rows - i0);
-            let mut tile = [[T::ZERO; TILE]; TILE];
             for j in 0..width {
                 let run = &src.col(j0 + j).as_slice()[i0..i0 + height];
                 for (t, &v) in tile.iter_mut().zip(run) {
